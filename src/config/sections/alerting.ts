@@ -1,0 +1,93 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Duration, HttpUrl, Id, Regex, Strict } from '../types.js'
+
+export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')], {
+  errorMessage: 'must be one of critical, warning, info',
+})
+export type Severity = Static<typeof Severity>
+
+export const Matchers = Strict({ cluster: Type.Optional(Regex()), job: Type.Optional(Regex()) }, { default: {} })
+
+/** Rule parameters differ by kind; the engine validates them per kind. */
+export const RuleConfig = Strict({
+  name: Id(),
+  kind: Type.String({ minLength: 1 }),
+  enabled: Type.Boolean({ default: true }),
+  severity: Type.Optional(Severity),
+  match: Type.Optional(Matchers),
+  for: Type.Optional(Duration()),
+  params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]))),
+  annotation: Type.Optional(Type.String()),
+})
+export type RuleConfig = Static<typeof RuleConfig>
+
+const RateLimit = Strict({
+  perSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  perMinute: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+})
+
+const channelCommon = {
+  id: Id(),
+  sendResolved: Type.Boolean({ default: true }),
+  rateLimit: Type.Optional(RateLimit),
+  timeout: Duration({ default: '10s' }),
+}
+
+const chat = <T extends string>(type: T, extra: Record<string, TSchema> = {}) =>
+  Strict({ ...channelCommon, type: Type.Literal(type), url: HttpUrl(), secret: Type.Optional(Type.String()), ...extra })
+
+export const ChannelConfig = Type.Union(
+  [
+    chat('lark'),
+    chat('feishu'),
+    chat('dingtalk', { atMobiles: Type.Array(Type.String(), { default: [] }), atAll: Type.Boolean({ default: false }) }),
+    chat('wecom', { mentionedMobiles: Type.Array(Type.String(), { default: [] }) }),
+    chat('slack'),
+    chat('webhook', { headers: Type.Record(Type.String(), Type.String(), { default: {} }) }),
+    Strict({
+      ...channelCommon,
+      type: Type.Literal('sms'),
+      url: HttpUrl(),
+      method: Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('GET')], { default: 'POST' }),
+      headers: Type.Record(Type.String(), Type.String(), { default: {} }),
+      phones: Type.Array(Type.String(), { minItems: 1 }),
+      /** Body template; {{phones}} {{phonesJson}} {{text}} {{textJson}} are substituted. */
+      bodyTemplate: Type.String({ default: '{"phones":{{phonesJson}},"text":{{textJson}}}' }),
+      maxLength: Type.Integer({ minimum: 16, default: 500 }),
+    }),
+  ],
+  { discriminator: 'type' },
+)
+export type ChannelConfig = Static<typeof ChannelConfig>
+
+export const RouteConfig = Strict({
+  channels: Type.Array(Id(), { minItems: 1 }),
+  severities: Type.Optional(Type.Array(Severity)),
+  match: Type.Optional(Matchers),
+  groupWait: Type.Optional(Duration()),
+  /** Stop at the first matching route. */
+  continue: Type.Boolean({ default: false }),
+})
+export type RouteConfig = Static<typeof RouteConfig>
+
+export const AlertingConfig = Strict(
+  {
+    enabled: Type.Boolean({ default: true }),
+    rulesFile: Type.String({ default: 'config/rules.yaml' }),
+    rules: Type.Array(RuleConfig, { default: [] }),
+    channels: Type.Array(ChannelConfig, { default: [] }),
+    routes: Type.Array(RouteConfig, { default: [] }),
+    groupWait: Duration({ default: '1s' }),
+    repeatInterval: Duration({ default: '4h' }),
+    evaluationInterval: Duration({ default: '5s' }),
+    links: Strict(
+      {
+        grafanaUrl: Type.Optional(HttpUrl()),
+        flinkwatchUrl: Type.Optional(HttpUrl()),
+      },
+      { default: {} },
+    ),
+  },
+  { default: {} },
+)
+export type AlertingConfig = Static<typeof AlertingConfig>

@@ -1,0 +1,51 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Duration, HttpUrl, Id, Strict } from '../types.js'
+
+const common = {
+  id: Id(),
+  url: HttpUrl(),
+  pollInterval: Duration({ default: '10s' }),
+  /** Per-request timeout against the cluster's APIs. */
+  requestTimeout: Duration({ default: '5s' }),
+  /** A cluster is down only after this many consecutive failed probes, never after one. */
+  downAfter: Type.Integer({ minimum: 1, default: 3 }),
+  /** Concurrent requests to one JobManager / API server. */
+  concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /** Link target for the Flink web UI in alert messages, when it differs from url. */
+  webUiUrl: Type.Optional(HttpUrl()),
+  enabled: Type.Boolean({ default: true }),
+}
+
+export const FlinkClusterConfig = Strict({ ...common, type: Type.Literal('flink') })
+
+export const YarnClusterConfig = Strict({
+  ...common,
+  type: Type.Literal('yarn'),
+  /** Reach JobManagers through the RM web proxy (default) or at their own tracking address. */
+  jobManagerAccess: Type.Union([Type.Literal('proxy'), Type.Literal('direct')], { default: 'proxy' }),
+  queue: Type.Optional(Type.String()),
+  user: Type.Optional(Type.String()),
+})
+
+export const KubernetesClusterConfig = Strict({
+  ...common,
+  type: Type.Literal('kubernetes'),
+  /** API server URL; omitted with inCluster: true. */
+  url: Type.Optional(HttpUrl()),
+  inCluster: Type.Boolean({ default: false }),
+  token: Type.Optional(Type.String()),
+  tokenFile: Type.Optional(Type.String()),
+  caFile: Type.Optional(Type.String()),
+  insecureSkipTlsVerify: Type.Boolean({ default: false }),
+  namespaces: Type.Array(Type.String(), { default: [] }),
+  /** Label selector for native-mode Flink clusters (not operator managed). */
+  nativeLabelSelector: Type.String({ default: 'type=flink-native-kubernetes' }),
+  /** How flinkwatch reaches each cluster's REST endpoint: through the API server service proxy, or the service DNS name. */
+  restAccess: Type.Union([Type.Literal('proxy'), Type.Literal('service')], { default: 'proxy' }),
+})
+
+export const ClusterConfig = Type.Union([FlinkClusterConfig, YarnClusterConfig, KubernetesClusterConfig], { discriminator: 'type' })
+export type ClusterConfig = Static<typeof ClusterConfig>
+export type FlinkClusterConfig = Static<typeof FlinkClusterConfig>
+export type YarnClusterConfig = Static<typeof YarnClusterConfig>
+export type KubernetesClusterConfig = Static<typeof KubernetesClusterConfig>

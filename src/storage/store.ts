@@ -1,0 +1,150 @@
+/**
+ * The one storage seam. Every persistent feature (log records, alerts, the
+ * notification outbox, audit events, metric history, leases) goes through it,
+ * so the embedded SQLite store and Elasticsearch are interchangeable and held
+ * to one contract test suite (test/storage/store-contract.ts).
+ */
+
+/** JSON that can be stored. */
+export type DocBody = Record<string, unknown>
+
+/** A collection declares which body fields are filterable and which are full-text searchable. */
+export interface CollectionSpec {
+  readonly name: string
+  /** Dotted paths into the body, filterable by exact value (keyword in ES, indexed column in SQLite). */
+  readonly keywords: readonly string[]
+  /** Dotted paths holding text searched by `text` queries. */
+  readonly text?: readonly string[]
+  /** Dotted paths holding numbers (range filters, aggregations-to-come). */
+  readonly numbers?: readonly string[]
+  /** Elasticsearch only: one index per UTC day (`<prefix>-<name>-YYYY.MM.DD`), dropped whole by retention. */
+  readonly daily?: boolean
+}
+
+export interface StoredDoc<T extends DocBody = DocBody> {
+  readonly id: string
+  /** Epoch milliseconds; what time ranges and retention look at. */
+  readonly timestamp: number
+  /** Opaque token for compare-and-set; changes on every write. */
+  readonly version: string
+  readonly body: T
+  /** Fragments of the text field with matches wrapped in <em></em>, when asked for. */
+  readonly highlight?: string
+}
+
+export interface NewDoc<T extends DocBody = DocBody> {
+  readonly id: string
+  readonly timestamp: number
+  readonly body: T
+}
+
+export type WriteMode =
+  /** First write wins; a redelivered id is counted as a duplicate, not rewritten. */
+  | 'create'
+  /** Last write wins. */
+  | 'upsert'
+
+export interface WriteResult {
+  written: number
+  duplicates: number
+  /** Documents the store refused (mapping errors and the like), with the reason. */
+  failed: { id: string; reason: string; retriable: boolean }[]
+}
+
+export type FieldValue = string | number | boolean
+
+/** Full-text clause, as produced by the log query parser. */
+export interface TextClause {
+  readonly kind: 'term' | 'phrase'
+  readonly value: string
+}
+
+export interface Query {
+  /** Exact matches: field → value or any of values. */
+  readonly where?: Readonly<Record<string, FieldValue | readonly FieldValue[]>>
+  /** Exclusions: field → value or any of values. */
+  readonly whereNot?: Readonly<Record<string, FieldValue | readonly FieldValue[]>>
+  /** Numeric ranges on declared number fields, inclusive. */
+  readonly range?: Readonly<Record<string, { gte?: number; lte?: number }>>
+  /** Inclusive lower and exclusive upper bound on the timestamp. */
+  readonly from?: number
+  readonly to?: number
+  /** Every `must` clause matches the text fields; no `mustNot` clause does. */
+  readonly text?: { readonly must: readonly TextClause[]; readonly mustNot: readonly TextClause[] }
+  readonly order?: 'asc' | 'desc'
+  readonly limit?: number
+  /** Returned as nextCursor by the previous page; paging is by (timestamp, id), stable under concurrent writes. */
+  readonly cursor?: string
+  readonly highlight?: boolean
+  /** Count every match (slower); otherwise total is the count up to a bound the store picks. */
+  readonly exactTotal?: boolean
+}
+
+export interface QueryResult<T extends DocBody = DocBody> {
+  docs: StoredDoc<T>[]
+  total: number
+  nextCursor: string | null
+}
+
+export type CasResult<T extends DocBody = DocBody> =
+  | { ok: true; doc: StoredDoc<T> }
+  | { ok: false; current: StoredDoc<T> | undefined }
+
+export interface StoreHealth {
+  ok: boolean
+  detail: string
+}
+
+export interface Store {
+  readonly kind: 'embedded' | 'elasticsearch'
+  /** Creates tables / index templates; safe to call again. */
+  init(collections: readonly CollectionSpec[]): Promise<void>
+  health(): Promise<StoreHealth>
+  write(collection: string, docs: readonly NewDoc[], mode?: WriteMode): Promise<WriteResult>
+  get<T extends DocBody = DocBody>(collection: string, id: string): Promise<StoredDoc<T> | undefined>
+  /**
+   * Writes only if the stored version is `expected` (null: only if absent).
+   * This is how leases and single-flight restarts work across instances.
+   */
+  compareAndSet<T extends DocBody = DocBody>(collection: string, doc: NewDoc<T>, expected: string | null): Promise<CasResult<T>>
+  query<T extends DocBody = DocBody>(collection: string, query: Query): Promise<QueryResult<T>>
+  delete(collection: string, id: string): Promise<boolean>
+  /** Retention: removes documents with timestamp < cutoff; returns how many (or indices) went. */
+  deleteOlderThan(collection: string, cutoff: number): Promise<number>
+  /** Makes recent writes visible to queries (a no-op where they already are). */
+  refresh(collection: string): Promise<void>
+  close(): Promise<void>
+}
+
+export const DEFAULT_LIMIT = 100
+export const MAX_LIMIT = 10_000
+
+/** Cursor: base64url of [timestamp, id] of the last document of a page. */
+export function encodeCursor(timestamp: number, id: string): string {
+  return Buffer.from(JSON.stringify([timestamp, id])).toString('base64url')
+}
+
+export function decodeCursor(cursor: string): { timestamp: number; id: string } | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return { timestamp: v[0], id: v[1] }
+  } catch {
+    // fall through: a bad cursor is a client error reported by the caller
+  }
+  return undefined
+}
+
+/** Reads a dotted path ("log.level") from a body, accepting both nested objects and dotted keys. */
+export function getPath(body: DocBody, path: string): unknown {
+  if (path in body) return body[path]
+  let cur: unknown = body
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+export function asArray<T>(v: T | readonly T[]): readonly T[] {
+  return Array.isArray(v) ? (v as readonly T[]) : [v as T]
+}
