@@ -1,0 +1,37 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Registry } from 'prom-client'
+
+export interface ReadinessReport {
+  ready: boolean
+  components: Record<string, { ready: boolean; detail: string }>
+}
+
+export type ReadinessProbe = () => Promise<ReadinessReport>
+
+const Readiness = Type.Object({
+  ready: Type.Boolean(),
+  components: Type.Record(Type.String(), Type.Object({ ready: Type.Boolean(), detail: Type.String() })),
+})
+
+export function healthRoutes(deps: { registry: Registry; readiness: ReadinessProbe }): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+    app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
+      status: 'ok' as const,
+    }))
+    app.get(
+      '/readyz',
+      { schema: { tags: ['health'], summary: 'The store and every enabled component are ready', response: { 200: Readiness, 503: Readiness } } },
+      async (_req, reply) => {
+        const report = await deps.readiness()
+        return reply.status(report.ready ? 200 : 503).send(report)
+      },
+    )
+    app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
+      const body = await deps.registry.metrics()
+      return reply.type(deps.registry.contentType).send(body)
+    })
+  }
+}

@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# Elasticsearch 8 from the integ-test zip on Maven Central (the only ES 8 distribution published there).
+# That zip has no bundled JDK and only the modules transport-netty4, x-pack-core, x-pack-security and apm:
+# see test/stack/README.md for what this means for the service code.
+
+ES_HOME=$STACK_DIR/elasticsearch-$ES_VERSION
+ES_STATE=$STACK_DIR/es
+
+es_install() {
+  [[ -x $ES_HOME/bin/elasticsearch ]] && return 0
+  local zip=$STACK_DIR/dl/elasticsearch-$ES_VERSION.zip
+  if [[ ! -f $zip ]]; then
+    log "es: fetching org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip"
+    "${MVN[@]}" "$MVN_DEP_PLUGIN:copy" \
+      -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
+      -DoutputDirectory="$STACK_DIR/dl"
+  fi
+  rm -rf "$ES_HOME.tmp"
+  mkdir -p "$ES_HOME.tmp"
+  unzip -q "$zip" -d "$ES_HOME.tmp"
+  mv "$ES_HOME.tmp/elasticsearch-$ES_VERSION" "$ES_HOME"
+  rmdir "$ES_HOME.tmp"
+}
+
+es_configure() {
+  ensure_es_user
+  mkdir -p "$ES_STATE/data" "$ES_STATE/logs" "$ES_STATE/tmp"
+  cat >"$ES_HOME/config/elasticsearch.yml" <<EOF
+cluster.name: flinkwatch-test
+node.name: es-1
+# never combine with cluster.initial_master_nodes
+discovery.type: single-node
+# loopback => development mode: bootstrap checks (vm.max_map_count, ...) only warn
+network.host: 127.0.0.1
+http.port: $ES_PORT
+transport.port: $ES_TRANSPORT_PORT
+path.data: $ES_STATE/data
+path.logs: $ES_STATE/logs
+# 8.x enables security (TLS + auth) by default and auto-configures it on first start
+xpack.security.enabled: false
+# CI disks can be nearly full; the default watermarks would then block shard allocation (red/yellow forever)
+cluster.routing.allocation.disk.threshold_enabled: false
+action.auto_create_index: true
+# deleting indices by wildcard is what tests do to clean up
+action.destructive_requires_name: false
+EOF
+  # a fixed heap: ES would otherwise take half of the machine's RAM
+  cat >"$ES_HOME/config/jvm.options.d/heap.options" <<'EOF'
+-Xms1g
+-Xmx1g
+EOF
+  # ES writes its keystore into config/ and gc logs below its home: the whole tree belongs to the ES user
+  if is_root; then
+    chown -R "$ES_USER:$ES_USER" "$ES_HOME" "$ES_STATE"
+  fi
+}
+
+es_start() {
+  require_free_port es "$ES_PORT"
+  require_free_port es "$ES_TRANSPORT_PORT"
+  local cmd=()
+  # setpriv execs (no extra parent process) and --reset-env drops root's environment
+  is_root && cmd=(setpriv --reuid="$ES_USER" --regid="$ES_USER" --init-groups --reset-env --)
+  # the zip has no bundled jdk/: ES_JAVA_HOME is mandatory (JAVA_HOME is ignored with a warning)
+  cmd+=(env ES_JAVA_HOME="$JAVA_HOME" ES_TMPDIR="$ES_STATE/tmp" "$ES_HOME/bin/elasticsearch")
+  start_proc es "$LOG_DIR/es.log" "${cmd[@]}"
+}
+
+es_health_status() {
+  curl -fsS -m 3 "$ES_URL/_cluster/health" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
+}
+
+es_healthy() {
+  proc_alive es || return 1
+  local s
+  s=$(es_health_status)
+  [[ $s == green || $s == yellow ]]
+}
+
+es_wait() { wait_for es 180 "cluster health green/yellow" es_healthy; }
+
+es_post_start() { :; }
+
+es_stop() { stop_proc es 60; }
