@@ -114,6 +114,16 @@ port_listening() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
 
 http_ok() { curl -fsS -m 3 -o /dev/null "$1" 2>/dev/null; }
 
+# show the end of a process's logs (log4j file and raw stdout/stderr, whichever exist)
+tail_logs() {
+  local f
+  for f in "$LOG_DIR/$1.log" "$LOG_DIR/$1.out"; do
+    [[ -f $f ]] || continue
+    echo "--- $f" >&2
+    tail -n 30 "$f" >&2
+  done
+}
+
 # wait_for NAME TIMEOUT_S DESCRIPTION CMD... — poll CMD until it succeeds; fail early if process NAME died.
 wait_for() {
   local name=$1 timeout=$2 what=$3; shift 3
@@ -121,12 +131,12 @@ wait_for() {
   until "$@"; do
     if ! proc_alive "$name"; then
       log "$name: process exited while waiting for $what; last log lines:"
-      tail -n 40 "$LOG_DIR/$name.log" >&2 2>/dev/null || true
+      tail_logs "$name"
       return 1
     fi
     if ((SECONDS - start >= timeout)); then
       log "$name: timed out after ${timeout}s waiting for $what; last log lines:"
-      tail -n 40 "$LOG_DIR/$name.log" >&2 2>/dev/null || true
+      tail_logs "$name"
       return 1
     fi
     sleep 0.5

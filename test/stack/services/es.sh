@@ -56,6 +56,7 @@ EOF
 }
 
 es_start() {
+  proc_alive es && return 0
   require_free_port es "$ES_PORT"
   require_free_port es "$ES_TRANSPORT_PORT"
   local cmd=()

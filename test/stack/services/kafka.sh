@@ -74,6 +74,7 @@ kafka_format() {
 }
 
 kafka_start() {
+  proc_alive kafka && return 0
   require_free_port kafka "$KAFKA_PORT"
   require_free_port kafka "$KAFKA_CONTROLLER_PORT"
   kafka_format
