@@ -38,6 +38,8 @@ export class FakeClock implements Clock {
   async advance(ms: number): Promise<void> {
     const target = this.current + ms
     for (;;) {
+      // Let code that is about to schedule a timer (after an await) do so first.
+      await flushMicrotasks()
       const next = [...this.pending.values()].filter((p) => p.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0]
       if (!next) break
       this.pending.delete(next.seq)
