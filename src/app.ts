@@ -12,6 +12,7 @@ import { buildHttpServer, type Api, type ApiRoutes } from './http/server.js'
 import type { ReadinessReport } from './http/routes/health.js'
 import { streamRoutes } from './http/routes/stream.js'
 import { createStore } from './storage/create-store.js'
+import { createLogsModule } from './logs/module.js'
 import type { CollectionSpec, Store } from './storage/store.js'
 import { StreamHub, type StreamTopic } from './stream/stream-hub.js'
 
@@ -75,7 +76,7 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const streamDropped = new Counter({ name: 'flinkwatch_stream_messages_dropped_total', help: 'WebSocket messages not sent to slow clients', registers: [registry] })
 
   // Features, in start order. Each is built from the context alone.
-  const modules: FeatureModule[] = []
+  const modules: FeatureModule[] = [createLogsModule(context)]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)
   const components = modules.flatMap((m) => m.components ?? [])

@@ -12,7 +12,7 @@ STACK_DIR=${FW_STACK_DIR:-$ROOT_DIR/.stack}
 RUN_DIR=$STACK_DIR/run
 LOG_DIR=$STACK_DIR/logs
 
-# ---- versions (the POMs under test/stack/ carry the same numbers) -------------------------------------
+# ---- versions (passed to the POMs as -D properties; the POMs' own values are only defaults) -------------------------------------
 KAFKA_VERSION=3.9.2
 ES_VERSION=8.19.21
 FLINK_VERSION=1.20.3
@@ -42,7 +42,9 @@ ES_USER=${FW_STACK_ES_USER:-fwstack}
 
 MVN_DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 # -B: no colour codes/progress in logs; quiet unless something fails
-MVN=(mvn -B -q --no-transfer-progress)
+MVN=(mvn -B -q --no-transfer-progress -Dstyle.color=never)
+# FW_STACK_MAVEN_REPO: use another local repository (e.g. a CI cache directory) instead of ~/.m2/repository
+[[ -z ${FW_STACK_MAVEN_REPO:-} ]] || MVN+=("-Dmaven.repo.local=$FW_STACK_MAVEN_REPO")
 
 if [[ -z ${JAVA_HOME:-} ]]; then
   if command -v java >/dev/null 2>&1; then
@@ -151,18 +153,28 @@ require_free_port() {
   fi
 }
 
-# ---- caching -----------------------------------------------------------------------------------------
-# stamp of a set of files: lets a step re-run only when its inputs changed
-files_hash() { cat "$@" | sha256sum | cut -c1-16; }
+# mvn_run ARGS... — Maven with its output in .stack/logs/maven.log (shown only when it fails)
+mvn_run() {
+  mkdir -p "$LOG_DIR"
+  printf '\n===== mvn %s (%s)\n' "$*" "$(date -Is)" >>"$LOG_DIR/maven.log"
+  if ! "${MVN[@]}" "$@" >>"$LOG_DIR/maven.log" 2>&1; then
+    tail -n 40 "$LOG_DIR/maven.log" >&2
+    die "mvn failed (full output in ${LOG_DIR#"$ROOT_DIR"/}/maven.log)"
+  fi
+}
 
-# copy_deps POM OUTDIR — resolve a resolve-only POM's runtime classpath into OUTDIR, cached by POM hash.
+# ---- caching -----------------------------------------------------------------------------------------
+
+# copy_deps POM OUTDIR [-Dprop=value...] — resolve a resolve-only POM's runtime classpath into OUTDIR.
+# Cached: redone only when the POM or the properties (the versions from this file) change.
 copy_deps() {
   local pom=$1 out=$2 stamp
-  stamp=$(files_hash "$pom")
+  shift 2
+  stamp=$( (cat "$pom"; echo "$@") | sha256sum | cut -c1-16)
   if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" ]]; then return 0; fi
   log "resolving $(realpath --relative-to="$ROOT_DIR" "$pom") into ${out#"$ROOT_DIR"/} (Maven local repo is the cache)"
   rm -rf "$out.tmp"
-  "${MVN[@]}" -f "$pom" "$MVN_DEP_PLUGIN:copy-dependencies" -DincludeScope=runtime -DoutputDirectory="$out.tmp"
+  mvn_run -f "$pom" "$MVN_DEP_PLUGIN:copy-dependencies" -DincludeScope=runtime -DoutputDirectory="$out.tmp" "$@"
   rm -rf "$out"
   mv "$out.tmp" "$out"
   echo "$stamp" >"$out/.stamp"

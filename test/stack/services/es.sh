@@ -6,12 +6,29 @@
 ES_HOME=$STACK_DIR/elasticsearch-$ES_VERSION
 ES_STATE=$STACK_DIR/es
 
+# ES runs as $ES_USER, which must be able to reach its files. When the project lives below a directory that
+# user cannot traverse (e.g. a clone under /root, mode 700), the ES tree and data go to /var/tmp instead.
+es_locate() {
+  is_root || return 0
+  ensure_es_user
+  mkdir -p "$STACK_DIR"
+  if ! setpriv --reuid="$ES_USER" --regid="$ES_USER" --init-groups test -x "$STACK_DIR"; then
+    local alt
+    alt=/var/tmp/flinkwatch-stack-$(echo "$STACK_DIR" | sha256sum | cut -c1-8)
+    [[ $ES_HOME == "$alt"/* ]] || log "es: $ES_USER cannot reach $STACK_DIR; using $alt for Elasticsearch"
+    mkdir -p "$alt"
+    ES_HOME=$alt/elasticsearch-$ES_VERSION
+    ES_STATE=$alt/es
+  fi
+}
+
 es_install() {
+  es_locate
   [[ -x $ES_HOME/bin/elasticsearch ]] && return 0
   local zip=$STACK_DIR/dl/elasticsearch-$ES_VERSION.zip
   if [[ ! -f $zip ]]; then
     log "es: fetching org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip"
-    "${MVN[@]}" "$MVN_DEP_PLUGIN:copy" \
+    mvn_run "$MVN_DEP_PLUGIN:copy" \
       -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
       -DoutputDirectory="$STACK_DIR/dl"
   fi
@@ -20,10 +37,12 @@ es_install() {
   unzip -q "$zip" -d "$ES_HOME.tmp"
   mv "$ES_HOME.tmp/elasticsearch-$ES_VERSION" "$ES_HOME"
   rmdir "$ES_HOME.tmp"
+  # the zip stays in the Maven local repository; no need for a second 100 MB copy
+  rm -f "$zip"
 }
 
 es_configure() {
-  ensure_es_user
+  es_locate
   mkdir -p "$ES_STATE/data" "$ES_STATE/logs" "$ES_STATE/tmp"
   cat >"$ES_HOME/config/elasticsearch.yml" <<EOF
 cluster.name: flinkwatch-test
@@ -80,6 +99,12 @@ es_healthy() {
 
 es_wait() { wait_for es 180 "cluster health green/yellow" es_healthy; }
 
-es_post_start() { :; }
+# Single node: an index with the default 1 replica stays yellow forever. A legacy (v1) template is the one
+# way to default replicas to 0 without interfering with the service's own templates: v1 templates only
+# apply when no composable (_index_template) template matches, and never clash with them.
+es_post_start() {
+  curl -fsS -m 10 -X PUT -H 'Content-Type: application/json' "$ES_URL/_template/fw-stack-single-node" \
+    -d '{"index_patterns":["*"],"order":-1,"settings":{"index.number_of_replicas":0}}' >/dev/null
+}
 
 es_stop() { stop_proc es 60; }

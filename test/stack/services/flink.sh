@@ -8,6 +8,8 @@ FLINK_TM_ID=local-tm-1
 FLINK_CLUSTER_NAME=local
 FLINK_JOB_SRC=$ROOT_DIR/test/fixtures/flink-test-job
 FLINK_JOB_JAR=$STACK_DIR/jobs/flink-test-job.jar
+FLINK_VERSION_PROPS=(-Dflink.version="$FLINK_VERSION" -Dflink.kafka.connector.version="$FLINK_KAFKA_CONNECTOR_VERSION"
+  -Dlog4j.version="$LOG4J_VERSION")
 
 # What Flink's own config.yaml passes via env.java.opts.all "for Java 17 support" (Kryo, Pekko, the
 # Janino/javac-based code generation and the Kerberos utils use JDK internals).
@@ -24,7 +26,7 @@ FLINK_JAVA17_OPTS="-XX:+IgnoreUnrecognizedVMOptions \
 --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
 
 flink_install() {
-  copy_deps "$STACK_SRC/flink/pom.xml" "$FLINK_HOME/lib"
+  copy_deps "$STACK_SRC/flink/pom.xml" "$FLINK_HOME/lib" "${FLINK_VERSION_PROPS[@]}"
 }
 
 flink_configure() {
@@ -51,8 +53,9 @@ taskmanager.bind-host: 127.0.0.1
 taskmanager.resource-id: $FLINK_TM_ID
 taskmanager.numberOfTaskSlots: 2
 parallelism.default: 1
-# TaskManagerRunner started without Flink's scripts needs the fine-grained memory options set explicitly
-# (the scripts compute them with BashJavaUtils); keep in sync with the -Xmx/-XX flags in flink_tm_start
+# TaskManagerRunner started without Flink's scripts needs every memory component set explicitly (the
+# scripts derive them with BashJavaUtils from taskmanager.memory.process.size); total = 1216m.
+# Keep in sync with the -Xmx/-XX flags in flink_tm_start.
 taskmanager.cpu.cores: 2.0
 taskmanager.memory.framework.heap.size: 128m
 taskmanager.memory.task.heap.size: 384m
@@ -62,11 +65,19 @@ taskmanager.memory.managed.size: 64m
 taskmanager.memory.network.min: 64m
 taskmanager.memory.network.max: 64m
 taskmanager.memory.jvm-metaspace.size: 256m
+# TaskExecutor also sums up the whole process size and insists on a fixed JVM overhead
+taskmanager.memory.jvm-overhead.min: 192m
+taskmanager.memory.jvm-overhead.max: 192m
 
 # fixed-delay restarts so a poison record leads to RESTARTING and, after 2 attempts, FAILED
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 2
 restart-strategy.fixed-delay.delay: 1 s
+
+# Faster loss detection than the 50 s default: after a JobManager restart (flink-jm.sh) the TaskManager
+# only re-registers once its ResourceManager heartbeat times out.
+heartbeat.interval: 2000
+heartbeat.timeout: 15000
 
 state.backend.type: hashmap
 execution.checkpointing.dir: file://$FLINK_HOME/checkpoints
@@ -163,14 +174,15 @@ flink_post_start() { :; }
 
 flink_build_test_job() {
   local stamp
-  stamp=$(find "$FLINK_JOB_SRC" -path "$FLINK_JOB_SRC/target" -prune -o -type f -print | sort | xargs cat | sha256sum | cut -c1-16)
+  stamp=$( (find "$FLINK_JOB_SRC" -path "$FLINK_JOB_SRC/target" -prune -o -type f -print | sort | xargs cat
+    echo "${FLINK_VERSION_PROPS[@]}") | sha256sum | cut -c1-16)
   if [[ -f $FLINK_JOB_JAR && -f $FLINK_JOB_JAR.stamp && $(<"$FLINK_JOB_JAR.stamp") == "$stamp" ]]; then
     return 0
   fi
   log "flink: building test job (test/fixtures/flink-test-job)"
   mkdir -p "$STACK_DIR/jobs"
   # build output goes to .stack/, not into the source tree
-  "${MVN[@]}" -f "$FLINK_JOB_SRC/pom.xml" package -DskipTests -Dfw.build.dir="$STACK_DIR/jobs/build"
+  mvn_run -f "$FLINK_JOB_SRC/pom.xml" package -DskipTests -Dfw.build.dir="$STACK_DIR/jobs/build" "${FLINK_VERSION_PROPS[@]}"
   cp "$STACK_DIR/jobs/build/flink-test-job.jar" "$FLINK_JOB_JAR"
   echo "$stamp" >"$FLINK_JOB_JAR.stamp"
   log "flink: test job at ${FLINK_JOB_JAR#"$ROOT_DIR"/}"

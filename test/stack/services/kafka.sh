@@ -8,7 +8,7 @@ KAFKA_TOPICS=(flink-logs:3 fw-input:1 fw-output:1)
 kafka_java_cp() { echo "$KAFKA_HOME/libs/*"; }
 
 kafka_install() {
-  copy_deps "$STACK_SRC/kafka/pom.xml" "$KAFKA_HOME/libs"
+  copy_deps "$STACK_SRC/kafka/pom.xml" "$KAFKA_HOME/libs" -Dkafka.version="$KAFKA_VERSION"
 }
 
 kafka_configure() {
@@ -101,6 +101,14 @@ kafka_tool() {
     'log4j.appender.stderr=org.apache.log4j.ConsoleAppender' 'log4j.appender.stderr.Target=System.err' \
     'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout' \
     'log4j.appender.stderr.layout.ConversionPattern=%p %m (%c)%n' >"$l4j"
-  "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$l4j" \
-    -cp "$(kafka_java_cp)" "$STACK_SRC/tools/StackKafka.java" --bootstrap "$KAFKA_BOOTSTRAP" "$@"
+  # compiled once into .stack/ (the source launcher would recompile on every call: +1-2 s each)
+  local src=$STACK_SRC/tools/StackKafka.java cls=$KAFKA_HOME/tools
+  if [[ ! -f $cls/StackKafka.class || $src -nt $cls/StackKafka.class ]]; then
+    rm -rf "$cls.tmp"
+    "$JAVA_HOME/bin/javac" -nowarn -d "$cls.tmp" -cp "$(kafka_java_cp)" "$src"
+    rm -rf "$cls"
+    mv "$cls.tmp" "$cls"
+  fi
+  "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlog4j.configuration="file:$l4j" \
+    -cp "$cls:$(kafka_java_cp)" StackKafka --bootstrap "$KAFKA_BOOTSTRAP" "$@"
 }

@@ -3,6 +3,7 @@
 // One JVM doing one AdminClient round trip is several seconds faster than kafka-topics.sh per topic.
 //
 //   --bootstrap HOST:PORT ensure-topics NAME:PARTITIONS...   create missing topics (waits for the broker)
+//   --bootstrap HOST:PORT delete-topics NAME...                delete topics (missing ones are ignored)
 //   --bootstrap HOST:PORT produce TOPIC                       send each stdin line as a record value (key null)
 //   --bootstrap HOST:PORT consume TOPIC [MAX] [TIMEOUT_MS]    print values from the beginning, one per line
 //   --bootstrap HOST:PORT consume-json TOPIC [MAX] [TIMEOUT_MS]  same, as {"partition","offset","key","value"}
@@ -46,6 +47,9 @@ public class StackKafka {
             case "ensure-topics":
                 ensureTopics(bootstrap, rest);
                 break;
+            case "delete-topics":
+                deleteTopics(bootstrap, rest);
+                break;
             case "produce":
                 produce(bootstrap, rest.get(0));
                 break;
@@ -62,7 +66,8 @@ public class StackKafka {
     }
 
     static void usage() {
-        System.err.println("usage: StackKafka [--bootstrap H:P] ensure-topics T:N... | produce TOPIC"
+        System.err.println("usage: StackKafka [--bootstrap H:P] ensure-topics T:N... | delete-topics T..."
+                + " | produce TOPIC"
                 + " | consume TOPIC [MAX] [TIMEOUT_MS] | consume-json TOPIC [MAX] [TIMEOUT_MS]");
         System.exit(2);
     }
@@ -103,6 +108,20 @@ public class StackKafka {
                     System.err.println("created topic " + t.name() + " (" + t.numPartitions() + " partitions)");
                 }
             }
+        }
+    }
+
+    static void deleteTopics(String bootstrap, List<String> names) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<String> delete = new ArrayList<>();
+            for (String n : names) {
+                if (existing.contains(n)) delete.add(n);
+            }
+            if (!delete.isEmpty()) admin.deleteTopics(delete).all().get(60, TimeUnit.SECONDS);
+            System.err.println("deleted topics " + delete);
         }
     }
 

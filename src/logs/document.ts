@@ -1,0 +1,120 @@
+import type { LogLevel, LogRecord } from '../model/log-record.js'
+import type { CollectionSpec, DocBody, NewDoc, StoredDoc } from '../storage/store.js'
+
+export const LOGS_COLLECTION = 'logs'
+export const DEAD_LETTER_COLLECTION = 'logs_deadletter'
+
+/** ECS field paths, the one place that names them (store filters, tail matcher, search hits). */
+export const FIELD = {
+  level: 'log.level',
+  logger: 'log.logger',
+  thread: 'process.thread.name',
+  cluster: 'flink.cluster',
+  jobId: 'flink.job.id',
+  jobName: 'flink.job.name',
+  taskManager: 'flink.taskmanager.id',
+  kind: 'event.kind',
+  message: 'message',
+  stackTrace: 'error.stack_trace',
+} as const
+
+export const logsCollection: CollectionSpec = {
+  name: LOGS_COLLECTION,
+  keywords: [FIELD.level, FIELD.logger, FIELD.thread, FIELD.cluster, FIELD.jobId, FIELD.jobName, FIELD.taskManager, FIELD.kind],
+  // The stack trace is searchable too: people search for exception class names, which live there.
+  text: [FIELD.message, FIELD.stackTrace],
+  daily: true,
+}
+
+export const deadLetterCollection: CollectionSpec = {
+  name: DEAD_LETTER_COLLECTION,
+  keywords: ['origin', 'collection'],
+  daily: true,
+}
+
+/** The stored, ECS-shaped document; absent fields are left out rather than null (ES mappings stay tidy). */
+export function toDocument(r: LogRecord): NewDoc {
+  const body: DocBody = { '@timestamp': new Date(r.timestamp).toISOString(), message: r.message }
+  const log: Record<string, string> = {}
+  if (r.level) log['level'] = r.level
+  if (r.logger) log['logger'] = r.logger
+  if (Object.keys(log).length > 0) body['log'] = log
+  if (r.thread) body['process'] = { thread: { name: r.thread } }
+  const error: Record<string, string> = {}
+  if (r.errorType) error['type'] = r.errorType
+  if (r.errorMessage) error['message'] = r.errorMessage
+  if (r.stackTrace) error['stack_trace'] = r.stackTrace
+  if (Object.keys(error).length > 0) body['error'] = error
+  const flink: Record<string, unknown> = {}
+  if (r.cluster) flink['cluster'] = r.cluster
+  const job: Record<string, string> = {}
+  if (r.jobId) job['id'] = r.jobId
+  if (r.jobName) job['name'] = r.jobName
+  if (Object.keys(job).length > 0) flink['job'] = job
+  if (r.taskManager) flink['taskmanager'] = { id: r.taskManager }
+  if (Object.keys(flink).length > 0) body['flink'] = flink
+  body['event'] = { kind: r.marker ? 'marker' : 'log' }
+  const fw: Record<string, unknown> = { origin: r.origin }
+  if (r.truncated) fw['truncated'] = true
+  if (r.marker) fw['marker'] = r.marker
+  body['flinkwatch'] = fw
+  return { id: r.id, timestamp: r.timestamp, body }
+}
+
+export interface LogHit {
+  id: string
+  timestamp: string
+  level: string | null
+  message: string
+  logger: string | null
+  thread: string | null
+  cluster: string | null
+  jobId: string | null
+  jobName: string | null
+  taskManager: string | null
+  stackTrace: string | null
+  truncated: boolean
+  marker: boolean
+  highlight: string | null
+}
+
+export function toHit(d: StoredDoc): LogHit {
+  const b = d.body
+  const s = (path: string): string | null => {
+    const v = read(b, path)
+    return typeof v === 'string' ? v : null
+  }
+  const fw = read(b, 'flinkwatch') as Record<string, unknown> | undefined
+  return {
+    id: d.id,
+    timestamp: new Date(d.timestamp).toISOString(),
+    level: s(FIELD.level),
+    message: s(FIELD.message) ?? '',
+    logger: s(FIELD.logger),
+    thread: s(FIELD.thread),
+    cluster: s(FIELD.cluster),
+    jobId: s(FIELD.jobId),
+    jobName: s(FIELD.jobName),
+    taskManager: s(FIELD.taskManager),
+    stackTrace: s(FIELD.stackTrace),
+    truncated: fw?.['truncated'] === true,
+    marker: s(FIELD.kind) === 'marker',
+    highlight: d.highlight ?? null,
+  }
+}
+
+/** Reads a dotted path from a body written by toDocument (nested) or by another writer (dotted keys). */
+export function read(body: DocBody, path: string): unknown {
+  if (path in body) return body[path]
+  let cur: unknown = body
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+export function levelOf(v: string): LogLevel | undefined {
+  const u = v.toUpperCase()
+  return (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const).find((l) => l === u || (u === 'WARNING' && l === 'WARN'))
+}

@@ -1,0 +1,87 @@
+import type { AppContext, FeatureModule } from '../app.js'
+import type { Component } from '../core/component.js'
+import { parseDuration } from '../core/duration.js'
+import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
+import { logsRoutes } from '../http/routes/logs.js'
+import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION, deadLetterCollection, logsCollection } from './document.js'
+import { JobNames } from './job-names.js'
+import { LogMetrics } from './metrics.js'
+import { LogPipeline } from './pipeline.js'
+import { LogRetention } from './retention.js'
+import { LogSearch } from './search.js'
+import { StoreLogSink, type LogSink } from './sink.js'
+import { LogTailTopic } from './tail.js'
+
+/** How long shutdown waits for bulks in flight before leaving them to the redelivery. */
+const STOP_GRACE_MS = 10_000
+
+export interface LogsModuleOptions {
+  /** Another sink (an Elasticsearch raw-bulk sink, a failing wrapper in tests); default: the store sink. */
+  sink?: LogSink
+}
+
+/** Log ingestion (Kafka, HTTP), rate limiting, bulk indexing, search, context and live tail. */
+export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}): FeatureModule & { pipeline: LogPipeline; search: LogSearch; tail: LogTailTopic } {
+  const cfg = ctx.config.logs
+  const logger = ctx.logger.child({ component: 'logs' })
+  const metrics = new LogMetrics(ctx.registry)
+  const tail = new LogTailTopic()
+  const sink = opts.sink ?? new StoreLogSink({ store: ctx.store, clock: ctx.clock, logger, metrics })
+  const markerIntervalMs = parseDuration(cfg.rateLimit.markerInterval)
+  const jobNames = new JobNames()
+  const pipeline = new LogPipeline({
+    sink,
+    clock: ctx.clock,
+    logger,
+    metrics,
+    maxRecordBytes: cfg.maxRecordBytes,
+    batch: {
+      maxRecords: cfg.bulk.maxRecords,
+      maxBytes: cfg.bulk.maxBytes,
+      flushIntervalMs: parseDuration(cfg.bulk.flushInterval),
+      maxInFlight: cfg.bulk.maxInFlight,
+      maxBufferedRecords: cfg.bulk.maxRecords * (cfg.bulk.maxInFlight + 1),
+    },
+    rateLimit: {
+      perJob: cfg.rateLimit.perJob,
+      perTaskManager: cfg.rateLimit.perTaskManager,
+      maxClockSkewMs: parseDuration(cfg.rateLimit.maxClockSkew),
+      markerIntervalMs,
+    },
+    enrich: (r) => jobNames.enrich(r),
+    onStored: (docs, result) => tail.publish(docs, result),
+  })
+  const search = new LogSearch(ctx.store)
+
+  const pipelineComponent: Component = {
+    name: 'logs-pipeline',
+    async start() {
+      jobNames.attach(ctx.bus)
+      pipeline.start(markerIntervalMs)
+    },
+    async stop() {
+      jobNames.detach()
+      await pipeline.stop(STOP_GRACE_MS)
+    },
+    readiness: () => ({ ready: true, detail: `${pipeline.batcher.buffered} records buffered, ${pipeline.batcher.bulksInFlight} bulks in flight` }),
+  }
+  // Start order = this order; stop is the reverse, so the Kafka source stops before the pipeline flushes.
+  const components: Component[] = [
+    pipelineComponent,
+    new LogRetention({ store: ctx.store, clock: ctx.clock, logger, retentionMs: parseDuration(cfg.retention), collections: [LOGS_COLLECTION, DEAD_LETTER_COLLECTION] }),
+  ]
+  const k = cfg.kafka
+  if (k && k.enabled) {
+    components.push(new KafkaLogSource({ brokers: k.brokers, topics: k.topics, groupId: k.groupId, clientId: k.clientId, fromBeginning: k.fromBeginning, pipeline, metrics, clock: ctx.clock, logger }))
+  }
+  return {
+    name: 'logs',
+    collections: [logsCollection, deadLetterCollection],
+    components,
+    routes: [logsRoutes({ pipeline, search, clock: ctx.clock })],
+    topics: [tail],
+    pipeline,
+    search,
+    tail,
+  }
+}
