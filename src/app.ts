@@ -11,6 +11,7 @@ import { TokenAuth, isLoopback } from './http/auth.js'
 import { buildHttpServer, type Api, type ApiRoutes } from './http/server.js'
 import type { ReadinessReport } from './http/routes/health.js'
 import { streamRoutes } from './http/routes/stream.js'
+import { createFleetModule } from './fleet/module.js'
 import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
 import type { CollectionSpec, Store } from './storage/store.js'
@@ -76,7 +77,8 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const streamDropped = new Counter({ name: 'flinkwatch_stream_messages_dropped_total', help: 'WebSocket messages not sent to slow clients', registers: [registry] })
 
   // Features, in start order. Each is built from the context alone.
-  const modules: FeatureModule[] = [createLogsModule(context)]
+  const fleet = createFleetModule(context)
+  const modules: FeatureModule[] = [createLogsModule(context), fleet]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)
   const components = modules.flatMap((m) => m.components ?? [])

@@ -19,6 +19,7 @@ type Command = (args: string[]) => Promise<number>
 const commands: Record<string, Command> = {
   serve,
   'check-config': checkConfig,
+  dashboards: async (args) => (await import('../dashboards/cli.js')).dashboardsCommand(args),
 }
 
 async function main(argv: string[]): Promise<number> {

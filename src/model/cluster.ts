@@ -38,4 +38,31 @@ export interface ClusterSnapshot {
   incidents: ClusterIncident[]
   /** When the snapshot was taken (epoch ms). */
   at: number
+  /**
+   * Problems that did not fail the probe (a job's detail endpoint timed out, a payload did not
+   * decode): the fleet logs them once per change and counts them by reason.
+   */
+  warnings?: CollectorWarning[]
+  /** HTTP requests this poll made against the cluster (for the request-rate metric and benchmark). */
+  requests?: number
 }
+
+/** A non-fatal collector problem; `reason` is a closed set used as a metric label. */
+export interface CollectorWarning {
+  reason: CollectorErrorReason
+  message: string
+  jobId?: string
+}
+
+/** Why a probe or a detail request failed (bounded metric label values). */
+export type CollectorErrorReason =
+  | 'timeout'
+  | 'connect'
+  | 'leader_election'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'not_found'
+  | 'decode'
+  | 'foreign_jobs'
+  | 'aborted'
+  | 'other'

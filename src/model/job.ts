@@ -86,6 +86,8 @@ export interface JobSnapshot {
   restarts: number
   checkpoints: CheckpointStats | null
   latestException: JobException | null
+  /** Newest first, a few at most (Flink's exception history); absent when the collector does not know. */
+  exceptions?: JobException[]
   lag: number | null
   backpressure: number | null
   busy: number | null
@@ -94,6 +96,49 @@ export interface JobSnapshot {
   vertices: VertexSnapshot[]
   /** TaskManager resource figures for the job's TaskManagers, when known. */
   resources: JobResources | null
+  /** Where the job lives on YARN or Kubernetes (absent for plain Flink clusters); lifecycle actions use it. */
+  platform?: JobPlatformRef
+}
+
+/** The platform object that owns a job, as the YARN and Kubernetes collectors saw it. */
+export interface JobPlatformRef {
+  /** YARN application id (application_<clusterTimestamp>_<seq>). */
+  applicationId?: string
+  /** YARN application attempt that runs the JobManager. */
+  attempt?: number | null
+  /** Kubernetes object that owns the job; `native` = a Flink native-Kubernetes cluster without the operator. */
+  kubernetes?: { kind: 'FlinkDeployment' | 'FlinkSessionJob' | 'native'; namespace: string; name: string; deployment?: string }
+  /** JobManager REST base URL the job was read through (RM proxy, API-server service proxy or direct). */
+  jobManagerUrl?: string | null
+  /** JobManager address itself (host:port) when the platform reports it, e.g. YARN amRPCAddress. */
+  jobManagerAddress?: string | null
+  /** The platform's own words for the state, for display: "RUNNING/UNDEFINED", "STABLE/READY". */
+  platformState?: string
+  /** The platform's last error (operator status.error, YARN diagnostics). */
+  platformError?: string | null
+}
+
+/** A job known only from its platform (no JobManager detail): every Flink figure unknown. */
+export function platformOnlyJob(cluster: string, jobId: string, name: string, state: JobState, startTime: number | null, platform: JobPlatformRef): JobSnapshot {
+  return {
+    cluster,
+    jobId,
+    name,
+    state,
+    startTime,
+    endTime: null,
+    restarts: 0,
+    checkpoints: null,
+    latestException: null,
+    lag: null,
+    backpressure: null,
+    busy: null,
+    recordsInPerSec: null,
+    recordsOutPerSec: null,
+    vertices: [],
+    resources: null,
+    platform,
+  }
 }
 
 export interface JobResources {

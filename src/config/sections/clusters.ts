@@ -9,6 +9,16 @@ const common = {
   requestTimeout: Duration({ default: '5s' }),
   /** A cluster is down only after this many consecutive failed probes, never after one. */
   downAfter: Type.Integer({ minimum: 1, default: 3 }),
+  /**
+   * Per running job, how often checkpoint statistics are refreshed when its state did not change
+   * (a state change or restart always refreshes them at once).
+   */
+  checkpointInterval: Duration({ default: '60s' }),
+  /**
+   * Per running job, how often vertex metrics (busy, backpressure, rates, Kafka lag) are read, and per
+   * cluster how often TaskManager resource metrics are. Flink refreshes REST metrics every 10 s at most.
+   */
+  metricsInterval: Duration({ default: '60s' }),
   /** Concurrent requests to one JobManager / API server. */
   concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** Link target for the Flink web UI in alert messages, when it differs from url. */
@@ -23,8 +33,12 @@ export const YarnClusterConfig = Strict({
   type: Type.Literal('yarn'),
   /** Reach JobManagers through the RM web proxy (default) or at their own tracking address. */
   jobManagerAccess: Type.Union([Type.Literal('proxy'), Type.Literal('direct')], { default: 'proxy' }),
+  /** Only applications in this queue. */
   queue: Type.Optional(Type.String()),
+  /** Only this user's applications; also sent as `user.name` (simple auth on non-secure clusters). */
   user: Type.Optional(Type.String()),
+  /** YARN application type of Flink applications (Flink's `yarn.application.type`). */
+  applicationType: Type.String({ default: 'Apache Flink' }),
 })
 
 export const KubernetesClusterConfig = Strict({

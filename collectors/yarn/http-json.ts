@@ -1,0 +1,107 @@
+/**
+ * JSON over Node's global fetch for the YARN RM and YARN JobManagers (plain HTTP or public-CA HTTPS).
+ * The request timeout runs on the injected clock, and every failure becomes an UpstreamError or a
+ * DecodeError with the (redacted) URL and the peer's own message.
+ */
+import { Value } from '@sinclair/typebox/value'
+import type { TSchema, Static } from '@sinclair/typebox'
+import type { Clock } from '../../src/core/clock.js'
+import { DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.js'
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+
+export interface HttpJsonOptions {
+  upstream: string
+  clock: Clock
+  timeoutMs: number
+  fetch?: FetchLike
+}
+
+export interface JsonRequest {
+  method?: string
+  body?: unknown
+  headers?: Record<string, string>
+  signal?: AbortSignal
+}
+
+export interface JsonResponse {
+  status: number
+  text: string
+}
+
+/** Sends one request; resolves with any HTTP status (callers decide), rejects on transport failure/timeout. */
+export async function sendRequest(o: HttpJsonOptions, url: string, r: JsonRequest = {}): Promise<JsonResponse> {
+  const ac = new AbortController()
+  let timedOut = false
+  const timer = o.clock.setTimeout(() => {
+    timedOut = true
+    ac.abort(new Error('timeout'))
+  }, o.timeoutMs)
+  const onAbort = (): void => ac.abort(r.signal?.reason)
+  if (r.signal?.aborted) onAbort()
+  else r.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const headers: Record<string, string> = { accept: 'application/json', ...r.headers }
+    if (r.body !== undefined) headers['content-type'] ??= 'application/json'
+    const res = await (o.fetch ?? fetch)(url, {
+      method: r.method ?? 'GET',
+      headers,
+      body: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
+      signal: ac.signal,
+    })
+    return { status: res.status, text: await res.text() }
+  } catch (err) {
+    if (timedOut) throw new UpstreamError(o.upstream, url, `${o.upstream} did not answer ${r.method ?? 'GET'} within ${o.timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', retriable: true, cause: err })
+    if (r.signal?.aborted) throw err
+    throw new UpstreamError(o.upstream, url, `${o.upstream} unreachable: ${errorMessage(causeOf(err))}`, { retriable: true, cause: err })
+  } finally {
+    o.clock.clearTimeout(timer)
+    r.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Sends a request and decodes a 2xx JSON body against `schema`. */
+export async function requestJson<S extends TSchema>(o: HttpJsonOptions, url: string, schema: S, r: JsonRequest = {}): Promise<Static<S>> {
+  const res = await sendRequest(o, url, r)
+  if (res.status < 200 || res.status > 299) throw statusError(o.upstream, url, res)
+  return decodeJson(o.upstream, url, res.text, schema)
+}
+
+export function decodeJson<S extends TSchema>(upstream: string, url: string, text: string, schema: S): Static<S> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new DecodeError(`${upstream} answered ${new URL(url).pathname} with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`)
+  }
+  if (!Value.Check(schema, parsed)) throw new DecodeError(`${upstream} answered ${new URL(url).pathname} with an unexpected payload: ${firstSchemaError(schema, parsed)}`)
+  return parsed
+}
+
+export function firstSchemaError(schema: TSchema, value: unknown): string {
+  const e = Value.Errors(schema, value).First()
+  return e ? `${e.path || '/'} ${e.message}` : 'does not match'
+}
+
+export function statusError(upstream: string, url: string, res: JsonResponse): UpstreamError {
+  // 5xx, 429 and 408 are worth another try; other 4xx are our mistake or a missing object.
+  const retriable = res.status >= 500 || res.status === 429 || res.status === 408
+  return new UpstreamError(upstream, url, `${upstream} answered HTTP ${res.status} for ${new URL(url).pathname}: ${peerMessage(res.text)}`, { status: res.status, retriable })
+}
+
+/** The message a peer put in its error body: Flink `errors[]`, Hadoop `RemoteException.message`, Kubernetes Status `message`. */
+export function peerMessage(text: string): string {
+  try {
+    const j = JSON.parse(text) as { errors?: unknown; RemoteException?: { message?: unknown }; message?: unknown }
+    if (Array.isArray(j.errors) && j.errors.length > 0) return String(j.errors[0]).split('\n')[0]!.slice(0, 300)
+    if (typeof j.RemoteException?.message === 'string') return j.RemoteException.message.slice(0, 300)
+    if (typeof j.message === 'string') return j.message.slice(0, 300)
+  } catch {
+    // not JSON: fall through to the text itself
+  }
+  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) || '(empty body)'
+}
+
+function causeOf(err: unknown): unknown {
+  return err instanceof Error && err.cause !== undefined ? err.cause : err
+}

@@ -1,0 +1,211 @@
+/**
+ * Metric history for recommendations: on every `fleet.updated`, each running job gets at most one
+ * sample per `history.sampleInterval` — one `job` document plus one `vertex` document per vertex —
+ * written to the `history` collection. Retention (`history.retention`) is enforced by a node-cron job
+ * (hourly) and once at start.
+ */
+import cron, { type ScheduledTask } from 'node-cron'
+import type { Clock } from '../core/clock.js'
+import type { Component, ComponentStatus } from '../core/component.js'
+import { errorMessage } from '../core/errors.js'
+import type { EventBus } from '../core/event-bus.js'
+import { onChange, type Logger } from '../core/logger.js'
+import type { JobSnapshot } from '../model/job.js'
+import type { CollectionSpec, NewDoc, Store } from '../storage/store.js'
+
+export const HISTORY_COLLECTION = 'history'
+
+/** Stored body; `kind: 'job'` samples have `vertexId: null`. Numbers are null when Flink did not report them. */
+export interface HistorySample {
+  [key: string]: unknown
+  kind: 'job' | 'vertex'
+  cluster: string
+  jobId: string
+  jobName: string
+  vertexId: string | null
+  vertexName: string | null
+  state: string
+  /** Vertex parallelism; for a job sample the largest vertex parallelism. */
+  parallelism: number | null
+  /** 0..1, max over subtasks (job: max over vertices). */
+  busy: number | null
+  backpressure: number | null
+  /** max / mean subtask busy (vertex samples). */
+  busySkew: number | null
+  recordsInPerSec: number | null
+  recordsOutPerSec: number | null
+  /** Kafka source lag in records. */
+  lag: number | null
+  /** TaskManager figures (cluster-wide for session clusters). */
+  cpuLoad: number | null
+  heapUsedBytes: number | null
+  heapMaxBytes: number | null
+  gcTimeMsPerSec: number | null
+  restarts: number
+  /** Epoch ms of the sample (also the document timestamp). */
+  at: number
+}
+
+export const historyCollection: CollectionSpec = {
+  name: HISTORY_COLLECTION,
+  keywords: ['kind', 'cluster', 'jobName', 'jobId', 'vertexId', 'state'],
+  numbers: ['parallelism', 'busy', 'backpressure', 'busySkew', 'recordsInPerSec', 'recordsOutPerSec', 'lag', 'cpuLoad', 'heapUsedBytes', 'heapMaxBytes', 'gcTimeMsPerSec', 'restarts', 'at'],
+  daily: true,
+}
+
+export interface HistoryCounters {
+  samples(outcome: 'written' | 'failed', n: number): void
+}
+
+export interface HistoryRecorderOptions {
+  store: Store
+  bus: EventBus
+  clock: Clock
+  logger: Logger
+  sampleIntervalMs: number
+  retentionMs: number
+  /** node-cron expression for retention; hourly by default. */
+  retentionSchedule?: string
+  counters?: HistoryCounters
+}
+
+export function historySamples(job: JobSnapshot, at: number): HistorySample[] {
+  const r = job.resources
+  const common = {
+    cluster: job.cluster,
+    jobId: job.jobId,
+    jobName: job.name,
+    state: job.state,
+    cpuLoad: r?.cpuLoad ?? null,
+    heapUsedBytes: r?.heapUsedBytes ?? null,
+    heapMaxBytes: r?.heapMaxBytes ?? null,
+    gcTimeMsPerSec: r?.gcTimeMsPerSec ?? null,
+    restarts: job.restarts,
+    at,
+  }
+  const jobSample: HistorySample = {
+    ...common,
+    kind: 'job',
+    vertexId: null,
+    vertexName: null,
+    parallelism: job.vertices.length > 0 ? Math.max(...job.vertices.map((v) => v.parallelism)) : null,
+    busy: job.busy,
+    backpressure: job.backpressure,
+    busySkew: null,
+    recordsInPerSec: job.recordsInPerSec,
+    recordsOutPerSec: job.recordsOutPerSec,
+    lag: job.lag,
+  }
+  return [
+    jobSample,
+    ...job.vertices.map((v): HistorySample => ({
+      ...common,
+      kind: 'vertex',
+      vertexId: v.id,
+      vertexName: v.name,
+      parallelism: v.parallelism,
+      busy: v.busy,
+      backpressure: v.backpressure,
+      busySkew: v.busySkew,
+      recordsInPerSec: v.recordsInPerSec,
+      recordsOutPerSec: v.recordsOutPerSec,
+      lag: v.lag,
+    })),
+  ]
+}
+
+export class HistoryRecorder implements Component {
+  readonly name = 'history'
+  private readonly lastSample = new Map<string, number>()
+  private unsubscribe: (() => void) | null = null
+  private task: ScheduledTask | null = null
+  private writing: Promise<void> = Promise.resolve()
+  private pending = 0
+  private records = 0
+  private lastError: string | null = null
+  private readonly logOnce = onChange()
+
+  constructor(private readonly o: HistoryRecorderOptions) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.bus.subscribe('fleet.updated', (ev) => this.record(ev.jobs, ev.at))
+    this.task = cron.createTask(this.o.retentionSchedule ?? '7 * * * *', () => this.enforceRetention(), { name: 'history-retention', noOverlap: true })
+    await this.task.start()
+    void this.enforceRetention()
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.()
+    this.unsubscribe = null
+    await this.task?.destroy()
+    this.task = null
+    await this.writing
+  }
+
+  readiness(): ComponentStatus {
+    return { ready: true, detail: this.lastError ? `last history write failed: ${this.lastError}` : 'recording' }
+  }
+
+  /** Samples the jobs that are due; returns how many documents were queued. */
+  record(jobs: readonly JobSnapshot[], at: number): number {
+    const docs: NewDoc[] = []
+    for (const job of jobs) {
+      if (job.state !== 'RUNNING') continue
+      const key = `${job.cluster}/${job.jobId}`
+      const last = this.lastSample.get(key)
+      if (last !== undefined && at - last < this.o.sampleIntervalMs) continue
+      this.lastSample.set(key, at)
+      for (const s of historySamples(job, at)) docs.push({ id: `${key}/${s.vertexId ?? 'job'}/${at}`, timestamp: at, body: s })
+    }
+    // Forget jobs not sampled for a long time (finished, vanished) so the map stays bounded.
+    if (this.lastSample.size > 1000 && ++this.records % 100 === 0) {
+      for (const [k, t] of this.lastSample) if (at - t > 10 * this.o.sampleIntervalMs) this.lastSample.delete(k)
+    }
+    if (docs.length === 0) return 0
+    // Bounded: if the store is slower than the fleet, drop rather than queue without end.
+    if (this.pending > 50_000) {
+      this.o.counters?.samples('failed', docs.length)
+      return 0
+    }
+    this.pending += docs.length
+    this.writing = this.writing.then(() => this.write(docs))
+    return docs.length
+  }
+
+  /** Resolves when everything queued so far is written (or failed). */
+  flush(): Promise<void> {
+    return this.writing
+  }
+
+  async enforceRetention(): Promise<number> {
+    try {
+      const n = await this.o.store.deleteOlderThan(HISTORY_COLLECTION, this.o.clock.now() - this.o.retentionMs)
+      if (n > 0) this.o.logger.info({ deleted: n }, 'history retention applied')
+      return n
+    } catch (err) {
+      this.o.logger.warn({ err }, 'history retention failed')
+      return 0
+    }
+  }
+
+  private async write(docs: NewDoc[]): Promise<void> {
+    try {
+      const r = await this.o.store.write(HISTORY_COLLECTION, docs, 'create')
+      this.o.counters?.samples('written', r.written)
+      if (r.failed.length > 0) {
+        this.o.counters?.samples('failed', r.failed.length)
+        this.fail(r.failed[0]!.reason)
+      } else this.lastError = null
+    } catch (err) {
+      this.o.counters?.samples('failed', docs.length)
+      this.fail(errorMessage(err))
+    } finally {
+      this.pending -= docs.length
+    }
+  }
+
+  private fail(message: string): void {
+    this.lastError = message
+    this.logOnce('write', message, () => this.o.logger.warn(`writing history samples failed: ${message}`))
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The fleet feature: one collector and one poller per configured cluster, the fleet state they
+ * feed, metric history, the Prometheus exporter, `/api/v1/clusters`, `/api/v1/jobs` and the
+ * `jobs` WebSocket topic. Other features read `module.view` (a FleetView) and listen to the
+ * EventBus; app.ts passes the view on.
+ */
+import type { AppContext, FeatureModule } from '../app.js'
+import { createJobManagerReader } from '../../collectors/flink/flink-read.js'
+import { createCollector } from '../../collectors/registry.js'
+import type { Collector } from '../../collectors/collector.js'
+import type { Component } from '../core/component.js'
+import { parseDuration } from '../core/duration.js'
+import { registerFleetMetrics } from '../metrics/fleet-exporter.js'
+import { clusterRoutes } from '../http/routes/clusters.js'
+import { jobRoutes } from '../http/routes/jobs.js'
+import { FleetState } from './fleet-state.js'
+import type { FleetView } from './fleet-view.js'
+import { HistoryRecorder, historyCollection } from './history.js'
+import { jobsTopic } from './jobs-topic.js'
+import { Poller } from './poller.js'
+
+export interface FleetModule extends FeatureModule {
+  readonly view: FleetView
+  /** For tests and tools: the state behind the view. */
+  readonly state: FleetState
+  readonly history: HistoryRecorder
+}
+
+export interface FleetModuleOptions {
+  /** Tests replace collectors (by cluster id) instead of reaching real clusters. */
+  collectors?: Partial<Record<string, Collector>>
+  random?: () => number
+}
+
+export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}): FleetModule {
+  const clusters = ctx.config.clusters.filter((c) => c.enabled)
+  const logger = ctx.logger.child({ component: 'fleet' })
+  const state = new FleetState({
+    clusters: clusters.map((c) => ({ id: c.id, type: c.type, downAfter: c.downAfter, url: c.url ?? null, webUiUrl: c.webUiUrl ?? null })),
+    bus: ctx.bus,
+    clock: ctx.clock,
+    logger,
+    counters: { error: (cluster, reason) => metrics.error(cluster, reason) },
+  })
+  const metrics = registerFleetMetrics({ registry: ctx.registry, view: state, clock: ctx.clock, clusters: clusters.map((c) => c.id) })
+
+  const pollers: Poller[] = []
+  for (const c of clusters) {
+    const pollMs = parseDuration(c.pollInterval)
+    const readFlink = createJobManagerReader({
+      clock: ctx.clock,
+      requestTimeoutMs: parseDuration(c.requestTimeout),
+      concurrency: c.concurrency,
+      checkpointIntervalMs: parseDuration(c.checkpointInterval),
+      metricsIntervalMs: parseDuration(c.metricsInterval),
+      detailBudgetMs: Math.floor(pollMs * 0.8),
+    })
+    const collector =
+      opts.collectors?.[c.id] ?? createCollector(c, { clock: ctx.clock, logger: logger.child({ cluster: c.id }), registry: ctx.registry, readFlink })
+    pollers.push(
+      new Poller({
+        collector,
+        intervalMs: pollMs,
+        timeoutMs: pollMs,
+        clock: ctx.clock,
+        ...(opts.random ? { random: opts.random } : {}),
+        onResult: (snap, ms) => {
+          metrics.pollDuration(c.id, ms / 1000, 'success')
+          if (snap.requests) metrics.requests(c.id, snap.requests)
+          state.applySnapshot(c.id, snap)
+        },
+        onError: (err, ms) => {
+          metrics.pollDuration(c.id, ms / 1000, 'failure')
+          state.applyFailure(c.id, err)
+        },
+        onSkip: () => metrics.skipped(c.id),
+      }),
+    )
+  }
+
+  const history = new HistoryRecorder({
+    store: ctx.store,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    logger: ctx.logger.child({ component: 'history' }),
+    sampleIntervalMs: parseDuration(ctx.config.history.sampleInterval),
+    retentionMs: parseDuration(ctx.config.history.retention),
+    counters: { samples: (outcome, n) => metrics.samples(outcome, n) },
+  })
+
+  const collectorsComponent: Component = {
+    name: 'collectors',
+    async start() {
+      for (const p of pollers) p.start()
+    },
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()))
+    },
+    readiness() {
+      const list = state.clusters()
+      const down = list.filter((c) => c.status === 'down' && c.consecutiveFailures > 0).map((c) => c.id)
+      // Ready means "collecting"; a down cluster is what flinkwatch reports, not a flinkwatch failure.
+      return { ready: true, detail: `${list.length} cluster(s)${down.length ? `, down: ${down.join(', ')}` : ''}` }
+    },
+  }
+
+  return {
+    name: 'fleet',
+    view: state,
+    state,
+    history,
+    collections: [historyCollection],
+    components: [history, collectorsComponent],
+    routes: [clusterRoutes(state), jobRoutes(state, ctx.clock)],
+    topics: [jobsTopic(ctx.bus, state)],
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Runs one collector on a fixed rate (OTel PeriodicExportingMetricReader habits): never two polls of
+ * one cluster at once (a tick that finds the previous poll in flight is skipped), every poll under a
+ * timeout that aborts the collector's signal, a random start offset so a fleet of clusters does not
+ * poll in lockstep, timers on the injected clock, and a run function that never rejects.
+ */
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { UpstreamError } from '../core/errors.js'
+import type { Collector } from '../../collectors/collector.js'
+import type { ClusterSnapshot } from '../model/cluster.js'
+
+export interface PollerOptions {
+  collector: Collector
+  intervalMs: number
+  /** Per-poll deadline; clamped to the interval. */
+  timeoutMs: number
+  clock: Clock
+  /** ± share of the interval each tick may move (default 0.05); the first tick is at a random point of one interval. */
+  jitter?: number
+  random?: () => number
+  onResult(snapshot: ClusterSnapshot, durationMs: number): void
+  onError(err: unknown, durationMs: number): void
+  /** A tick found the previous poll still running. */
+  onSkip?(): void
+}
+
+export class Poller {
+  private timer: TimerHandle | null = null
+  private inFlight: Promise<void> | null = null
+  private current: AbortController | null = null
+  private stopped = true
+  /** Set by stop(): outcomes that arrive afterwards are not reported. */
+  private stopping = false
+  private overdue = false
+  private readonly random: () => number
+
+  constructor(private readonly o: PollerOptions) {
+    this.random = o.random ?? Math.random
+  }
+
+  get polling(): boolean {
+    return this.inFlight !== null
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.stopping = false
+    this.schedule(Math.floor(this.random() * this.o.intervalMs))
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.stopping = true
+    if (this.timer) this.o.clock.clearTimeout(this.timer)
+    this.timer = null
+    this.current?.abort(new Error('flinkwatch is stopping'))
+    // A collector that ignores its signal must not hold shutdown hostage.
+    if (this.inFlight) {
+      let giveUp: TimerHandle | null = null
+      await Promise.race([this.inFlight, new Promise<void>((r) => (giveUp = this.o.clock.setTimeout(r, 5000)))])
+      if (giveUp) this.o.clock.clearTimeout(giveUp)
+    }
+  }
+
+  /** One tick: poll unless the previous poll is still running. Resolves when this tick's work is done. */
+  tick(): Promise<void> {
+    if (this.inFlight) {
+      this.o.onSkip?.()
+      // A collector that ignored its abort keeps the cluster unprobed: that is a failed probe, not a pause.
+      if (this.overdue) this.o.onError(new UpstreamError(this.o.collector.type, '', `previous poll of cluster ${this.o.collector.clusterId} is still running past its deadline`, { code: 'ERR_UPSTREAM_TIMEOUT' }), 0)
+      return Promise.resolve()
+    }
+    let done!: () => void
+    this.inFlight = new Promise<void>((r) => (done = r))
+    return this.runOnce(() => {
+      this.inFlight = null
+      this.overdue = false
+      done()
+    })
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return
+    this.timer = this.o.clock.setTimeout(() => {
+      const j = this.o.jitter ?? 0.05
+      this.schedule(Math.max(1, Math.round(this.o.intervalMs * (1 + (this.random() * 2 - 1) * j))))
+      void this.tick()
+    }, delayMs)
+  }
+
+  /** Reports the outcome at the deadline at the latest; `release` runs when the collector really returns. */
+  private async runOnce(release: () => void): Promise<void> {
+    const { clock, collector } = this.o
+    const started = clock.now()
+    const ac = new AbortController()
+    this.current = ac
+    // Below the interval (less the jitter) so a well-behaved poll is always over before the next tick.
+    const timeoutMs = Math.min(this.o.timeoutMs, Math.floor(this.o.intervalMs * 0.9))
+    let timer: TimerHandle | null = null
+    const deadline = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(() => {
+        const err = new UpstreamError(collector.type, '', `poll of cluster ${collector.clusterId} timed out after ${timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT' })
+        this.overdue = true
+        ac.abort(err)
+        reject(err)
+      }, timeoutMs)
+    })
+    let collecting: Promise<ClusterSnapshot>
+    try {
+      collecting = collector.collect(ac.signal)
+    } catch (err) {
+      collecting = Promise.reject(err)
+    }
+    collecting.then(release, release)
+    try {
+      const snapshot = await Promise.race([collecting, deadline])
+      if (!this.stopping) this.o.onResult(snapshot, clock.now() - started)
+    } catch (err) {
+      if (!this.stopping) this.o.onError(err, clock.now() - started)
+    } finally {
+      if (timer) clock.clearTimeout(timer)
+      if (this.current === ac) this.current = null
+    }
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Prometheus series for the fleet. Cluster and job gauges are computed at scrape time from the
+ * FleetView (a custom collect() that resets and refills), so no stale label set survives a job:
+ * a job's series exist while it is listed and not terminal for longer than `finishedJobTtlMs`.
+ * The collectors' own health (poll duration, errors, requests, skipped ticks) are ordinary
+ * counters and a histogram labelled by cluster only (bounded by configuration).
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { Clock } from '../core/clock.js'
+import type { FleetView } from '../fleet/fleet-view.js'
+import type { CollectorErrorReason } from '../model/cluster.js'
+import type { JobSnapshot } from '../model/job.js'
+
+/** Every metric name this exporter registers (dashboards and rules import these). */
+export const FLEET_METRICS = {
+  clusterUp: 'flinkwatch_cluster_up',
+  clusterTaskManagers: 'flinkwatch_cluster_taskmanagers',
+  clusterSlots: 'flinkwatch_cluster_slots',
+  clusterSlotsAvailable: 'flinkwatch_cluster_slots_available',
+  clusterJobs: 'flinkwatch_cluster_jobs',
+  clusterJobsRunning: 'flinkwatch_cluster_jobs_running',
+  clusterProbeFailures: 'flinkwatch_cluster_consecutive_probe_failures',
+  jobState: 'flinkwatch_job_state',
+  jobRestarts: 'flinkwatch_job_restarts',
+  jobUptime: 'flinkwatch_job_uptime_seconds',
+  checkpointAge: 'flinkwatch_job_last_checkpoint_age_seconds',
+  checkpointDuration: 'flinkwatch_job_last_checkpoint_duration_seconds',
+  checkpointSize: 'flinkwatch_job_last_checkpoint_size_bytes',
+  checkpointsCompleted: 'flinkwatch_job_checkpoints_completed',
+  checkpointsFailed: 'flinkwatch_job_checkpoints_failed',
+  kafkaLag: 'flinkwatch_job_kafka_lag_records',
+  backpressure: 'flinkwatch_job_backpressure_ratio',
+  busy: 'flinkwatch_job_busy_ratio',
+  recordsIn: 'flinkwatch_job_records_in_per_second',
+  recordsOut: 'flinkwatch_job_records_out_per_second',
+  heapUsed: 'flinkwatch_job_heap_used_bytes',
+  heapMax: 'flinkwatch_job_heap_max_bytes',
+  cpuLoad: 'flinkwatch_job_cpu_load_ratio',
+  gcTime: 'flinkwatch_job_gc_time_ms_per_second',
+  pollDuration: 'flinkwatch_collector_poll_duration_seconds',
+  errors: 'flinkwatch_collector_errors_total',
+  requests: 'flinkwatch_collector_requests_total',
+  skipped: 'flinkwatch_collector_polls_skipped_total',
+  historySamples: 'flinkwatch_history_samples_total',
+} as const
+
+export interface FleetMetrics {
+  error(cluster: string, reason: CollectorErrorReason): void
+  pollDuration(cluster: string, seconds: number, outcome: 'success' | 'failure'): void
+  requests(cluster: string, n: number): void
+  skipped(cluster: string): void
+  samples(outcome: 'written' | 'failed', n: number): void
+}
+
+export interface FleetExporterOptions {
+  registry: Registry
+  view: FleetView
+  clock: Clock
+  clusters: readonly string[]
+  /** Series of a terminal job disappear this long after it ended (default 15 min). */
+  finishedJobTtlMs?: number
+}
+
+const JOB_LABELS = ['cluster', 'job_id', 'job_name'] as const
+type JobLabels = Record<(typeof JOB_LABELS)[number], string>
+
+export function registerFleetMetrics(o: FleetExporterOptions): FleetMetrics {
+  const registers = [o.registry]
+  const ttl = o.finishedJobTtlMs ?? 15 * 60_000
+
+  const liveJobs = (): { job: JobSnapshot; labels: JobLabels }[] => {
+    const now = o.clock.now()
+    return o.view
+      .jobs()
+      .filter((j) => {
+        const since = o.view.terminalSince(j.cluster, j.jobId)
+        return since === null || now - since < ttl
+      })
+      .map((job) => ({ job, labels: { cluster: job.cluster, job_id: job.jobId, job_name: job.name } }))
+  }
+
+  const clusterGauge = (name: string, help: string, value: (c: ReturnType<FleetView['clusters']>[number]) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['cluster'],
+      registers,
+      collect() {
+        this.reset()
+        for (const c of o.view.clusters()) {
+          // Nothing is known before the first probe decided; do not report a false "down".
+          if (c.lastSeen === null && c.consecutiveFailures === 0) continue
+          const v = value(c)
+          if (v !== null) this.set({ cluster: c.id }, v)
+        }
+      },
+    })
+  }
+  clusterGauge(FLEET_METRICS.clusterUp, '1 when the cluster answers its probes, 0 after downAfter consecutive failures', (c) => (c.status === 'up' ? 1 : 0))
+  clusterGauge(FLEET_METRICS.clusterTaskManagers, 'Registered TaskManagers at the last successful probe', (c) => (c.lastSeen === null ? null : c.taskManagers))
+  clusterGauge(FLEET_METRICS.clusterSlots, 'Task slots in the cluster', (c) => (c.lastSeen === null ? null : c.slots.total))
+  clusterGauge(FLEET_METRICS.clusterSlotsAvailable, 'Free task slots in the cluster', (c) => (c.lastSeen === null ? null : c.slots.available))
+  clusterGauge(FLEET_METRICS.clusterJobs, 'Jobs the cluster lists (terminal included)', (c) => (c.lastSeen === null ? null : c.jobs.total))
+  clusterGauge(FLEET_METRICS.clusterJobsRunning, 'Jobs in state RUNNING', (c) => (c.lastSeen === null ? null : c.jobs.running))
+  clusterGauge(FLEET_METRICS.clusterProbeFailures, 'Failed probes in a row', (c) => c.consecutiveFailures)
+
+  new Gauge({
+    name: FLEET_METRICS.jobState,
+    help: 'Current job state: one series per job with value 1, labelled with the state',
+    labelNames: [...JOB_LABELS, 'state'],
+    registers,
+    collect() {
+      this.reset()
+      for (const { job, labels } of liveJobs()) this.set({ ...labels, state: job.state }, 1)
+    },
+  })
+
+  const jobGauge = (name: string, help: string, value: (j: JobSnapshot, now: number) => number | null | undefined): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: [...JOB_LABELS],
+      registers,
+      collect() {
+        this.reset()
+        const now = o.clock.now()
+        for (const { job, labels } of liveJobs()) {
+          const v = value(job, now)
+          if (v !== null && v !== undefined && Number.isFinite(v)) this.set(labels, v)
+        }
+      },
+    })
+  }
+  const running = (j: JobSnapshot): boolean => j.state === 'RUNNING'
+  jobGauge(FLEET_METRICS.jobRestarts, "Restarts since submission (Flink's numRestarts; use delta()/increase())", (j) => j.restarts)
+  jobGauge(FLEET_METRICS.jobUptime, 'Seconds since the job started (running jobs)', (j, now) => (running(j) && j.startTime ? (now - j.startTime) / 1000 : null))
+  jobGauge(FLEET_METRICS.checkpointAge, 'Seconds since the last completed checkpoint (running jobs)', (j, now) =>
+    running(j) && j.checkpoints?.lastCompleted ? Math.max(0, (now - j.checkpoints.lastCompleted.completedAt) / 1000) : null,
+  )
+  jobGauge(FLEET_METRICS.checkpointDuration, 'End-to-end duration of the last completed checkpoint', (j) => (j.checkpoints?.lastCompleted ? j.checkpoints.lastCompleted.durationMs / 1000 : null))
+  jobGauge(FLEET_METRICS.checkpointSize, 'Checkpointed size of the last completed checkpoint', (j) => j.checkpoints?.lastCompleted?.sizeBytes)
+  jobGauge(FLEET_METRICS.checkpointsCompleted, 'Completed checkpoints since the job (re)started (Flink counts)', (j) => j.checkpoints?.completed)
+  jobGauge(FLEET_METRICS.checkpointsFailed, 'Failed checkpoints since the job (re)started (Flink counts; use delta())', (j) => j.checkpoints?.failed)
+  jobGauge(FLEET_METRICS.kafkaLag, 'Kafka source lag in records (pendingRecords, or records-lag-max)', (j) => j.lag)
+  jobGauge(FLEET_METRICS.backpressure, 'Max back-pressured time ratio over vertices and subtasks, 0..1', (j) => j.backpressure)
+  jobGauge(FLEET_METRICS.busy, 'Max busy time ratio over vertices and subtasks, 0..1', (j) => j.busy)
+  jobGauge(FLEET_METRICS.recordsIn, 'Records read by the sources per second', (j) => j.recordsInPerSec)
+  jobGauge(FLEET_METRICS.recordsOut, 'Records reaching the sinks per second', (j) => j.recordsOutPerSec)
+  jobGauge(FLEET_METRICS.heapUsed, "Heap used by the job's TaskManagers (cluster-wide in session clusters)", (j) => j.resources?.heapUsedBytes)
+  jobGauge(FLEET_METRICS.heapMax, "Max heap of the job's TaskManagers (cluster-wide in session clusters)", (j) => j.resources?.heapMaxBytes)
+  jobGauge(FLEET_METRICS.cpuLoad, 'Mean TaskManager process CPU load, 0..1', (j) => j.resources?.cpuLoad)
+  jobGauge(FLEET_METRICS.gcTime, 'Mean TaskManager GC time in ms per second', (j) => j.resources?.gcTimeMsPerSec)
+
+  const duration = new Histogram({
+    name: FLEET_METRICS.pollDuration,
+    help: 'Duration of one collector poll of one cluster',
+    labelNames: ['cluster', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  })
+  const errors = new Counter({ name: FLEET_METRICS.errors, help: 'Collector errors by reason (failed probes and failed detail requests)', labelNames: ['cluster', 'reason'], registers })
+  const requests = new Counter({ name: FLEET_METRICS.requests, help: 'HTTP requests the collectors sent to the cluster', labelNames: ['cluster'], registers })
+  const skipped = new Counter({ name: FLEET_METRICS.skipped, help: 'Poll ticks skipped because the previous poll was still running', labelNames: ['cluster'], registers })
+  const samples = new Counter({ name: FLEET_METRICS.historySamples, help: 'History samples written or failed', labelNames: ['outcome'], registers })
+  // Pre-initialise the bounded label sets so rate() works from the first scrape.
+  for (const c of o.clusters) {
+    requests.inc({ cluster: c }, 0)
+    skipped.inc({ cluster: c }, 0)
+    for (const reason of ['timeout', 'connect', 'leader_election', 'http_5xx', 'decode'] as const) errors.inc({ cluster: c, reason }, 0)
+  }
+  samples.inc({ outcome: 'written' }, 0)
+  samples.inc({ outcome: 'failed' }, 0)
+
+  return {
+    error: (cluster, reason) => errors.inc({ cluster, reason }),
+    pollDuration: (cluster, seconds, outcome) => duration.observe({ cluster, outcome }, seconds),
+    requests: (cluster, n) => requests.inc({ cluster }, n),
+    skipped: (cluster) => skipped.inc({ cluster }),
+    samples: (outcome, n) => samples.inc({ outcome }, n),
+  }
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Registry } from 'prom-client'
+import { EventBus } from '../../../src/core/event-bus.js'
+import { FleetState } from '../../../src/fleet/fleet-state.js'
+import { jobsTopic } from '../../../src/fleet/jobs-topic.js'
+import { registerFleetMetrics } from '../../../src/metrics/fleet-exporter.js'
+import type { StreamMessage } from '../../../src/stream/stream-hub.js'
+import { captureLogger } from '../../helpers/service.js'
+import { FakeClock } from '../../helpers/fake-clock.js'
+import { job, snapshot } from './snapshots.js'
+
+function setup() {
+  const clock = new FakeClock()
+  const bus = new EventBus()
+  const registry = new Registry()
+  const fleet = new FleetState({
+    clusters: [
+      { id: 'c1', type: 'flink', downAfter: 1, url: null, webUiUrl: null },
+      { id: 'c2', type: 'flink', downAfter: 1, url: null, webUiUrl: null },
+    ],
+    bus,
+    clock,
+    logger: captureLogger().logger,
+  })
+  const metrics = registerFleetMetrics({ registry, view: fleet, clock, clusters: ['c1', 'c2'], finishedJobTtlMs: 60_000 })
+  const lines = async (name: string) => (await registry.metrics()).split('\n').filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '))
+  return { clock, bus, fleet, metrics, registry, lines }
+}
+
+describe('fleet exporter', () => {
+  it('exports cluster up only once a probe decided, then 1/0', async () => {
+    const t = setup()
+    assert.deepEqual(await t.lines('flinkwatch_cluster_up'), [])
+    t.fleet.applySnapshot('c1', snapshot('c1', []))
+    t.fleet.applyFailure('c2', new Error('down'))
+    assert.deepEqual(await t.lines('flinkwatch_cluster_up'), ['flinkwatch_cluster_up{cluster="c1"} 1', 'flinkwatch_cluster_up{cluster="c2"} 0'])
+  })
+
+  it('exports one job_state series per job (value 1, current state) and job figures', async () => {
+    const t = setup()
+    const completedAt = t.clock.now() - 30_000
+    const j = job('c1', 'j1', 'RUNNING', {
+      name: 'orders',
+      restarts: 4,
+      lag: 1200,
+      busy: 0.5,
+      backpressure: 0.25,
+      checkpoints: { completed: 10, failed: 2, inProgress: 0, intervalMs: 2000, lastCompleted: { id: 10, completedAt, durationMs: 1500, sizeBytes: 2048, externalPath: null, isSavepoint: false }, lastSavepoint: null, lastFailedAt: null, lastFailureMessage: null },
+    })
+    t.fleet.applySnapshot('c1', snapshot('c1', [j]))
+    const labels = 'cluster="c1",job_id="j1",job_name="orders"'
+    assert.deepEqual(await t.lines('flinkwatch_job_state'), [`flinkwatch_job_state{${labels},state="RUNNING"} 1`])
+    assert.deepEqual(await t.lines('flinkwatch_job_restarts'), [`flinkwatch_job_restarts{${labels}} 4`])
+    assert.deepEqual(await t.lines('flinkwatch_job_last_checkpoint_age_seconds'), [`flinkwatch_job_last_checkpoint_age_seconds{${labels}} 30`])
+    assert.deepEqual(await t.lines('flinkwatch_job_last_checkpoint_duration_seconds'), [`flinkwatch_job_last_checkpoint_duration_seconds{${labels}} 1.5`])
+    assert.deepEqual(await t.lines('flinkwatch_job_last_checkpoint_size_bytes'), [`flinkwatch_job_last_checkpoint_size_bytes{${labels}} 2048`])
+    assert.deepEqual(await t.lines('flinkwatch_job_checkpoints_failed'), [`flinkwatch_job_checkpoints_failed{${labels}} 2`])
+    assert.deepEqual(await t.lines('flinkwatch_job_kafka_lag_records'), [`flinkwatch_job_kafka_lag_records{${labels}} 1200`])
+    assert.deepEqual(await t.lines('flinkwatch_job_busy_ratio'), [`flinkwatch_job_busy_ratio{${labels}} 0.5`])
+    assert.deepEqual(await t.lines('flinkwatch_job_backpressure_ratio'), [`flinkwatch_job_backpressure_ratio{${labels}} 0.25`])
+    // a state change replaces the series instead of leaving the old state behind
+    t.fleet.applySnapshot('c1', snapshot('c1', [{ ...j, state: 'RESTARTING' }]))
+    assert.deepEqual(await t.lines('flinkwatch_job_state'), [`flinkwatch_job_state{${labels},state="RESTARTING"} 1`])
+    assert.deepEqual(await t.lines('flinkwatch_job_kafka_lag_records'), [`flinkwatch_job_kafka_lag_records{${labels}} 1200`])
+  })
+
+  it('expires the series of a finished job after the TTL', async () => {
+    const t = setup()
+    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'CANCELED', { restarts: 1 })]))
+    assert.equal((await t.lines('flinkwatch_job_state')).length, 1)
+    await t.clock.advance(60_000)
+    assert.deepEqual(await t.lines('flinkwatch_job_state'), [])
+    assert.deepEqual(await t.lines('flinkwatch_job_restarts'), [])
+    assert.equal(t.fleet.jobs().length, 1, 'the API still lists it')
+  })
+
+  it('counts collector errors, requests and poll durations per cluster', async () => {
+    const t = setup()
+    t.metrics.error('c1', 'timeout')
+    t.metrics.requests('c1', 12)
+    t.metrics.pollDuration('c1', 0.2, 'success')
+    const text = await t.registry.metrics()
+    assert.match(text, /flinkwatch_collector_errors_total\{cluster="c1",reason="timeout"\} 1/)
+    assert.match(text, /flinkwatch_collector_errors_total\{cluster="c2",reason="timeout"\} 0/)
+    assert.match(text, /flinkwatch_collector_requests_total\{cluster="c1"\} 12/)
+    assert.match(text, /flinkwatch_collector_poll_duration_seconds_count\{cluster="c1",outcome="success"\} 1/)
+  })
+})
+
+describe('jobs stream topic', () => {
+  it('pushes transitions, filtered by cluster; rejects an unknown cluster', () => {
+    const t = setup()
+    const topic = jobsTopic(t.bus, t.fleet)
+    const all: StreamMessage[] = []
+    const c2: StreamMessage[] = []
+    topic.subscribe({}, (m) => all.push(m))
+    const remove = topic.subscribe({ cluster: 'c2' }, (m) => c2.push(m))
+    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING')]))
+    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED')]))
+    assert.deepEqual(all.map((m) => [m.topic, m.type, (m.data as { jobId: string }).jobId]), [['jobs', 'transition', 'j1'], ['jobs', 'transition', 'j2']])
+    assert.deepEqual(c2.map((m) => (m.data as { to: string }).to), ['FAILED'])
+    remove()
+    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED'), job('c2', 'j3', 'RUNNING')]))
+    assert.equal(c2.length, 1)
+    assert.throws(() => topic.subscribe({ cluster: 'nope' }, () => {}), /unknown cluster nope/)
+  })
+})

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Collector } from '../../../collectors/collector.js'
+import { reasonOf } from '../../../collectors/flink/flink-rest-client.js'
+import { Poller } from '../../../src/fleet/poller.js'
+import type { ClusterSnapshot } from '../../../src/model/cluster.js'
+import { FakeClock } from '../../helpers/fake-clock.js'
+import { snapshot } from './snapshots.js'
+
+/** A collector whose polls finish only when the test says so (or when aborted, if it honours the signal). */
+function manualCollector(honourAbort = true) {
+  const pending: { resolve: (s: ClusterSnapshot) => void; signal: AbortSignal }[] = []
+  const collector: Collector = {
+    clusterId: 'c1',
+    type: 'flink',
+    collect(signal) {
+      return new Promise((resolve, reject) => {
+        pending.push({ resolve, signal })
+        if (honourAbort) signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+      })
+    },
+  }
+  return { collector, pending }
+}
+
+function setup(honourAbort = true) {
+  const clock = new FakeClock()
+  const { collector, pending } = manualCollector(honourAbort)
+  const results: ClusterSnapshot[] = []
+  const errors: unknown[] = []
+  let skips = 0
+  const poller = new Poller({
+    collector,
+    intervalMs: 10_000,
+    timeoutMs: 10_000,
+    clock,
+    jitter: 0,
+    random: () => 0,
+    onResult: (s) => results.push(s),
+    onError: (e) => errors.push(e),
+    onSkip: () => skips++,
+  })
+  return { clock, poller, pending, results, errors, skips: () => skips }
+}
+
+describe('poller', () => {
+  it('polls on the interval and reports results', async () => {
+    const t = setup()
+    t.poller.start()
+    await t.clock.advance(0)
+    assert.equal(t.pending.length, 1)
+    t.pending[0]!.resolve(snapshot('c1', []))
+    await t.clock.advance(10_000)
+    assert.equal(t.results.length, 1)
+    assert.equal(t.pending.length, 2)
+    await t.poller.stop()
+  })
+
+  it('never runs two polls of one cluster at once: a tick during a poll is skipped', async () => {
+    const t = setup()
+    void t.poller.tick()
+    void t.poller.tick()
+    void t.poller.tick()
+    assert.equal(t.pending.length, 1)
+    assert.equal(t.skips(), 2)
+    t.pending[0]!.resolve(snapshot('c1', []))
+    await t.clock.advance(0)
+    void t.poller.tick()
+    assert.equal(t.pending.length, 2)
+  })
+
+  it('aborts a poll at its deadline (below the interval) and reports a timeout', async () => {
+    const t = setup()
+    void t.poller.tick()
+    await t.clock.advance(8999)
+    assert.equal(t.errors.length, 0)
+    await t.clock.advance(1)
+    assert.equal(t.pending[0]!.signal.aborted, true)
+    assert.equal(t.errors.length, 1)
+    assert.equal(reasonOf(t.errors[0]), 'timeout')
+    void t.poller.tick()
+    assert.equal(t.pending.length, 2, 'the next tick polls again')
+  })
+
+  it('counts ticks as failed probes while a collector that ignores its signal hangs', async () => {
+    const t = setup(false)
+    void t.poller.tick()
+    await t.clock.advance(9000)
+    assert.equal(t.errors.length, 1)
+    void t.poller.tick()
+    void t.poller.tick()
+    assert.equal(t.pending.length, 1, 'still no second concurrent poll')
+    assert.equal(t.errors.length, 3)
+    t.pending[0]!.resolve(snapshot('c1', []))
+    await t.clock.advance(0)
+    assert.equal(t.results.length, 0, 'a result after the deadline is dropped')
+    void t.poller.tick()
+    assert.equal(t.pending.length, 2)
+  })
+
+  it('stop() aborts the poll in flight and schedules nothing more', async () => {
+    const t = setup()
+    t.poller.start()
+    await t.clock.advance(0)
+    await t.poller.stop()
+    assert.equal(t.pending[0]!.signal.aborted, true)
+    assert.equal(t.clock.pendingTimers, 0)
+    assert.equal(t.errors.length, 0, 'a stop is not a failed probe')
+  })
+
+  it('spreads the first tick of each cluster over one interval', async () => {
+    const clock = new FakeClock()
+    const { collector, pending } = manualCollector()
+    const p = new Poller({ collector, intervalMs: 10_000, timeoutMs: 5000, clock, random: () => 0.5, onResult: () => {}, onError: () => {} })
+    p.start()
+    await clock.advance(4999)
+    assert.equal(pending.length, 0)
+    await clock.advance(1)
+    assert.equal(pending.length, 1)
+    await p.stop()
+  })
+})
