@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import type { TSchema, Static } from '@sinclair/typebox'
 import { firstSchemaError, statusError } from '../yarn/http-json.js'
 import type { KubeClient } from './kube-client.js'
-import { EventDto, FlinkDeploymentDto, FlinkSessionJobDto, KubeList, PodDto } from './kube-types.js'
+import { EventDto, FlinkDeploymentDto, FlinkSessionJobDto, FlinkStateSnapshotDto, KubeList, PodDto } from './kube-types.js'
 
 export const FLINK_API = '/apis/flink.apache.org/v1beta1'
 
@@ -11,6 +11,8 @@ export interface Listed<T> {
   items: T[]
   /** Items that failed to decode, with the reason. */
   rejected: string[]
+  /** The list's `metadata.resourceVersion`: where a watch of the same selection starts. */
+  resourceVersion: string | null
 }
 
 /** `null` namespace = all namespaces (cluster-wide list). */
@@ -32,6 +34,18 @@ export interface KubeApi {
   listFlinkSessionJobs(n: Namespace, signal?: AbortSignal): Promise<Listed<FlinkSessionJobDto>>
   listPods(n: Namespace, labelSelector: string, signal?: AbortSignal): Promise<Listed<PodDto>>
   listEvents(n: Namespace, fieldSelector: string, signal?: AbortSignal): Promise<Listed<EventDto>>
+  /** Operator 1.10+; a 404 means the FlinkStateSnapshot CRD is not installed. */
+  listFlinkStateSnapshots(n: Namespace, signal?: AbortSignal): Promise<Listed<FlinkStateSnapshotDto>>
+}
+
+/**
+ * A pod watch (flink-apis.md §4.4): JSON lines `{type, object}` from `resourceVersion` on, with
+ * BOOKMARK events so a quiet watch still advances its resourceVersion, closed by the server after
+ * `timeoutSeconds`.
+ */
+export function podWatchPath(n: Namespace, labelSelector: string, resourceVersion: string, timeoutSeconds: number): string {
+  const q = new URLSearchParams({ labelSelector, watch: 'true', allowWatchBookmarks: 'true', resourceVersion, timeoutSeconds: String(timeoutSeconds) })
+  return `/api/v1${ns(n)}/pods?${q.toString().replace(/\+/g, '%20')}`
 }
 
 export function createKubeApi(client: KubeClient): KubeApi {
@@ -43,13 +57,14 @@ export function createKubeApi(client: KubeClient): KubeApi {
       if (Value.Check(schema, it)) items.push(it)
       else rejected.push(`${path.split('?')[0]} items[${i}]${nameOf(it)}: ${firstSchemaError(schema, it)}`)
     })
-    return { items, rejected }
+    return { items, rejected, resourceVersion: body.metadata?.resourceVersion ?? null }
   }
   return {
     listFlinkDeployments: (n, signal) => list(`${FLINK_API}${ns(n)}/flinkdeployments`, FlinkDeploymentDto, signal),
     listFlinkSessionJobs: (n, signal) => list(`${FLINK_API}${ns(n)}/flinksessionjobs`, FlinkSessionJobDto, signal),
     listPods: (n, labelSelector, signal) => list(`/api/v1${ns(n)}/pods?labelSelector=${encodeURIComponent(labelSelector)}`, PodDto, signal),
     listEvents: (n, fieldSelector, signal) => list(`/api/v1${ns(n)}/events?fieldSelector=${encodeURIComponent(fieldSelector)}`, EventDto, signal),
+    listFlinkStateSnapshots: (n, signal) => list(`${FLINK_API}${ns(n)}/flinkstatesnapshots`, FlinkStateSnapshotDto, signal),
   }
 }
 

@@ -119,6 +119,9 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
     }
   }
   const agent = https ? new HttpsAgent({ keepAlive: true, ca, rejectUnauthorized: !o.insecureSkipTlsVerify }) : new HttpAgent({ keepAlive: true })
+  // Streams get their own connections (closed when they end), so an unref'd watch socket never goes
+  // back to the pool of ordinary requests.
+  const streamAgent = https ? new HttpsAgent({ keepAlive: false, ca, rejectUnauthorized: !o.insecureSkipTlsVerify }) : new HttpAgent({ keepAlive: false })
 
   // Token file: re-read when its mtime or size changes, and once more after a 401.
   let cachedToken: string | null = o.token ?? null
@@ -209,7 +212,7 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
           finish(() => reject(new UpstreamError(UPSTREAM, url, `${UPSTREAM} ${what}`, { code: 'ERR_UPSTREAM_TIMEOUT' })))
         }, ms)
       }
-      const req = (https ? httpsRequest : httpRequest)({ host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (https ? 443 : 80), path: u.pathname + u.search, method: 'GET', headers, agent }, (res) => {
+      const req = (https ? httpsRequest : httpRequest)({ host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (https ? 443 : 80), path: u.pathname + u.search, method: 'GET', headers, agent: streamAgent }, (res) => {
         const status = res.statusCode ?? 0
         if (status < 200 || status > 299) {
           // An error answer is a small Status object: read it whole, under the connect timeout.
@@ -246,16 +249,16 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
         res.on('error', (err) => finish(() => reject(transportError(url, err))))
         res.on('close', () => finish(() => reject(transportError(url, new Error('the stream was cut before it ended')))))
       })
+      req.on('error', (err) => finish(() => reject(transportError(url, err))))
       // A watch may stay open for minutes: it must never keep the process alive by itself.
       req.on('socket', (socket) => socket.unref())
       const onAbort = (): void => {
-        req.destroy()
         finish(() => reject(r.signal?.reason instanceof Error ? r.signal.reason : new Error('aborted')))
+        req.destroy()
       }
       if (r.signal?.aborted) return onAbort()
       r.signal?.addEventListener('abort', onAbort, { once: true })
       arm(o.timeoutMs)
-      req.on('error', (err) => finish(() => reject(transportError(url, err))))
       req.end()
     })
 
@@ -293,6 +296,7 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
     fetch: fetchLike,
     close() {
       agent.destroy()
+      streamAgent.destroy()
     },
   }
 }

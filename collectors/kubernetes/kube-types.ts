@@ -25,12 +25,26 @@ export const KubeList = Type.Object({
   metadata: Type.Optional(Type.Object({ resourceVersion: OptStr })),
 })
 
-const SnapshotInfo = Type.Object({
+/** Operator `Savepoint` (k8s-operator-crd.md, Status): a finished savepoint. */
+export const OperatorSavepointDto = Type.Object({
+  /** Millisecond timestamp at the start of the savepoint operation. */
   timeStamp: Type.Optional(Type.Number()),
   location: NullStr,
   triggerType: NullStr,
   formatType: NullStr,
+  triggerNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
 })
+export type OperatorSavepointDto = Static<typeof OperatorSavepointDto>
+
+/** Operator `Checkpoint`: a finished checkpoint the operator triggered. It has no location. */
+export const OperatorCheckpointDto = Type.Object({
+  /** Millisecond timestamp at the start of the checkpoint operation. */
+  timeStamp: Type.Optional(Type.Number()),
+  triggerType: NullStr,
+  formatType: NullStr,
+  triggerNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+})
+export type OperatorCheckpointDto = Static<typeof OperatorCheckpointDto>
 
 export const JobStatusDto = Type.Object({
   jobName: NullStr,
@@ -40,8 +54,30 @@ export const JobStatusDto = Type.Object({
   startTime: NullStr,
   updateTime: NullStr,
   upgradeSavepointPath: NullStr,
-  savepointInfo: Type.Optional(Type.Union([Type.Null(), Type.Object({ lastSavepoint: Type.Optional(Type.Union([SnapshotInfo, Type.Null()])) })])),
-  checkpointInfo: Type.Optional(Type.Union([Type.Null(), Type.Object({ lastCheckpoint: Type.Optional(Type.Union([SnapshotInfo, Type.Null()])) })])),
+  /** `SavepointInfo`; deprecated since operator 1.10 when FlinkStateSnapshot resources are enabled. */
+  savepointInfo: Type.Optional(
+    Type.Union([
+      Type.Null(),
+      Type.Object({
+        lastSavepoint: Type.Optional(Type.Union([OperatorSavepointDto, Type.Null()])),
+        triggerId: NullStr,
+        triggerTimestamp: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+        /** Items are decoded one by one (an odd entry must not hide the whole resource). */
+        savepointHistory: Type.Optional(Type.Union([Type.Array(Type.Unknown()), Type.Null()])),
+      }),
+    ]),
+  ),
+  /** `CheckpointInfo`; deprecated likewise. */
+  checkpointInfo: Type.Optional(
+    Type.Union([
+      Type.Null(),
+      Type.Object({
+        lastCheckpoint: Type.Optional(Type.Union([OperatorCheckpointDto, Type.Null()])),
+        triggerId: NullStr,
+        triggerTimestamp: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+      }),
+    ]),
+  ),
 })
 export type JobStatusDto = Static<typeof JobStatusDto>
 
@@ -126,3 +162,55 @@ export const EventDto = Type.Object({
   eventTime: NullStr,
 })
 export type EventDto = Static<typeof EventDto>
+
+/**
+ * FlinkStateSnapshot (operator 1.10+, k8s-operator-crd.md FlinkStateSnapshotSpec/Status): one savepoint
+ * (`spec.savepoint`) or checkpoint (`spec.checkpoint`) of the resource named by `spec.jobReference`, in
+ * the snapshot's namespace. `status.resultTimestamp`/`triggerTimestamp` are ISO-8601 strings.
+ */
+export const FlinkStateSnapshotDto = Type.Object({
+  metadata: ObjectMeta,
+  spec: Type.Optional(
+    Type.Object({
+      jobReference: Type.Optional(Type.Union([Type.Null(), Type.Object({ kind: NullStr, name: NullStr })])),
+      savepoint: Type.Optional(
+        Type.Union([
+          Type.Null(),
+          Type.Object({
+            path: NullStr,
+            formatType: NullStr,
+            disposeOnDelete: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+            alreadyExists: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+          }),
+        ]),
+      ),
+      checkpoint: Type.Optional(Type.Union([Type.Null(), Type.Object({})])),
+      backoffLimit: Type.Optional(Type.Number()),
+    }),
+  ),
+  status: Type.Optional(
+    Type.Union([
+      Type.Null(),
+      Type.Object({
+        /** TRIGGER_PENDING | IN_PROGRESS | COMPLETED | FAILED | ABANDONED */
+        state: NullStr,
+        triggerId: NullStr,
+        triggerTimestamp: NullStr,
+        resultTimestamp: NullStr,
+        path: NullStr,
+        error: NullStr,
+        failures: Type.Optional(Type.Number()),
+      }),
+    ]),
+  ),
+})
+export type FlinkStateSnapshotDto = Static<typeof FlinkStateSnapshotDto>
+
+/** One line of a watch stream: `{type: ADDED|MODIFIED|DELETED|BOOKMARK|ERROR, object}`. */
+export const WatchEventDto = Type.Object({ type: Type.String(), object: Type.Unknown() })
+
+/** A BOOKMARK event's object: only `metadata.resourceVersion` is meaningful. */
+export const BookmarkDto = Type.Object({ metadata: Type.Object({ resourceVersion: Type.String() }) })
+
+/** An ERROR event's object: a `Status` (410 = the resourceVersion is too old). */
+export const StatusDto = Type.Object({ code: Type.Optional(Type.Number()), reason: OptStr, message: OptStr })
