@@ -45,7 +45,6 @@ export const LogsConfig = Strict(
       },
       { default: {} },
     ),
-    tail: Strict({ clientBuffer: Type.Integer({ minimum: 1, default: 1000 }) }, { default: {} }),
   },
   { default: {} },
 )

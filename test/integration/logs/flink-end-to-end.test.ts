@@ -31,6 +31,7 @@ after(async () => {
   if (jobId) await cancelJob(jobId)
   await svc?.stop()
   await fetch(`${STACK.elasticsearch}/${prefix}-*`, { method: 'DELETE' }).catch(() => undefined)
+  await fetch(`${STACK.elasticsearch}/_index_template/${prefix}-*`, { method: 'DELETE' }).catch(() => undefined)
 })
 
 it('finds a TaskManager line by token and job id, with job name and TaskManager id', { timeout: 180_000 }, async () => {

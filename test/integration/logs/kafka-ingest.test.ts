@@ -72,6 +72,7 @@ describe('Kafka log ingestion on both backends', { timeout: 240_000 }, () => {
     await embedded?.stop()
     await es?.stop()
     await fetch(`${STACK.elasticsearch}/${prefix}-*`, { method: 'DELETE' }).catch(() => undefined)
+    await fetch(`${STACK.elasticsearch}/_index_template/${prefix}-*`, { method: 'DELETE' }).catch(() => undefined)
   })
 
   it('stores every valid line exactly once, despite the bad records between them', async () => {
