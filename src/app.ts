@@ -14,6 +14,8 @@ import { streamRoutes } from './http/routes/stream.js'
 import { createFleetModule } from './fleet/module.js'
 import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
+import { createAlertingModule } from '../alerting/module.js'
+import { createLifecycleModule } from './lifecycle/module.js'
 import type { CollectionSpec, Store } from './storage/store.js'
 import { StreamHub, type StreamTopic } from './stream/stream-hub.js'
 
@@ -76,9 +78,13 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const hub = new StreamHub()
   const streamDropped = new Counter({ name: 'flinkwatch_stream_messages_dropped_total', help: 'WebSocket messages not sent to slow clients', registers: [registry] })
 
-  // Features, in start order. Each is built from the context alone.
+  // Features, in start order (stop runs in reverse): the store-backed pipelines first, so collectors and rules
+  // never publish into something that is not yet running, and stop before what they feed is flushed.
   const fleet = createFleetModule(context)
-  const modules: FeatureModule[] = [createLogsModule(context), fleet]
+  const logs = createLogsModule(context)
+  const alerting = createAlertingModule(context)
+  const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
+  const modules: FeatureModule[] = [logs, alerting, lifecycle, fleet]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)
   const components = modules.flatMap((m) => m.components ?? [])

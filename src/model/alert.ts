@@ -2,7 +2,7 @@ import type { Severity } from '../config/sections/alerting.js'
 
 export type AlertState = 'pending' | 'firing' | 'resolved'
 
-/** An incident: one per rule and subject (job or cluster) from firing to resolved. */
+/** An incident: one per rule and subject (job name on a cluster, or the cluster) from firing to resolved. */
 export interface AlertEvent {
   id: string
   rule: string
@@ -16,4 +16,39 @@ export interface AlertEvent {
   endsAt: number | null
   labels: Record<string, string>
   figures: Record<string, number | string | null>
+  /** When the condition was first seen (pending start); startsAt is when it fired. */
+  detectedAt?: number
+  /** Why no notification went out: the inhibiting incident id or the silence id. */
+  inhibitedBy?: string | null
+  silencedBy?: string | null
+  /** A firing notification was accepted into the outbox (so a resolved one is due). */
+  notified?: boolean
+  lastNotifiedAt?: number | null
+  /** Reminders sent so far (repeatInterval). */
+  reminders?: number
+}
+
+/** Which change of an incident a notification announces; with the incident id it is idempotent. */
+export type TransitionKind = 'firing' | 'resolved' | 'reminder' | 'announce'
+
+export interface AlertTransition {
+  /** `${incident.id}:${kind}[:n]`: one notification per channel per transition, ever. */
+  id: string
+  kind: TransitionKind
+  alert: AlertEvent
+  /** Epoch ms when flinkwatch detected the change (start of the detection-to-delivery latency). */
+  at: number
+}
+
+/** A silence: matching incidents are recorded but not notified until it ends. */
+export interface Silence {
+  id: string
+  /** Regular expressions, anchored; absent = any. */
+  matchers: { cluster?: string; job?: string; rule?: string; severity?: string }
+  startsAt: number
+  endsAt: number
+  createdBy: string
+  comment: string
+  /** Set when deleted before endsAt. */
+  expiredAt: number | null
 }

@@ -11,7 +11,8 @@ export const Matchers = Strict({ cluster: Type.Optional(Regex()), job: Type.Opti
 /** Rule parameters differ by kind; the engine validates them per kind. */
 export const RuleConfig = Strict({
   name: Id(),
-  kind: Type.String({ minLength: 1 }),
+  /** Required for a new rule; optional when overriding a default rule (config/rules.yaml) by name. */
+  kind: Type.Optional(Type.String({ minLength: 1 })),
   enabled: Type.Boolean({ default: true }),
   severity: Type.Optional(Severity),
   match: Type.Optional(Matchers),
@@ -29,12 +30,16 @@ const RateLimit = Strict({
 const channelCommon = {
   id: Id(),
   sendResolved: Type.Boolean({ default: true }),
+  /** Defaults to the platform's published limit (Lark/Feishu 5/s and 100/min, DingTalk and WeCom 20/min, Slack 1/s). */
   rateLimit: Type.Optional(RateLimit),
   timeout: Duration({ default: '10s' }),
+  /** A digest longer than one message is split into at most this many; the last says "... and N more jobs". */
+  maxMessages: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
 }
 
-const chat = <T extends string>(type: T, extra: Record<string, TSchema> = {}) =>
-  Strict({ ...channelCommon, type: Type.Literal(type), url: HttpUrl(), secret: Type.Optional(Type.String()), ...extra })
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+const chat = <T extends string, E extends Record<string, TSchema> = {}>(type: T, extra?: E) =>
+  Strict({ ...channelCommon, type: Type.Literal(type), url: HttpUrl(), secret: Type.Optional(Type.String()), ...(extra ?? ({} as E)) })
 
 export const ChannelConfig = Type.Union(
   [

@@ -1,0 +1,44 @@
+/**
+ * SMS through an HTTP gateway (Aliyun, Tencent Cloud, in-house): URL, method, headers and a body
+ * template with {{phones}} {{phonesJson}} {{text}} {{textJson}}; GET puts them URL-encoded in the URL.
+ */
+import type { Clock } from '../../src/core/clock.js'
+import { parseDuration } from '../../src/core/duration.js'
+import type { ChannelConfig } from '../../src/config/sections/alerting.js'
+import { classifyHttp } from '../notify/result.js'
+import { windowsFor, type Channel } from './channel.js'
+import { PLAIN, renderParts } from './content.js'
+import { httpCall, isReply } from './http.js'
+
+type SmsConfig = Extract<ChannelConfig, { type: 'sms' }>
+
+export function fillTemplate(template: string, phones: readonly string[], text: string, encode: (s: string) => string = (s) => s): string {
+  const vars: Record<string, string> = { phones: phones.join(','), phonesJson: JSON.stringify(phones), text, textJson: JSON.stringify(text) }
+  return template.replace(/\{\{\s*(phones|phonesJson|text|textJson)\s*\}\}/g, (_, k: string) => encode(vars[k]!))
+}
+
+export function smsChannel(c: SmsConfig, clock: Clock): Channel {
+  const timeoutMs = parseDuration(c.timeout)
+  return {
+    id: c.id,
+    type: c.type,
+    sendResolved: c.sendResolved,
+    windows: windowsFor(c),
+    render(d) {
+      // SMS has no room for links or details: a title and the names, within maxLength.
+      const plain = { ...d, links: { logs: () => null, dashboard: () => null, flinkUi: () => null, alerts: d.links.alerts } }
+      return renderParts(plain, PLAIN, Math.max(16, c.maxLength - 80), c.maxMessages).map((p) => {
+        const text = `${p.title}\n${p.text}`.slice(0, c.maxLength)
+        return { payload: { text }, itemIds: p.itemIds }
+      })
+    },
+    async send(payload, signal) {
+      const text = String(payload['text'])
+      const get = c.method === 'GET'
+      const url = get ? fillTemplate(c.url, c.phones, text, encodeURIComponent) : c.url
+      const r = await httpCall(clock, url, { method: c.method, headers: { 'content-type': 'application/json', ...c.headers }, ...(get ? {} : { body: fillTemplate(c.bodyTemplate, c.phones, text) }) }, timeoutMs, signal)
+      if (!isReply(r)) return r
+      return classifyHttp(r, clock.now()) ?? { status: 'success' }
+    },
+  }
+}

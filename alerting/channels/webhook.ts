@@ -1,0 +1,78 @@
+/** Generic webhook in Alertmanager's webhook v4 format, so existing receivers work unchanged. */
+import type { Clock } from '../../src/core/clock.js'
+import { parseDuration } from '../../src/core/duration.js'
+import type { ChannelConfig } from '../../src/config/sections/alerting.js'
+import { classifyHttp } from '../notify/result.js'
+import { windowsFor, type Channel } from './channel.js'
+import type { Digest, DigestEntry } from './content.js'
+import { httpCall, isReply } from './http.js'
+
+type WebhookConfig = Extract<ChannelConfig, { type: 'webhook' }>
+
+const iso = (t: number | null): string => (t === null ? '0001-01-01T00:00:00Z' : new Date(t).toISOString())
+
+function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
+  const a = e.alert
+  const resolved = e.kind === 'resolved'
+  return {
+    status: resolved ? 'resolved' : 'firing',
+    labels: { ...a.labels },
+    annotations: {
+      summary: a.summary,
+      ...(e.kind === 'reminder' ? { reminder: 'true' } : {}),
+      ...Object.fromEntries(Object.entries(a.figures).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])),
+      ...(d.links.logs(a) ? { logs_url: d.links.logs(a)! } : {}),
+      ...(d.links.dashboard(a) ? { dashboard_url: d.links.dashboard(a)! } : {}),
+    },
+    startsAt: iso(a.startsAt),
+    endsAt: iso(resolved ? a.endsAt : null),
+    generatorURL: d.links.flinkUi(a) ?? d.links.alerts() ?? '',
+    fingerprint: a.id.split('-')[0],
+  }
+}
+
+function common(maps: Record<string, string>[]): Record<string, string> {
+  if (maps.length === 0) return {}
+  return Object.fromEntries(Object.entries(maps[0]!).filter(([k, v]) => maps.every((m) => m[k] === v)))
+}
+
+export function webhookChannel(c: WebhookConfig, clock: Clock): Channel {
+  const timeoutMs = parseDuration(c.timeout)
+  return {
+    id: c.id,
+    type: c.type,
+    sendResolved: c.sendResolved,
+    windows: windowsFor(c),
+    render(d) {
+      // Receivers get every alert: the digest is split evenly over at most maxMessages calls.
+      const size = Math.max(1, Math.ceil(d.entries.length / c.maxMessages))
+      const out = []
+      for (let i = 0; i < d.entries.length; i += size) {
+        const es = d.entries.slice(i, i + size)
+        const alerts = es.map((e) => amAlert(e, d))
+        const labels = es.map((e) => e.alert.labels)
+        out.push({
+          payload: {
+            version: '4',
+            groupKey: `{}:{channel="${c.id}"}`,
+            truncatedAlerts: 0,
+            status: es.some((e) => e.kind !== 'resolved') ? 'firing' : 'resolved',
+            receiver: c.id,
+            groupLabels: {},
+            commonLabels: common(labels),
+            commonAnnotations: common(alerts.map((a) => a['annotations'] as Record<string, string>)),
+            externalURL: d.links.alerts() ?? '',
+            alerts,
+          },
+          itemIds: es.map((e) => e.itemId),
+        })
+      }
+      return out
+    },
+    async send(payload, signal) {
+      const r = await httpCall(clock, c.url, { body: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...c.headers } }, timeoutMs, signal)
+      if (!isReply(r)) return r
+      return classifyHttp(r, clock.now()) ?? { status: 'success' }
+    },
+  }
+}

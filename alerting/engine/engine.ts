@@ -1,0 +1,304 @@
+/**
+ * The alert lifecycle. Rules say which subjects are in a bad condition; the engine turns that into
+ * incidents: inactive → pending (`for`) → firing → resolved, one incident per rule and subject,
+ * with a notification when it fires (unless inhibited by its cluster being down, or silenced), a
+ * reminder every repeat interval while it fires, and a resolved notification when it ends.
+ */
+import { createHash } from 'node:crypto'
+import { Gauge, type Registry } from 'prom-client'
+import type { Severity } from '../../src/config/sections/alerting.js'
+import type { Clock, TimerHandle } from '../../src/core/clock.js'
+import type { Component, ComponentStatus } from '../../src/core/component.js'
+import type { EventBus } from '../../src/core/event-bus.js'
+import type { Logger } from '../../src/core/logger.js'
+import type { AlertEvent, AlertTransition, TransitionKind } from '../../src/model/alert.js'
+import type { ServiceEvent } from '../../src/model/events.js'
+import type { Announcement, IncidentSink, RaisedIncident } from '../incidents.js'
+import type { Observation, Rule, RuleSpec, Subject } from '../rules/rule.js'
+import { IncidentBook } from './incident-book.js'
+import type { Silences } from './silences.js'
+
+const CLUSTER_DOWN = 'cluster-down'
+
+export interface EngineOptions {
+  rules: readonly Rule[]
+  bus: EventBus
+  clock: Clock
+  logger: Logger
+  book: IncidentBook
+  silences: Silences
+  /** The notification pipeline's entry (route → group → ...); must not throw. */
+  notify(t: AlertTransition): void
+  repeatIntervalMs: number
+  evaluationIntervalMs: number
+  registry?: Registry
+}
+
+interface Track {
+  key: string
+  spec: RuleSpec
+  level: 'job' | 'cluster'
+  subject: Subject
+  pendingSince: number | null
+  incident: AlertEvent | null
+}
+
+export class AlertEngine implements Component, IncidentSink {
+  readonly name = 'alert-engine'
+  private readonly tracks = new Map<string, Track>()
+  private readonly external = new Map<string, RuleSpec>()
+  private readonly removers: (() => void)[] = []
+  private timer: TimerHandle | null = null
+  private running = false
+
+  constructor(private readonly o: EngineOptions) {
+    if (o.registry) {
+      const self = this
+      new Gauge({
+        name: 'flinkwatch_alerts_firing',
+        help: 'Incidents firing, by rule and severity',
+        labelNames: ['rule', 'severity'],
+        registers: [o.registry],
+        collect() {
+          this.reset()
+          for (const t of self.tracks.values()) if (t.incident?.state === 'firing') this.inc({ rule: t.spec.name, severity: t.incident.severity })
+        },
+      })
+    }
+  }
+
+  async start(): Promise<void> {
+    // Incidents that were firing when flinkwatch stopped stay open: no second "firing" message.
+    for (const a of await this.o.book.firing()) {
+      const spec = this.o.rules.find((r) => r.spec.name === a.rule)?.spec ?? this.externalSpec(a.rule, a.severity)
+      const subject = { cluster: a.cluster, jobName: a.jobName, jobId: a.jobId }
+      const key = trackKey(a.rule, subject)
+      this.tracks.set(key, { key, spec, level: a.jobName === null ? 'cluster' : 'job', subject, pendingSince: a.detectedAt ?? a.startsAt, incident: a })
+    }
+    this.removers.push(this.o.bus.subscribe('*', (e) => this.onEvent(e)))
+    this.running = true
+    this.schedule()
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    this.removers.splice(0).forEach((r) => r())
+    if (this.timer) this.o.clock.clearTimeout(this.timer)
+    await this.o.book.flush()
+  }
+
+  readiness(): ComponentStatus {
+    const firing = this.firing().length
+    return { ready: true, detail: `${this.o.rules.length} rules, ${firing} incident(s) firing` }
+  }
+
+  firing(): AlertEvent[] {
+    return [...this.tracks.values()].flatMap((t) => (t.incident?.state === 'firing' ? [t.incident] : []))
+  }
+
+  // ---- IncidentSink -----------------------------------------------------------------------------
+
+  raise(i: RaisedIncident): void {
+    const spec = this.externalSpec(i.rule, i.severity)
+    this.observe(spec, i.jobName ? 'job' : 'cluster', { subject: { cluster: i.cluster, jobName: i.jobName ?? null, jobId: i.jobId ?? null }, active: true, summary: i.summary, ...(i.figures ? { figures: i.figures } : {}) })
+  }
+
+  resolve(rule: string, cluster: string, jobName?: string | null): void {
+    const t = this.tracks.get(trackKey(rule, { cluster, jobName: jobName ?? null, jobId: null }))
+    if (t) this.observe(t.spec, t.level, { subject: t.subject, active: false })
+  }
+
+  announce(n: Announcement): void {
+    const now = this.o.clock.now()
+    const alert: AlertEvent = {
+      id: `announce-${hash(`${n.cluster}|${n.jobName ?? ''}|${n.summary}`)}-${now}`,
+      rule: 'announcement',
+      severity: n.severity,
+      state: 'firing',
+      cluster: n.cluster,
+      jobId: null,
+      jobName: n.jobName ?? null,
+      summary: n.summary,
+      startsAt: now,
+      endsAt: now,
+      labels: labels('announcement', n.severity, n.cluster, n.jobName ?? null, null),
+      figures: {},
+    }
+    this.send('announce', alert, now)
+  }
+
+  // ---- evaluation --------------------------------------------------------------------------------
+
+  private onEvent(e: ServiceEvent): void {
+    if (e.type === 'alert.transition') return
+    const now = this.o.clock.now()
+    for (const rule of this.o.rules) {
+      let obs: Observation[]
+      try {
+        obs = rule.onEvent(e, now)
+      } catch (err) {
+        this.o.logger.error({ err, rule: rule.spec.name }, 'rule failed to evaluate an event')
+        continue
+      }
+      for (const ob of obs) this.observe(rule.spec, rule.level, ob)
+    }
+  }
+
+  /** Evaluation tick: time-based rules, silences that ended, reminders. Public for tests. */
+  tick(): void {
+    const now = this.o.clock.now()
+    for (const rule of this.o.rules) {
+      try {
+        for (const ob of rule.onTick?.(now) ?? []) this.observe(rule.spec, rule.level, ob)
+      } catch (err) {
+        this.o.logger.error({ err, rule: rule.spec.name }, 'rule failed on tick')
+      }
+    }
+    for (const t of this.tracks.values()) {
+      const a = t.incident
+      if (!a || a.state !== 'firing') continue
+      if (!a.notified) {
+        this.gate(t, now)
+        continue
+      }
+      if (now - (a.lastNotifiedAt ?? a.startsAt) >= this.o.repeatIntervalMs) {
+        if (this.o.silences.matching(a, now)) continue
+        a.reminders = (a.reminders ?? 0) + 1
+        a.lastNotifiedAt = now
+        this.o.book.save(a)
+        this.send('reminder', a, now, `:${a.reminders}`)
+      }
+    }
+  }
+
+  private observe(spec: RuleSpec, level: 'job' | 'cluster', ob: Observation): void {
+    const s = ob.subject
+    if (spec.match.cluster && !spec.match.cluster.test(s.cluster)) return
+    if (spec.match.job && s.jobName !== null && !spec.match.job.test(s.jobName)) return
+    const key = trackKey(spec.name, s)
+    let t = this.tracks.get(key)
+    const now = ob.at ?? this.o.clock.now()
+    if (!ob.active) {
+      if (!t) return
+      t.pendingSince = null
+      if (t.incident?.state === 'firing') this.resolveTrack(t, now)
+      this.tracks.delete(key)
+      return
+    }
+    if (!t) this.tracks.set(key, (t = { key, spec, level, subject: { ...s }, pendingSince: null, incident: null }))
+    if (s.jobId) t.subject.jobId = s.jobId
+    if (t.incident?.state === 'firing') {
+      // Keep the figures current for the API and reminders; the incident itself does not change.
+      if (ob.figures) t.incident.figures = { ...t.incident.figures, ...ob.figures }
+      return
+    }
+    t.pendingSince ??= now
+    if (now - t.pendingSince < spec.forMs) return
+    const summary = render(spec, s, ob)
+    const a: AlertEvent = {
+      id: `${hash(key)}-${now}`,
+      rule: spec.name,
+      severity: spec.severity,
+      state: 'firing',
+      cluster: s.cluster,
+      jobId: t.subject.jobId,
+      jobName: s.jobName,
+      summary,
+      startsAt: now,
+      endsAt: null,
+      labels: labels(spec.name, spec.severity, s.cluster, s.jobName, t.subject.jobId),
+      figures: ob.figures ?? {},
+      detectedAt: t.pendingSince,
+      inhibitedBy: null,
+      silencedBy: null,
+      notified: false,
+      lastNotifiedAt: null,
+      reminders: 0,
+    }
+    t.incident = a
+    this.o.logger.info({ rule: a.rule, cluster: a.cluster, job: a.jobName }, `alert firing: ${summary}`)
+    this.gate(t, now)
+    this.o.book.save(a)
+    this.o.bus.publish({ type: 'alert.transition', alert: structuredClone(a) })
+  }
+
+  /** Inhibition, then silences; notifies a firing incident that nothing holds back. */
+  private gate(t: Track, now: number): void {
+    const a = t.incident!
+    const down = t.level === 'job' ? this.clusterDown(a.cluster) : undefined
+    const silence = this.o.silences.matching(a, now)
+    const changed = a.inhibitedBy !== (down?.id ?? null) || a.silencedBy !== (silence?.id ?? null)
+    a.inhibitedBy = down?.id ?? null
+    a.silencedBy = silence?.id ?? null
+    if (!down && !silence) {
+      a.notified = true
+      a.lastNotifiedAt = now
+      this.o.book.save(a)
+      this.send('firing', a, now)
+    } else if (changed) this.o.book.save(a)
+  }
+
+  private resolveTrack(t: Track, now: number): void {
+    const a = t.incident!
+    a.state = 'resolved'
+    a.endsAt = now
+    this.o.logger.info({ rule: a.rule, cluster: a.cluster, job: a.jobName }, `alert resolved: ${a.summary}`)
+    this.o.book.save(a)
+    this.o.bus.publish({ type: 'alert.transition', alert: structuredClone(a) })
+    if (a.notified && !this.o.silences.matching(a, now)) this.send('resolved', a, now)
+    if (t.spec.name === CLUSTER_DOWN || t.spec.kind === CLUSTER_DOWN) {
+      // The cluster is back: what it held back and still fires is news now.
+      for (const other of this.tracks.values()) if (other.incident?.state === 'firing' && other.incident.inhibitedBy === a.id) this.gate(other, now)
+    }
+  }
+
+  private clusterDown(cluster: string): AlertEvent | undefined {
+    for (const t of this.tracks.values()) {
+      if (t.level === 'cluster' && t.spec.kind === CLUSTER_DOWN && t.subject.cluster === cluster && t.incident?.state === 'firing') return t.incident
+    }
+    return undefined
+  }
+
+  private send(kind: TransitionKind, a: AlertEvent, now: number, suffix = ''): void {
+    try {
+      this.o.notify({ id: `${a.id}:${kind}${suffix}`, kind, alert: structuredClone(a), at: kind === 'firing' ? Math.max(a.detectedAt ?? now, now) : now })
+    } catch (err) {
+      this.o.logger.error({ err, incident: a.id }, 'notification pipeline refused a transition')
+    }
+  }
+
+  private externalSpec(rule: string, severity: Severity): RuleSpec {
+    let spec = this.external.get(`${rule}|${severity}`)
+    if (!spec) this.external.set(`${rule}|${severity}`, (spec = { name: rule, kind: 'external', severity, forMs: 0, match: {}, params: {}, annotation: null }))
+    return spec
+  }
+
+  private schedule(): void {
+    if (!this.running) return
+    this.timer = this.o.clock.setTimeout(() => {
+      this.tick()
+      this.schedule()
+    }, this.o.evaluationIntervalMs)
+  }
+}
+
+function trackKey(rule: string, s: Subject): string {
+  return `${rule}\u0000${s.cluster}\u0000${s.jobName ?? ''}`
+}
+
+function hash(s: string): string {
+  return createHash('sha1').update(s).digest('hex').slice(0, 12)
+}
+
+function labels(rule: string, severity: string, cluster: string, job: string | null, jobId: string | null): Record<string, string> {
+  return { alertname: rule, severity, cluster, ...(job ? { job } : {}), ...(jobId ? { job_id: jobId } : {}) }
+}
+
+/** The annotation template, or the rule's own summary. */
+function render(spec: RuleSpec, s: Subject, ob: Observation): string {
+  const summary = ob.summary ?? spec.name
+  if (!spec.annotation) return summary
+  const vars: Record<string, string> = { cluster: s.cluster, job: s.jobName ?? '', jobId: s.jobId ?? '', rule: spec.name, severity: spec.severity, summary }
+  for (const [k, v] of Object.entries(ob.figures ?? {})) vars[k] = v === null ? '' : String(v)
+  return spec.annotation.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (m, k: string) => vars[k] ?? m)
+}

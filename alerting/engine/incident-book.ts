@@ -1,0 +1,68 @@
+/**
+ * Incidents in the store. Saves are batched per tick (a storm of 1,000 failures is one write) and
+ * chained, so the store sees them in order; `flush()` waits for what was saved so far.
+ */
+import type { Logger } from '../../src/core/logger.js'
+import type { AlertEvent } from '../../src/model/alert.js'
+import type { Store } from '../../src/storage/store.js'
+import { MAX_LIMIT } from '../../src/storage/store.js'
+import { ALERTS } from './collections.js'
+
+export class IncidentBook {
+  private pending = new Map<string, AlertEvent>()
+  private chain: Promise<void> = Promise.resolve()
+  private scheduled = false
+
+  constructor(readonly store: Store, private readonly logger: Logger) {}
+
+  save(a: AlertEvent): void {
+    this.pending.set(a.id, structuredClone(a))
+    if (this.scheduled) return
+    this.scheduled = true
+    queueMicrotask(() => {
+      this.scheduled = false
+      const docs = [...this.pending.values()].map((body) => ({ id: body.id, timestamp: body.startsAt, body: body as unknown as Record<string, unknown> }))
+      this.pending = new Map()
+      this.chain = this.chain.then(async () => {
+        const r = await this.store.write(ALERTS, docs, 'upsert').catch((err: unknown) => ({ failed: [{ id: '*', reason: String(err), retriable: true }] }))
+        if (r.failed.length > 0) this.logger.error({ failed: r.failed.slice(0, 3) }, `storing ${r.failed.length} incident(s) failed`)
+      })
+    })
+  }
+
+  async flush(): Promise<void> {
+    await new Promise<void>((r) => queueMicrotask(r))
+    await this.chain
+  }
+
+  async firing(): Promise<AlertEvent[]> {
+    const out: AlertEvent[] = []
+    let cursor: string | undefined
+    do {
+      const r = await this.store.query<Record<string, unknown>>(ALERTS, { where: { state: 'firing' }, limit: MAX_LIMIT, order: 'asc', ...(cursor ? { cursor } : {}) })
+      out.push(...r.docs.map((d) => d.body as unknown as AlertEvent))
+      cursor = r.nextCursor ?? undefined
+    } while (cursor)
+    return out
+  }
+}
+
+export interface IncidentFilter {
+  state?: 'firing' | 'resolved'
+  cluster?: string
+  rule?: string
+  job?: string
+  limit?: number
+  cursor?: string
+}
+
+export async function queryIncidents(book: IncidentBook, store: Store, f: IncidentFilter): Promise<{ alerts: AlertEvent[]; total: number; nextCursor: string | null }> {
+  await book.flush()
+  const where: Record<string, string> = {}
+  if (f.state) where['state'] = f.state
+  if (f.cluster) where['cluster'] = f.cluster
+  if (f.rule) where['rule'] = f.rule
+  if (f.job) where['jobName'] = f.job
+  const r = await store.query(ALERTS, { where, order: 'desc', limit: f.limit ?? 100, ...(f.cursor ? { cursor: f.cursor } : {}) })
+  return { alerts: r.docs.map((d) => d.body as unknown as AlertEvent), total: r.total, nextCursor: r.nextCursor }
+}

@@ -1,0 +1,85 @@
+/**
+ * The alerting feature: rules → alert engine (incidents, inhibition, silences, reminders) →
+ * notification pipeline (route, outbox, group, render, queue, deliver) → channels. Exposes
+ * `incidents` (an IncidentSink) for lifecycle actions and auto-restart.
+ */
+import { isAbsolute, resolve } from 'node:path'
+import type { AppContext, FeatureModule } from '../src/app.js'
+import { parseDuration } from '../src/core/duration.js'
+import { alertRoutes } from '../src/http/routes/alerts.js'
+import { silenceRoutes } from '../src/http/routes/silences.js'
+import { createChannel } from './channels/index.js'
+import { alertingCollections } from './engine/collections.js'
+import { AlertEngine } from './engine/engine.js'
+import { IncidentBook } from './engine/incident-book.js'
+import { Silences } from './engine/silences.js'
+import { alertsTopic } from './engine/alerts-topic.js'
+import type { IncidentSink } from './incidents.js'
+import { linkBuilder } from './notify/links.js'
+import { notifyMetrics } from './notify/metrics.js'
+import { Outbox } from './notify/outbox.js'
+import { NotificationPipeline, type PipelineOptions } from './notify/pipeline.js'
+import { loadRules } from './rules/load.js'
+import type { Rule } from './rules/rule.js'
+
+export interface AlertingModule extends FeatureModule {
+  readonly incidents: IncidentSink
+  readonly engine: AlertEngine
+  readonly pipeline: NotificationPipeline
+  readonly silences: Silences
+}
+
+export interface AlertingModuleOptions {
+  /** Tests pass rules directly instead of the rules file. */
+  rules?: Rule[]
+  delivery?: PipelineOptions['delivery']
+  instanceId?: string
+}
+
+export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
+  const cfg = ctx.config.alerting
+  const logger = ctx.logger.child({ component: 'alerting' })
+  const rulesFile = isAbsolute(cfg.rulesFile) ? cfg.rulesFile : resolve(process.cwd(), cfg.rulesFile)
+  const rules = cfg.enabled ? (opts.rules ?? loadRules(rulesFile, cfg.rules)) : []
+  const outbox = new Outbox(ctx.store)
+  const pipeline = new NotificationPipeline({
+    outbox,
+    clock: ctx.clock,
+    logger,
+    metrics: notifyMetrics(ctx.registry),
+    channels: cfg.channels.map((c) => createChannel(c, ctx.clock)),
+    routes: cfg.routes,
+    groupWaitMs: parseDuration(cfg.groupWait),
+    links: linkBuilder(ctx.config),
+    ...(opts.delivery ? { delivery: opts.delivery } : {}),
+    ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+  })
+  const book = new IncidentBook(ctx.store, logger)
+  const silences = new Silences(ctx.store)
+  const engine = new AlertEngine({
+    rules,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    logger,
+    book,
+    silences,
+    notify: (t) => pipeline.accept(t),
+    repeatIntervalMs: parseDuration(cfg.repeatInterval),
+    evaluationIntervalMs: parseDuration(cfg.evaluationInterval),
+    registry: ctx.registry,
+  })
+  const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }
+  if (cfg.enabled) logger.info({ rules: rules.map((r) => r.spec.name), channels: cfg.channels.map((c) => c.id) }, 'alerting configured')
+  return {
+    name: 'alerting',
+    collections: alertingCollections,
+    // Start order: silences, then the pipeline (resumes the outbox), then the engine that feeds it.
+    components: [silencesComponent, pipeline, engine],
+    routes: [alertRoutes({ engine, book, outbox, pipeline }), silenceRoutes({ silences, clock: ctx.clock })],
+    topics: [alertsTopic(ctx.bus)],
+    incidents: engine,
+    engine,
+    pipeline,
+    silences,
+  }
+}

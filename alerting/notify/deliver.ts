@@ -1,0 +1,151 @@
+/**
+ * Queue and deliver stages for one channel: a serial queue (p-queue, concurrency 1) so messages go
+ * out one at a time in order, each attempt paced by the channel's limiter, retried with the one
+ * `retry()` (exponential backoff, jitter, Retry-After honoured). A permanent failure marks the
+ * channel unhealthy and the message failed (the incident stays in the API); transient failures
+ * that outlast the retries put the message back for a later round, so it is never dropped.
+ */
+import PQueue from 'p-queue'
+import { sleep, type Clock } from '../../src/core/clock.js'
+import { AppError, RetriesExceededError, errorMessage } from '../../src/core/errors.js'
+import { onChange, type Logger } from '../../src/core/logger.js'
+import { retry, type RetryOptions } from '../../src/core/retry.js'
+import type { Channel } from '../channels/channel.js'
+import { SlidingLimiter } from './limiter.js'
+import type { NotifyMetrics } from './metrics.js'
+import type { Outbox, OutboxMessage } from './outbox.js'
+import type { SendResult } from './result.js'
+
+export interface ChannelHealth {
+  healthy: boolean
+  detail: string
+  lastSuccessAt: number | null
+}
+
+export interface DeliveryOptions {
+  retry: Pick<RetryOptions, 'retries' | 'initialDelayMs' | 'maxDelayMs' | 'multiplier' | 'jitter'>
+  /** After the retries are exhausted, the message is tried again this much later. */
+  requeueAfterMs: number
+  random?: () => number
+}
+
+class SendFailed extends AppError {
+  constructor(readonly result: Exclude<SendResult, { status: 'success' }>) {
+    super('ERR_UPSTREAM', result.message, { retriable: result.status === 'retryable' })
+  }
+}
+
+export class ChannelWorker {
+  readonly queue = new PQueue({ concurrency: 1 })
+  readonly limiter: SlidingLimiter
+  readonly health: ChannelHealth = { healthy: true, detail: 'no message sent yet', lastSuccessAt: null }
+  private readonly queued = new Set<string>()
+  private readonly logOnce = onChange()
+
+  constructor(
+    readonly channel: Channel,
+    private readonly d: {
+      outbox: Outbox
+      clock: Clock
+      logger: Logger
+      metrics: NotifyMetrics
+      instanceId: string
+      signal: AbortSignal
+      options: DeliveryOptions
+      onDelivered(m: OutboxMessage, at: number): Promise<void>
+      onFailed(m: OutboxMessage, reason: string): Promise<void>
+    },
+  ) {
+    this.limiter = new SlidingLimiter(channel.windows, d.clock)
+  }
+
+  get depth(): number {
+    return this.queue.size + this.queue.pending
+  }
+
+  enqueue(messageId: string, recovering = false): void {
+    if (this.queued.has(messageId) || this.d.signal.aborted) return
+    this.queued.add(messageId)
+    void this.queue.add(async () => {
+      try {
+        await this.deliver(messageId, recovering)
+      } catch (err) {
+        if (!this.d.signal.aborted) this.d.logger.error({ err, channel: this.channel.id, message: messageId }, 'delivering a message failed unexpectedly; it stays in the outbox')
+      } finally {
+        this.queued.delete(messageId)
+      }
+    })
+  }
+
+  private async deliver(id: string, recovering: boolean): Promise<void> {
+    const doc = await this.d.outbox.getMessage(id)
+    if (!doc) return
+    let m = doc.body as OutboxMessage
+    // A message someone else is sending is theirs; after a restart the previous process is gone.
+    if (m.state === 'sent' || m.state === 'failed' || (m.state === 'sending' && m.claimedBy === this.d.instanceId && !recovering)) return
+    if (m.notBefore !== null && m.notBefore > this.d.clock.now()) await sleep(this.d.clock, m.notBefore - this.d.clock.now(), this.d.signal)
+    const claimed = await this.d.outbox.casMessage({ ...m, state: 'sending', claimedBy: this.d.instanceId, notBefore: null }, doc.version)
+    if (!claimed) return
+    m = claimed.body as OutboxMessage
+    let version = claimed.version
+    const ch = this.channel
+    try {
+      await retry(
+        async (bail) => {
+          await this.limiter.acquire(this.d.signal)
+          m.attempts++
+          let r: SendResult
+          try {
+            // Not given the abort signal: a request under way finishes, so it is not sent twice.
+            r = await ch.send(m.payload)
+          } finally {
+            this.limiter.record()
+          }
+          if (r.status === 'success') return
+          this.d.metrics.attempt(ch.id, r.status === 'failure' ? 'failure' : r.reason === 'throttled' ? 'throttled' : 'retry')
+          if (r.status === 'failure') bail(new SendFailed(r))
+          throw new SendFailed(r)
+        },
+        {
+          ...this.d.options.retry,
+          clock: this.d.clock,
+          signal: this.d.signal,
+          ...(this.d.options.random ? { random: this.d.options.random } : {}),
+          delayHint: (err) => {
+            if (!(err instanceof SendFailed) || err.result.status !== 'retryable') return undefined
+            if (err.result.retryAfterMs !== undefined) return err.result.retryAfterMs
+            return undefined
+          },
+          onRetry: (err, attempt, delayMs) =>
+            this.logOnce(ch.id, errorMessage(err), () => this.d.logger.warn({ channel: ch.id, attempt, delayMs }, `channel ${ch.id}: ${errorMessage(err)}; retrying`)),
+        },
+      )
+    } catch (err) {
+      if (this.d.signal.aborted) return
+      if (err instanceof SendFailed && err.result.status === 'failure') {
+        this.health.healthy = false
+        this.health.detail = `${err.result.reason}: ${err.result.message}`
+        this.d.logger.error({ channel: ch.id, message: id }, `channel ${ch.id} failed permanently (${err.result.message}); fix its configuration. The incidents stay visible in /api/v1/alerts`)
+        const failed = await this.d.outbox.casMessage({ ...m, state: 'failed', lastError: err.result.message }, version)
+        if (failed) await this.d.onFailed(failed.body as OutboxMessage, err.result.message)
+        return
+      }
+      const message = err instanceof RetriesExceededError ? errorMessage(err.cause) : errorMessage(err)
+      this.d.metrics.attempt(ch.id, 'gave_up')
+      this.health.detail = `retrying later: ${message}`
+      const back = await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null, lastError: message, notBefore: this.d.clock.now() + this.d.options.requeueAfterMs }, version)
+      if (back) {
+        version = back.version
+        this.d.clock.setTimeout(() => this.enqueue(id), this.d.options.requeueAfterMs)
+      }
+      return
+    }
+    const at = this.d.clock.now()
+    this.d.metrics.attempt(ch.id, 'success')
+    this.health.healthy = true
+    this.health.detail = 'delivering'
+    this.health.lastSuccessAt = at
+    const sent = await this.d.outbox.casMessage({ ...m, state: 'sent', sentAt: at, lastError: null }, version)
+    if (sent) await this.d.onDelivered(sent.body as OutboxMessage, at)
+  }
+}

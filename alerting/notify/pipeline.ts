@@ -1,0 +1,213 @@
+/**
+ * The notification pipeline, stage by stage (the one place to read their order):
+ *
+ *   accept ─▶ route ─▶ outbox (durable, idempotent) ─▶ group (groupWait) ─▶ render (fit the
+ *   platform, split, "... and N more") ─▶ queue (one serial queue per channel) ─▶ deliver
+ *   (limiter, retry matrix, CAS claim) ─▶ record (message and items sent / failed)
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { sleep, type Clock } from '../../src/core/clock.js'
+import type { Component, ComponentStatus } from '../../src/core/component.js'
+import type { Logger } from '../../src/core/logger.js'
+import { errorMessage } from '../../src/core/errors.js'
+import type { RouteConfig } from '../../src/config/sections/alerting.js'
+import type { AlertTransition } from '../../src/model/alert.js'
+import type { Channel } from '../channels/channel.js'
+import type { DigestEntry, LinkBuilder } from '../channels/content.js'
+import { ChannelWorker, type DeliveryOptions } from './deliver.js'
+import { Grouper } from './group.js'
+import type { NotifyMetrics } from './metrics.js'
+import { Outbox, type OutboxItem, type OutboxMessage } from './outbox.js'
+import { Router } from './route.js'
+
+export interface PipelineOptions {
+  outbox: Outbox
+  clock: Clock
+  logger: Logger
+  metrics: NotifyMetrics
+  channels: readonly Channel[]
+  routes: readonly RouteConfig[]
+  groupWaitMs: number
+  links: LinkBuilder
+  delivery?: Partial<DeliveryOptions>
+  /** Distinguishes this process's claims from a previous (killed) one's. */
+  instanceId?: string
+}
+
+const DEFAULT_DELIVERY: DeliveryOptions = {
+  retry: { retries: 6, initialDelayMs: 1000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.2 },
+  requeueAfterMs: 5 * 60_000,
+}
+
+export class NotificationPipeline implements Component {
+  readonly name = 'alert-notifier'
+  private readonly router: Router
+  private readonly grouper: Grouper
+  readonly workers = new Map<string, ChannelWorker>()
+  private readonly abort = new AbortController()
+  private buffer: OutboxItem[] = []
+  private writing: Promise<void> = Promise.resolve()
+  private scheduled = false
+  private readonly accepted = new Set<string>()
+  private readonly itemCache = new Map<string, OutboxItem>()
+  private stopped = false
+
+  constructor(private readonly o: PipelineOptions) {
+    const channels = new Map(o.channels.map((c) => [c.id, c]))
+    this.router = new Router(o.routes, channels, o.groupWaitMs)
+    this.grouper = new Grouper(o.clock, (channel, items) => void this.flushGroup(channel, items))
+    const delivery = { ...DEFAULT_DELIVERY, ...o.delivery }
+    const instanceId = o.instanceId ?? randomUUID()
+    for (const c of o.channels) {
+      this.workers.set(
+        c.id,
+        new ChannelWorker(c, {
+          outbox: o.outbox,
+          clock: o.clock,
+          logger: o.logger,
+          metrics: o.metrics,
+          instanceId,
+          signal: this.abort.signal,
+          options: delivery,
+          onDelivered: (m, at) => this.recordDelivered(m, at),
+          onFailed: (m) => this.recordItems(m, 'failed', null),
+        }),
+      )
+    }
+    o.metrics.depth(() => {
+      const waiting = this.grouper.waiting()
+      return Object.fromEntries([...this.workers].map(([id, w]) => [id, w.depth + (waiting.get(id) ?? 0)]))
+    })
+    o.metrics.health(() => Object.fromEntries([...this.workers].map(([id, w]) => [id, w.health.healthy])))
+  }
+
+  /** Stage 1 (route) and 2 (outbox): never throws, never blocks the engine. */
+  accept(t: AlertTransition): void {
+    if (this.stopped) return
+    const now = this.o.clock.now()
+    for (const target of this.router.targets(t)) {
+      const id = `${t.id}~${target.channel}`
+      if (this.accepted.has(id)) continue
+      this.accepted.add(id)
+      this.buffer.push({ id, ...target, transitionId: t.id, incidentId: t.alert.id, kind: t.kind, state: 'pending', messageId: null, createdAt: now, sentAt: null, transition: t })
+    }
+    if (this.buffer.length === 0 || this.scheduled) return
+    this.scheduled = true
+    // One store write per burst: 1,000 transitions published in one tick are one transaction.
+    queueMicrotask(() => {
+      this.scheduled = false
+      const batch = this.buffer
+      this.buffer = []
+      this.writing = this.writing.then(() => this.persist(batch))
+    })
+  }
+
+  private async persist(batch: OutboxItem[], attempt = 0): Promise<void> {
+    try {
+      await this.o.outbox.addItems(batch)
+    } catch (err) {
+      // The store is down: hold the batch (in memory only, so far) and try again.
+      this.o.logger.error({ err, items: batch.length }, 'writing notifications to the outbox failed; retrying')
+      if (this.stopped) return
+      await sleep(this.o.clock, Math.min(30_000, 500 * 2 ** attempt)).catch(() => undefined)
+      return this.persist(batch, attempt + 1)
+    }
+    for (const item of batch) {
+      this.itemCache.set(item.id, item)
+      this.grouper.add(item)
+    }
+  }
+
+  /** Stage 3 (render) and 4 (queue): a digest becomes messages in the outbox, then in the channel's queue. */
+  private async flushGroup(channelId: string, items: OutboxItem[]): Promise<void> {
+    const worker = this.workers.get(channelId)
+    if (!worker || this.stopped) return
+    try {
+      const entries: DigestEntry[] = items.map((i) => ({ itemId: i.id, kind: i.kind, alert: i.transition.alert, at: i.transition.at }))
+      const rendered = worker.channel.render({ entries, links: this.o.links })
+      const groupId = createHash('sha1').update(items.map((i) => i.id).sort().join('\n')).digest('hex').slice(0, 20)
+      const now = this.o.clock.now()
+      const byId = new Map(items.map((i) => [i.id, i]))
+      const messages: OutboxMessage[] = rendered.map((r, n) => ({
+        id: `${channelId}-${groupId}-${n}`,
+        channel: channelId,
+        state: 'pending',
+        itemIds: r.itemIds,
+        payload: r.payload,
+        detectedAt: Math.min(...r.itemIds.map((id) => byId.get(id)?.transition.at ?? now)),
+        createdAt: now,
+        attempts: 0,
+        claimedBy: null,
+        sentAt: null,
+        lastError: null,
+        notBefore: null,
+      }))
+      // Messages first, then the items they hold: a restart in between finds the items in open messages.
+      await this.o.outbox.addMessages(messages)
+      await this.o.outbox.updateItems(messages.flatMap((m) => m.itemIds.map((id) => ({ ...byId.get(id)!, state: 'grouped' as const, messageId: m.id }))))
+      for (const m of messages) worker.enqueue(m.id)
+    } catch (err) {
+      this.o.logger.error({ err, channel: channelId, items: items.length }, 'grouping notifications failed; they stay in the outbox and are retried at the next start')
+    }
+  }
+
+  private async recordDelivered(m: OutboxMessage, at: number): Promise<void> {
+    for (const id of m.itemIds) {
+      const item = this.itemCache.get(id)
+      if (item) this.o.metrics.latency(m.channel, Math.max(0, at - item.transition.at) / 1000)
+    }
+    this.o.logger.info({ channel: m.channel, message: m.id, items: m.itemIds.length, attempts: m.attempts }, 'notification delivered')
+    await this.recordItems(m, 'sent', at)
+  }
+
+  private async recordItems(m: OutboxMessage, state: 'sent' | 'failed', at: number | null): Promise<void> {
+    const items: OutboxItem[] = []
+    for (const id of m.itemIds) {
+      const item = this.itemCache.get(id) ?? (await this.o.outbox.getItem(id))
+      this.itemCache.delete(id)
+      if (item) items.push({ ...item, state, messageId: m.id, sentAt: at })
+    }
+    await this.o.outbox.updateItems(items).catch((err: unknown) => this.o.logger.warn({ err }, `recording ${state} notifications failed: ${errorMessage(err)}`))
+  }
+
+  /** Recovery: open messages are (re)sent, items in no message are grouped again. */
+  async start(): Promise<void> {
+    const open = await this.o.outbox.openMessages()
+    const held = new Set(open.flatMap((m) => m.itemIds))
+    for (const m of open.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) this.workers.get(m.channel)?.enqueue(m.id, true)
+    const pending = (await this.o.outbox.pendingItems()).filter((i) => !held.has(i.id) && this.workers.has(i.channel))
+    for (const item of pending) {
+      this.accepted.add(item.id)
+      this.itemCache.set(item.id, item)
+      this.grouper.add(item)
+    }
+    if (open.length + pending.length > 0) this.o.logger.info({ messages: open.length, items: pending.length }, 'resuming notifications from the outbox')
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.writing
+    this.grouper.clear()
+    this.abort.abort(new Error('stopping'))
+    for (const w of this.workers.values()) w.queue.clear()
+    // Requests under way finish (so they are recorded as sent); waiting ones stay in the outbox.
+    await Promise.race([Promise.all([...this.workers.values()].map((w) => w.queue.onIdle())), sleep(this.o.clock, 10_000).catch(() => undefined)])
+  }
+
+  /** Waits until accepted transitions are in the outbox (tests, shutdown). */
+  async settled(): Promise<void> {
+    await new Promise<void>((r) => queueMicrotask(r))
+    await this.writing
+  }
+
+  readiness(): ComponentStatus {
+    const bad = [...this.workers.values()].filter((w) => !w.health.healthy)
+    if (bad.length > 0) return { ready: false, detail: bad.map((w) => `channel ${w.channel.id} unhealthy: ${w.health.detail}`).join('; ') }
+    return { ready: true, detail: `${this.workers.size} channel(s)` }
+  }
+
+  channelHealth(): Record<string, { healthy: boolean; detail: string; queued: number }> {
+    return Object.fromEntries([...this.workers].map(([id, w]) => [id, { healthy: w.health.healthy, detail: w.health.detail, queued: w.depth }]))
+  }
+}

@@ -1,0 +1,61 @@
+/** Route stage: which channels, in which group, get a transition. */
+import type { RouteConfig } from '../../src/config/sections/alerting.js'
+import { parseDuration } from '../../src/core/duration.js'
+import type { AlertTransition } from '../../src/model/alert.js'
+import type { Channel } from '../channels/channel.js'
+
+export interface Target {
+  channel: string
+  groupKey: string
+  groupWaitMs: number
+}
+
+interface CompiledRoute {
+  index: number
+  channels: string[]
+  severities: Set<string> | null
+  cluster: RegExp | null
+  job: RegExp | null
+  groupWaitMs: number
+  continue: boolean
+}
+
+export class Router {
+  private readonly routes: CompiledRoute[]
+
+  constructor(routes: readonly RouteConfig[], private readonly channels: ReadonlyMap<string, Channel>, private readonly defaultGroupWaitMs: number) {
+    this.routes = routes.map((r, index) => ({
+      index,
+      channels: r.channels,
+      severities: r.severities ? new Set(r.severities) : null,
+      cluster: r.match?.cluster ? new RegExp(`^(?:${r.match.cluster})$`) : null,
+      job: r.match?.job ? new RegExp(`^(?:${r.match.job})$`) : null,
+      groupWaitMs: r.groupWait ? parseDuration(r.groupWait) : defaultGroupWaitMs,
+      continue: r.continue,
+    }))
+  }
+
+  /** Without routes every channel gets everything; with routes, matching routes in order until one without `continue`. */
+  targets(t: AlertTransition): Target[] {
+    const a = t.alert
+    const out = new Map<string, Target>()
+    const add = (channel: string, groupKey: string, groupWaitMs: number): void => {
+      const c = this.channels.get(channel)
+      if (!c || out.has(channel)) return
+      if (t.kind === 'resolved' && !c.sendResolved) return
+      out.set(channel, { channel, groupKey, groupWaitMs })
+    }
+    if (this.routes.length === 0) {
+      for (const id of this.channels.keys()) add(id, 'default', this.defaultGroupWaitMs)
+      return [...out.values()]
+    }
+    for (const r of this.routes) {
+      if (r.severities && !r.severities.has(a.severity)) continue
+      if (r.cluster && !r.cluster.test(a.cluster)) continue
+      if (r.job && !r.job.test(a.jobName ?? '')) continue
+      for (const id of r.channels) add(id, `route-${r.index}`, r.groupWaitMs)
+      if (!r.continue) break
+    }
+    return [...out.values()]
+  }
+}

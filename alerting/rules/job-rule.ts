@@ -1,0 +1,91 @@
+/**
+ * Most rules judge one job at a time from the full snapshots the fleet publishes each poll
+ * (`fleet.updated`). Jobs are identified by cluster and name, not id: a resubmitted job gets a new
+ * id but is the same job to on-call, so its incident resolves when the new run is healthy. Flink
+ * keeps old runs listed for a while; the newest run of a name (latest start) is the one judged.
+ */
+import type { JobSnapshot } from '../../src/model/job.js'
+import type { ServiceEvent } from '../../src/model/events.js'
+import type { Observation, Rule, RuleSpec } from './rule.js'
+
+export interface Verdict {
+  active: boolean
+  summary?: string
+  figures?: Record<string, number | string | null>
+}
+
+export interface JobRuleOptions {
+  /** Judges the newest run of a job; null = no opinion this time (not enough samples). */
+  check(job: JobSnapshot, now: number): Verdict | null
+  /** Reacts to other events (transitions, operations); returns observations of its own. */
+  onOther?(event: ServiceEvent, now: number): Observation[]
+  /** A job name that disappears from its cluster: resolve its incident (metric rules) or leave it. */
+  resolveVanished?: boolean
+  /** Drops per-job memory when a name vanishes. */
+  forget?(cluster: string, name: string): void
+}
+
+export function newestRuns(jobs: readonly JobSnapshot[]): Map<string, JobSnapshot> {
+  const out = new Map<string, JobSnapshot>()
+  for (const j of jobs) {
+    const cur = out.get(j.name)
+    if (!cur || (j.startTime ?? 0) > (cur.startTime ?? 0)) out.set(j.name, j)
+  }
+  return out
+}
+
+export function jobRule(spec: RuleSpec, o: JobRuleOptions): Rule {
+  const known = new Map<string, Set<string>>()
+  return {
+    spec,
+    level: 'job',
+    onEvent(event, now) {
+      if (event.type !== 'fleet.updated') return o.onOther?.(event, now) ?? []
+      const at = event.at
+      const out: Observation[] = []
+      const runs = newestRuns(event.jobs)
+      for (const job of runs.values()) {
+        const v = o.check(job, at)
+        if (!v) continue
+        out.push({ subject: { cluster: event.cluster, jobName: job.name, jobId: job.jobId }, active: v.active, at, ...(v.summary ? { summary: v.summary } : {}), ...(v.figures ? { figures: v.figures } : {}) })
+      }
+      const before = known.get(event.cluster) ?? new Set()
+      for (const name of before) {
+        if (runs.has(name)) continue
+        o.forget?.(event.cluster, name)
+        if (o.resolveVanished !== false) out.push({ subject: { cluster: event.cluster, jobName: name, jobId: null }, active: false, at })
+      }
+      known.set(event.cluster, new Set(runs.keys()))
+      return out
+    },
+  }
+}
+
+/** Samples over a sliding time window, per key (restart counters, failed checkpoints, lag). */
+export class SampleWindow {
+  private readonly samples = new Map<string, { at: number; value: number }[]>()
+  constructor(private readonly windowMs: number, private readonly maxSamples = 10_000) {}
+
+  add(key: string, at: number, value: number): { at: number; value: number }[] {
+    let list = this.samples.get(key)
+    if (!list) this.samples.set(key, (list = []))
+    list.push({ at, value })
+    while (list.length > 0 && (at - list[0]!.at > this.windowMs || list.length > this.maxSamples)) list.shift()
+    return list
+  }
+
+  reset(key: string): void {
+    this.samples.delete(key)
+  }
+
+  /** Increase of a counter within the window; a counter that went down (new run) restarts the window. */
+  static increase(list: readonly { value: number }[]): number {
+    let inc = 0
+    for (let i = 1; i < list.length; i++) inc += Math.max(0, list[i]!.value - list[i - 1]!.value)
+    return inc
+  }
+}
+
+export const fmt = (n: number): string =>
+  Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : Math.abs(n) >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : Number.isInteger(n) ? String(n) : n.toFixed(2)
+export const pct = (r: number): string => `${Math.round(r * 100)}%`

@@ -1,0 +1,86 @@
+/**
+ * Rule configuration: the default set in `config/rules.yaml`, then `alerting.rules` from the
+ * service config; a user rule with the name of a default rule overrides its fields (params are
+ * merged key by key), `enabled: false` removes it. Parameters are validated per kind.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { Value } from '@sinclair/typebox/value'
+import { parse } from 'yaml'
+import { RuleConfig } from '../../src/config/sections/alerting.js'
+import { ConfigError, errorMessage } from '../../src/core/errors.js'
+import { parseDuration } from '../../src/core/duration.js'
+import type { Rule, RuleSpec } from './rule.js'
+import { RULE_KINDS } from './index.js'
+
+export function readRulesFile(path: string): RuleConfig[] {
+  if (!existsSync(path)) return []
+  let raw: unknown
+  try {
+    raw = parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new ConfigError([`${path}: invalid YAML: ${errorMessage(err).split('\n')[0]}`])
+  }
+  const list = (raw as { rules?: unknown } | null)?.rules ?? []
+  if (!Array.isArray(list)) throw new ConfigError([`${path}: rules must be a list`])
+  const problems: string[] = []
+  const out: RuleConfig[] = []
+  list.forEach((r, i) => {
+    const withDefaults = Value.Default(RuleConfig, Value.Clone(r))
+    if (Value.Check(RuleConfig, withDefaults)) out.push(withDefaults)
+    else for (const e of Value.Errors(RuleConfig, withDefaults)) problems.push(`${path}: rules[${i}]${e.path.replaceAll('/', '.')}: ${e.message}`)
+  })
+  if (problems.length > 0) throw new ConfigError(problems)
+  return out
+}
+
+export function mergeRules(defaults: readonly RuleConfig[], user: readonly RuleConfig[]): RuleConfig[] {
+  const byName = new Map(defaults.map((r) => [r.name, structuredClone(r)]))
+  for (const u of user) {
+    const base = byName.get(u.name)
+    byName.set(u.name, base ? { ...base, ...u, params: { ...base.params, ...u.params }, match: { ...base.match, ...u.match } } : structuredClone(u))
+  }
+  return [...byName.values()]
+}
+
+/** Validates kinds and params; returns the rules ready to run. Throws one ConfigError with every problem. */
+export function buildRules(configs: readonly RuleConfig[]): Rule[] {
+  const problems: string[] = []
+  const rules: Rule[] = []
+  for (const c of configs) {
+    if (!c.enabled) continue
+    const where = `alerting.rules[${c.name}]`
+    const kind = c.kind === undefined ? undefined : RULE_KINDS.get(c.kind)
+    if (!kind) {
+      problems.push(
+        c.kind === undefined
+          ? `${where}.kind: is required (no default rule is named ${JSON.stringify(c.name)})`
+          : `${where}.kind: unknown rule kind ${JSON.stringify(c.kind)} (known: ${[...RULE_KINDS.keys()].join(', ')})`,
+      )
+      continue
+    }
+    const params = Value.Default(kind.params, Value.Clone(c.params ?? {})) as Record<string, number | string | boolean>
+    if (!Value.Check(kind.params, params)) {
+      for (const e of Value.Errors(kind.params, params)) problems.push(`${where}.params${e.path.replaceAll('/', '.')}: ${e.message}`)
+      continue
+    }
+    const spec: RuleSpec = {
+      name: c.name,
+      kind: kind.kind,
+      severity: c.severity ?? kind.defaultSeverity,
+      forMs: c.for ? parseDuration(c.for) : 0,
+      match: {
+        ...(c.match?.cluster ? { cluster: new RegExp(`^(?:${c.match.cluster})$`) } : {}),
+        ...(c.match?.job ? { job: new RegExp(`^(?:${c.match.job})$`) } : {}),
+      },
+      params,
+      annotation: c.annotation ?? null,
+    }
+    rules.push(kind.create(spec))
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return rules
+}
+
+export function loadRules(rulesFile: string, user: readonly RuleConfig[]): Rule[] {
+  return buildRules(mergeRules(readRulesFile(rulesFile), user))
+}

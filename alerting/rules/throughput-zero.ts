@@ -1,0 +1,26 @@
+/** A running job that reads nothing while its Kafka lag grows: stuck, not idle. */
+import { Type } from '@sinclair/typebox'
+import type { RuleKind } from './rule.js'
+import { fmt, jobRule } from './job-rule.js'
+
+export const throughputZero: RuleKind = {
+  kind: 'throughput-zero',
+  level: 'job',
+  defaultSeverity: 'critical',
+  params: Type.Object({}, { additionalProperties: false }),
+  create(spec) {
+    const lastLag = new Map<string, number>()
+    return jobRule(spec, {
+      forget: (cluster, name) => lastLag.delete(`${cluster}|${name}`),
+      check(job) {
+        const key = `${job.cluster}|${job.name}`
+        const prev = lastLag.get(key)
+        if (job.lag === null || job.recordsInPerSec === null) return null
+        lastLag.set(key, job.lag)
+        if (prev === undefined) return null
+        const stuck = job.state === 'RUNNING' && job.recordsInPerSec === 0 && job.lag > prev
+        return { active: stuck, summary: `reads 0 records/s while lag grows (${fmt(prev)} → ${fmt(job.lag)})`, figures: { lag: job.lag, recordsInPerSec: job.recordsInPerSec } }
+      },
+    })
+  },
+}

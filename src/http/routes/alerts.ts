@@ -1,0 +1,118 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { NotFoundError } from '../../core/errors.js'
+import type { AlertEngine } from '../../../alerting/engine/engine.js'
+import { queryIncidents, type IncidentBook } from '../../../alerting/engine/incident-book.js'
+import type { Outbox } from '../../../alerting/notify/outbox.js'
+import type { NotificationPipeline } from '../../../alerting/notify/pipeline.js'
+import { ALERTS } from '../../../alerting/engine/collections.js'
+import type { AlertEvent } from '../../model/alert.js'
+import { errorResponses } from '../schemas.js'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+const Figure = Nullable(Type.Union([Type.Number(), Type.String()]))
+
+export const AlertSchema = Type.Object(
+  {
+    id: Type.String(),
+    rule: Type.String(),
+    severity: Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]),
+    state: Type.Union([Type.Literal('pending'), Type.Literal('firing'), Type.Literal('resolved')]),
+    cluster: Type.String(),
+    jobId: Nullable(Type.String()),
+    jobName: Nullable(Type.String()),
+    summary: Type.String(),
+    startsAt: Type.Integer({ description: 'Epoch ms when it fired' }),
+    endsAt: Nullable(Type.Integer()),
+    detectedAt: Type.Optional(Type.Integer({ description: 'Epoch ms when the condition was first seen' })),
+    labels: Type.Record(Type.String(), Type.String()),
+    figures: Type.Record(Type.String(), Figure),
+    inhibitedBy: Type.Optional(Nullable(Type.String({ description: 'The cluster-down incident holding its notification back' }))),
+    silencedBy: Type.Optional(Nullable(Type.String())),
+    notified: Type.Optional(Type.Boolean()),
+    lastNotifiedAt: Type.Optional(Nullable(Type.Integer())),
+    reminders: Type.Optional(Type.Integer()),
+  },
+  { $id: 'Alert' },
+)
+
+const Notification = Type.Object({
+  channel: Type.String(),
+  kind: Type.String(),
+  state: Type.String({ description: 'pending | grouped | sent | failed' }),
+  messageId: Nullable(Type.String()),
+  createdAt: Type.Integer(),
+  sentAt: Nullable(Type.Integer()),
+})
+
+const ChannelHealth = Type.Record(Type.String(), Type.Object({ healthy: Type.Boolean(), detail: Type.String(), queued: Type.Integer() }))
+
+const ListQuery = Type.Object({
+  state: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], { default: 'firing' }),
+  cluster: Type.Optional(Type.String()),
+  rule: Type.Optional(Type.String()),
+  job: Type.Optional(Type.String({ description: 'job name' })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String()),
+})
+
+export interface AlertRouteDeps {
+  engine: AlertEngine
+  book: IncidentBook
+  outbox: Outbox
+  pipeline: NotificationPipeline
+}
+
+/** GET /alerts (incidents, newest first) and GET /alerts/:id (with its notifications). */
+export function alertRoutes(d: AlertRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    const api = app.withTypeProvider<TypeBoxTypeProvider>()
+    api.addSchema(AlertSchema)
+    api.get(
+      '/alerts',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Incidents by state; channel health says whether notifications are getting out',
+          querystring: ListQuery,
+          response: { 200: Type.Object({ alerts: Type.Array(Type.Ref('Alert')), total: Type.Integer(), nextCursor: Nullable(Type.String()), channels: ChannelHealth }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const q = req.query as Static<typeof ListQuery>
+        const r = await queryIncidents(d.book, d.book.store, {
+          ...(q.state !== 'all' ? { state: q.state } : {}),
+          ...(q.cluster ? { cluster: q.cluster } : {}),
+          ...(q.rule ? { rule: q.rule } : {}),
+          ...(q.job ? { job: q.job } : {}),
+          limit: q.limit,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        })
+        return { ...r, channels: d.pipeline.channelHealth() }
+      },
+    )
+    api.get(
+      '/alerts/:id',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'One incident and the notifications sent for it',
+          params: Type.Object({ id: Type.String() }),
+          response: { 200: Type.Object({ alert: Type.Ref('Alert'), notifications: Type.Array(Notification) }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const { id } = req.params as { id: string }
+        await d.book.flush()
+        const doc = await d.book.store.get(ALERTS, id)
+        if (!doc) throw new NotFoundError(`no alert ${id}`)
+        const items = await d.outbox.itemsOf(id)
+        return {
+          alert: doc.body as unknown as AlertEvent,
+          notifications: items.map((i) => ({ channel: i.channel, kind: i.kind, state: i.state, messageId: i.messageId, createdAt: i.createdAt, sentAt: i.sentAt })),
+        }
+      },
+    )
+  }
+}

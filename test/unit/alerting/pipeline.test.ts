@@ -1,0 +1,119 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Clock } from '../../../src/core/clock.js'
+import type { Store } from '../../../src/storage/store.js'
+import { larkChannel } from '../../../alerting/channels/lark.js'
+import type { Channel } from '../../../alerting/channels/channel.js'
+import { notifyMetrics } from '../../../alerting/notify/metrics.js'
+import { Outbox } from '../../../alerting/notify/outbox.js'
+import { NotificationPipeline } from '../../../alerting/notify/pipeline.js'
+import type { SendResult } from '../../../alerting/notify/result.js'
+import { FakeClock } from '../../helpers/fake-clock.js'
+import { channelConfig, killable, noLinks, quietLogger, tempStore, transition, until } from './helpers.js'
+
+/** A Lark channel (real rendering and limits) whose sends are scripted instead of posted. */
+function scripted(clock: Clock, script: (payload: Record<string, unknown>, n: number) => SendResult | Promise<SendResult> = () => ({ status: 'success' })) {
+  const real = larkChannel(channelConfig({ id: 'lark', type: 'lark', url: 'http://127.0.0.1:1/hook' }) as never, clock)
+  const sent: string[] = []
+  let n = 0
+  const channel: Channel = { ...real, send: async (p) => {
+    const r = await script(p, n++)
+    if (r.status === 'success') sent.push(JSON.stringify(p))
+    return r
+  } }
+  return { channel, sent, attempts: () => n }
+}
+
+function pipeline(store: Store, clock: Clock, channel: Channel, extra: Partial<ConstructorParameters<typeof NotificationPipeline>[0]> = {}) {
+  return new NotificationPipeline({ outbox: new Outbox(store), clock, logger: quietLogger, metrics: notifyMetrics(undefined), channels: [channel], routes: [], groupWaitMs: 1000, links: noLinks, delivery: { retry: { retries: 3, initialDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2, jitter: 0 }, requeueAfterMs: 60_000 }, ...extra })
+}
+
+const names = (sent: string[]): string[] => sent.join('\n').match(/job-\d+/g) ?? []
+
+test('grouping: 1,000 failures within groupWait become a handful of messages naming every job once', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const ch = scripted(clock)
+  const p = pipeline(store, clock, ch.channel)
+  await p.start()
+  for (let i = 0; i < 1000; i++) p.accept(transition(`job-${i}`, 'firing', { cluster: `c${i % 10}` }, clock.now()))
+  await p.settled()
+  await until('all delivered', () => new Set(names(ch.sent)).size === 1000, () => clock.advance(100))
+  assert.ok(ch.sent.length <= 5, `${ch.sent.length} messages`)
+  assert.equal(names(ch.sent).length, 1000, 'no job named twice')
+  for (const body of ch.sent) assert.ok(Buffer.byteLength(body) < 20 * 1024)
+  await p.stop()
+})
+
+test('dedup: the same transition accepted twice is one notification; resolved is its own', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const ch = scripted(clock)
+  const p = pipeline(store, clock, ch.channel)
+  await p.start()
+  p.accept(transition('job-1'))
+  p.accept(transition('job-1'))
+  await p.settled()
+  await until('firing delivered', () => ch.sent.length === 1, () => clock.advance(100))
+  p.accept(transition('job-1', 'resolved', { state: 'resolved', endsAt: 5000 }))
+  await p.settled()
+  await until('resolved delivered', () => ch.sent.length === 2, () => clock.advance(100))
+  assert.match(ch.sent[1]!, /RESOLVED/)
+  await p.stop()
+})
+
+test('retries throttling with backoff and Retry-After; a non-zero code is never success', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const ch = scripted(clock, (_, n) => (n === 0 ? { status: 'retryable', reason: 'throttled', message: 'lark code 11232' } : n === 1 ? { status: 'retryable', reason: 'throttled', message: '429', retryAfterMs: 7000 } : { status: 'success' }))
+  const p = pipeline(store, clock, ch.channel)
+  await p.start()
+  p.accept(transition('job-1'))
+  await p.settled()
+  await until('delivered', () => ch.sent.length === 1, () => clock.advance(250))
+  assert.equal(ch.attempts(), 3)
+  await p.stop()
+})
+
+test('permanent failure: not retried, channel unhealthy in readiness, items marked failed', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const ch = scripted(clock, () => ({ status: 'failure', reason: 'auth', message: 'lark code 19021: sign match fail' }))
+  const p = pipeline(store, clock, ch.channel)
+  await p.start()
+  p.accept(transition('job-1'))
+  await p.settled()
+  await until('unhealthy', () => !p.readiness().ready, () => clock.advance(250))
+  await clock.advance(60_000)
+  assert.equal(ch.attempts(), 1)
+  assert.match(p.readiness().detail, /channel lark unhealthy: auth: lark code 19021/)
+  const items = await new Outbox(store).itemsOf('inc-job-1')
+  assert.deepEqual(items.map((i) => i.state), ['failed'])
+  await p.stop()
+})
+
+test('restart from the outbox: a pipeline dropped mid-storm loses nothing and doubles nothing', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  // First life: 1 message a minute, so the storm backs up in the queue and the group.
+  const first = scripted(clock)
+  const lifeClock = killable(clock)
+  const a = pipeline(store, lifeClock, { ...first.channel, windows: [{ limit: 1, ms: 60_000 }] }, { instanceId: 'a' })
+  await a.start()
+  for (let i = 0; i < 300; i++) a.accept(transition(`job-${i}`, 'firing', { cluster: `c${i % 3}` }, clock.now()))
+  await a.settled()
+  await until('first message sent', () => first.sent.length === 1, () => clock.advance(100))
+  // A second wave: accepted (in the outbox) but still waiting in its group when the process dies.
+  for (let i = 300; i < 400; i++) a.accept(transition(`job-${i}`))
+  await a.settled()
+  lifeClock.kill()
+
+  const second = scripted(clock)
+  const b = pipeline(store, clock, second.channel, { instanceId: 'b' })
+  await b.start()
+  const all = () => [...names(first.sent), ...names(second.sent)]
+  await until('every job delivered', () => new Set(all()).size === 400, () => clock.advance(200))
+  await clock.advance(120_000)
+  assert.equal(all().length, 400, 'nothing doubled')
+  await b.stop()
+})
