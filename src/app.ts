@@ -16,6 +16,7 @@ import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
 import { createAlertingModule } from '../alerting/module.js'
 import { createLifecycleModule } from './lifecycle/module.js'
+import { createRecommendationsModule } from './recommend/module.js'
 import type { CollectionSpec, Store } from './storage/store.js'
 import { StreamHub, type StreamTopic } from './stream/stream-hub.js'
 
@@ -84,7 +85,8 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const logs = createLogsModule(context)
   const alerting = createAlertingModule(context)
   const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
-  const modules: FeatureModule[] = [logs, alerting, lifecycle, fleet]
+  const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
+  const modules: FeatureModule[] = [logs, alerting, lifecycle, recommendations, fleet]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)
   const components = modules.flatMap((m) => m.components ?? [])

@@ -1,7 +1,7 @@
 /**
  * The lifecycle feature: actions per cluster type, operations and the audit trail, restore-point memory,
  * auto-restart, and `/api/v1/jobs/:cluster/:jobId/actions`, `/operations/:id`, `/events`.
- * Needs the fleet's view; takes the alerting feature's IncidentSink when app.ts passes one.
+ * Needs the fleet's view and the alerting feature's IncidentSink (app.ts passes both).
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -14,7 +14,6 @@ import type { LifecycleActions } from './actions.js'
 import { AutoRestarter, restartStateCollection } from './auto-restart.js'
 import { FlinkHttp } from './flink-http.js'
 import { FlinkSessionActions } from './flink-session-actions.js'
-import { busIncidentSink } from './incidents-fallback.js'
 import { createKubernetesActions } from './kubernetes-actions.js'
 import { KubernetesLifecycleActions } from './kubernetes-lifecycle.js'
 import { leasesCollection } from './lease.js'
@@ -34,7 +33,7 @@ export interface LifecycleModule extends FeatureModule {
 
 export interface LifecycleDeps {
   fleet: FleetView
-  incidents?: IncidentSink
+  incidents: IncidentSink
   /** Owner name in leases and claims; unique per process by default. */
   instanceId?: string
 }
@@ -76,7 +75,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     store: ctx.store,
     operations,
     actions,
-    incidents: deps.incidents ?? busIncidentSink(ctx.bus, ctx.clock, logger),
+    incidents: deps.incidents,
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   })
   const recorder = new RestorePointRecorder({ bus: ctx.bus, memory, logger })

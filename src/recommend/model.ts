@@ -116,11 +116,16 @@ function median(values: readonly number[]): number {
 
 const minutes = (ms: number): number => Math.round(ms / 60_000)
 
-/** Parallelism aligned to a partition count: never above it, and no subtask reading more partitions than needed. */
+/**
+ * Parallelism aligned to a partition count: never above it, and never lower than asked. The busiest subtask reads
+ * ceil(partitions / p) partitions, so p subtasks only deliver what the model counted on when no subtask reads more
+ * than the even share partitions / p: the smallest such value at or above p. (Rounding down to the smallest p
+ * with the same ceil(partitions / p), as before, turned 12 of 16 partitions into 8, a scale-up into a scale-down.)
+ */
 export function alignToPartitions(p: number, partitions: number | null | undefined): number {
   if (!partitions || partitions < 1) return p
   if (p >= partitions) return partitions
-  const perSubtask = Math.ceil(partitions / p)
+  const perSubtask = Math.floor(partitions / p)
   return Math.ceil(partitions / perSubtask)
 }
 
@@ -224,19 +229,21 @@ export function recommendParallelism(v: VertexInput, cfg: ModelConfig = DEFAULT_
   // (a scale-up for `scaleUpAfterMs`, a scale-down for `scaleDownAfterMs`, then to the largest value seen while
   // it was pending). A saturated vertex (its busiest subtask would be over `saturation` at the previous value)
   // or a growing backlog scales up at once, by one subtask if need be.
-  const urgent = demand / (previous * capacity) > cfg.saturation || (backlog && !draining && raw > previous)
+  const saturated = demand / (previous * capacity) > cfg.saturation
+  const urgent = saturated || (backlog && !draining && raw > previous)
+  const urgentWhy = saturated ? `at ${previous} the busiest subtask cannot keep up` : `the backlog does not drain at ${previous}`
   const span = last.at - samples[0]!.at
   let recommended: number
   let pending: HysteresisState['pending'] = null
   if (prevState) {
-    const h = hysteresis(raw, previous, prevState.pending, now, { urgent, cfg })
+    const h = hysteresis(raw, previous, prevState.pending, now, { urgent, urgentWhy, cfg })
     recommended = h.recommended
     pending = h.pending
     if (h.note) reasons.push(h.note)
   } else if (span >= cfg.firstRecommendationAfterMs || (urgent && raw > current)) {
     // A first recommendation: the percentile over the history is the evidence, no earlier value to stay near.
     recommended = raw
-    if (span < cfg.firstRecommendationAfterMs) reasons.push(`scaling up now: at ${current} the busiest subtask cannot keep up`)
+    if (span < cfg.firstRecommendationAfterMs) reasons.push(`scaling up now: ${urgentWhy}`)
   } else {
     return {
       current,
@@ -267,12 +274,12 @@ function hysteresis(
   previous: number,
   pending: HysteresisState['pending'],
   now: number,
-  o: { urgent: boolean; cfg: ModelConfig },
+  o: { urgent: boolean; urgentWhy: string; cfg: ModelConfig },
 ): { recommended: number; pending: HysteresisState['pending']; note: string | null } {
   const { cfg } = o
   if (raw === previous) return { recommended: previous, pending: null, note: null }
   if (raw > previous) {
-    if (o.urgent) return { recommended: raw, pending: null, note: `scaling up now: at ${previous} the busiest subtask cannot keep up` }
+    if (o.urgent) return { recommended: raw, pending: null, note: `scaling up now: ${o.urgentWhy}` }
     if (raw - previous < cfg.hysteresis) return { recommended: previous, pending: null, note: `within ${cfg.hysteresis - 1} of the previous recommendation ${previous}: keeping it (hysteresis)` }
     const since = pending?.direction === 'up' ? pending.since : now
     if (now - since >= cfg.scaleUpAfterMs) return { recommended: raw, pending: null, note: `above ${previous} for ${minutes(now - since)} min: scaling up` }
