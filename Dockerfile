@@ -1,5 +1,6 @@
 # flinkwatch service image: docker build -t flinkwatch .
-# Run: docker run -v $PWD/config/flinkwatch.yaml:/etc/flinkwatch/flinkwatch.yaml -p 8080:8080 flinkwatch
+# Run: docker run -e FLINKWATCH_ADMIN_TOKEN=... -v flinkwatch-data:/var/lib/flinkwatch -p 8080:8080 flinkwatch
+# (or mount your own config at /etc/flinkwatch/flinkwatch.yaml)
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -28,8 +29,9 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/config ./config
 # the embedded store (storage.type: embedded, path: /var/lib/flinkwatch) lives here
 RUN mkdir -p /var/lib/flinkwatch /etc/flinkwatch && chown node:node /var/lib/flinkwatch \
- && cp config/flinkwatch.yaml /etc/flinkwatch/flinkwatch.yaml
+ && cp config/flinkwatch.container.yaml /etc/flinkwatch/flinkwatch.yaml
 USER node
+VOLUME /var/lib/flinkwatch
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "bin/flinkwatch.js", "serve", "--config", "/etc/flinkwatch/flinkwatch.yaml"]

@@ -75,8 +75,9 @@ async function serve(args: string[]): Promise<number> {
     deadline.unref()
     void app.stop().then(() => process.exit(0))
   }
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
-  process.once('SIGINT', () => shutdown('SIGINT'))
+  // `on`, not `once`: a second signal must reach shutdown() to force the exit.
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
   try {
     await app.start()
     const address = await app.listen()

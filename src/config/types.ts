@@ -16,7 +16,6 @@ export const Regex = (opts: SchemaOptions = {}) => Type.String({ format: 'regex'
 export const Port = (opts: SchemaOptions = {}) =>
   Type.Integer({ minimum: 0, maximum: 65535, errorMessage: 'must be a port number 0-65535', ...opts })
 
-export const Ratio = (opts: SchemaOptions = {}) => Type.Number({ minimum: 0, maximum: 1, errorMessage: 'must be a number between 0 and 1', ...opts })
 
 /** A strict object: unknown keys are errors. */
 export const Strict = <T extends Record<string, TSchema>>(props: T, opts: SchemaOptions = {}) =>

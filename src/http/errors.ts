@@ -27,7 +27,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   let status = fe.statusCode ?? (err instanceof AppError ? STATUS_BY_CODE[err.code] : undefined) ?? 500
   if (fe.validation) status = 400
   if (status >= 500) {
-    req.log.error({ err, req: { method: req.method, url: req.url } }, 'request failed')
+    // The path only: a query string may carry ?access_token=.
+    req.log.error({ err, request: { method: req.method, path: req.url.split('?')[0] } }, 'request failed')
     const message = status === 503 ? err.message : 'Internal Server Error'
     void reply.status(status).send({ statusCode: status, error: REASON[status] ?? 'Internal Server Error', message })
     return

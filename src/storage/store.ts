@@ -2,7 +2,7 @@
  * The one storage seam. Every persistent feature (log records, alerts, the
  * notification outbox, audit events, metric history, leases) goes through it,
  * so the embedded SQLite store and Elasticsearch are interchangeable and held
- * to one contract test suite (test/storage/store-contract.ts).
+ * to one contract test suite (test/contract/store-contract.ts).
  */
 
 /** JSON that can be stored. */

@@ -81,6 +81,13 @@ describe('HTTP server', () => {
     assert.ok(lines.some((l) => l.includes('secret database detail')), 'the cause is logged')
   })
 
+  it('never logs a token passed in the query string', async () => {
+    const r = await api.inject({ url: '/api/v1/boom?access_token=viewer-token-1' })
+    assert.equal(r.statusCode, 500)
+    assert.ok(lines.some((l) => l.includes('/api/v1/boom')), 'the failed request is logged')
+    assert.ok(!lines.some((l) => l.includes('viewer-token-1')), 'but not its token')
+  })
+
   it('maps domain errors and unknown routes to JSON 404s', async () => {
     assert.deepEqual((await call('GET', '/api/v1/missing', 'viewer-token-1')).json(), { statusCode: 404, error: 'Not Found', message: 'no such thing' })
     assert.equal((await api.inject({ url: '/nope' })).json().statusCode, 404)
