@@ -6,6 +6,7 @@ import type { Logger } from '../../src/core/logger.js'
 import type { LogRecord } from '../../src/model/log-record.js'
 import type { LogMetrics } from '../../src/logs/metrics.js'
 import type { LogPipeline } from '../../src/logs/pipeline.js'
+import { registerKafkaCodecs } from './compression.js'
 
 export interface KafkaLogSourceOptions {
   brokers: string[]
@@ -21,11 +22,16 @@ export interface KafkaLogSourceOptions {
   partitionsConsumedConcurrently?: number
 }
 
+/** How long stop() waits for batches already buffered to become durable and be committed. */
+const COMMIT_GRACE_MS = 8000
+
 /**
- * A kafkajs consumer group on the log topics. Each batch is decoded and ingested, and its offsets are
- * committed only after ingest() resolved, i.e. after the records are durable: a crash replays at most the
- * uncommitted batches, and the origin-derived ids turn the replay into duplicates the store skips. Several
- * flinkwatch instances with one groupId share the partitions.
+ * A kafkajs consumer group on the log topics. Each batch is decoded and handed to the pipeline; the consumer
+ * reads on as soon as the batch is buffered (the pipeline makes it wait when its buffer is full: backpressure),
+ * and the batch's offsets are committed only once its records are durable, in offset order per partition. A
+ * crash replays at most the uncommitted batches, and the origin-derived ids turn the replay into duplicates the
+ * store skips. Several flinkwatch instances with one groupId share the partitions; commits of batches read
+ * before a rebalance are dropped (their records are durable, so the replay only makes duplicates).
  */
 export class KafkaLogSource implements Component {
   readonly name = 'logs-kafka'
@@ -36,8 +42,13 @@ export class KafkaLogSource implements Component {
   private lastError: string | undefined
   private stopped = false
   private retryTimer: TimerHandle | undefined
+  /** Per topic-partition: the last commit in the chain (true while every earlier batch was committed or skipped). */
+  private readonly commits = new Map<string, Promise<boolean>>()
+  private generation = 0
 
-  constructor(private readonly o: KafkaLogSourceOptions) {}
+  constructor(private readonly o: KafkaLogSourceOptions) {
+    registerKafkaCodecs()
+  }
 
   async start(): Promise<void> {
     void this.connect()
@@ -56,9 +67,12 @@ export class KafkaLogSource implements Component {
         else log.debug({ kafka: rest, namespace: entry.namespace }, message)
       },
     })
-    const consumer = kafka.consumer({ groupId: this.o.groupId, maxBytesPerPartition: 2 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 })
+    // A fetch is decoded into message objects all at once: 1 MB per partition and 4 MB per fetch keep that
+    // small while a batch (about 1,300 typical lines) still fills a good part of a bulk.
+    const consumer = kafka.consumer({ groupId: this.o.groupId, maxBytesPerPartition: 1024 * 1024, maxBytes: 4 * 1024 * 1024, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 })
     this.consumer = consumer
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.generation++
       this.joined = true
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0)
       log.info({ groupId: this.o.groupId, assignment: e.payload.memberAssignment }, 'log consumer joined its group')
@@ -75,7 +89,7 @@ export class KafkaLogSource implements Component {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently ?? 8,
+        partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently ?? 4,
         eachBatch: (payload) => this.eachBatch(payload),
       })
     } catch (err) {
@@ -91,7 +105,7 @@ export class KafkaLogSource implements Component {
     this.retryTimer = this.o.clock.setTimeout(() => void this.connect(), 5000)
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return
     const { topic, partition } = batch
     const now = this.o.clock.now()
@@ -121,8 +135,9 @@ export class KafkaLogSource implements Component {
       }, 3000)
     }
     beat()
+    let durable: Promise<void>
     try {
-      await this.o.pipeline.ingest(records, this.abort.signal)
+      ;({ durable } = await this.o.pipeline.submit(records, this.abort.signal))
     } catch (err) {
       // Stopping (or aborted): leave the offsets uncommitted; the batch is read again later.
       this.o.logger.debug({ err, topic, partition }, 'log batch not committed')
@@ -130,12 +145,47 @@ export class KafkaLogSource implements Component {
     } finally {
       if (hb) this.o.clock.clearTimeout(hb)
     }
-    if (!isRunning() || isStale()) return
+    if (!isRunning() || isStale()) {
+      durable.catch(() => undefined)
+      return
+    }
     const last = batch.lastOffset()
+    // Read on from here; the committed offset moves only when the records are durable.
     resolveOffset(last)
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] })
+    this.commitWhenDurable(topic, partition, (BigInt(last) + 1n).toString(), durable)
     const lag = Number(batch.offsetLag())
     if (Number.isFinite(lag)) this.o.metrics.consumerLag.set({ topic, partition: String(partition) }, lag)
+  }
+
+  /**
+   * Chains the commit of `offset` after every earlier batch of the partition: it happens once these records
+   * are durable and only if no earlier batch failed to become durable (that batch and all after it are then
+   * read again) and no rebalance happened since they were read.
+   */
+  private commitWhenDurable(topic: string, partition: number, offset: string, durable: Promise<void>): void {
+    const key = `${topic}\u0000${partition}`
+    const generation = this.generation
+    const previous = this.commits.get(key) ?? Promise.resolve(true)
+    const link = previous.then(async (ok) => {
+      try {
+        await durable
+      } catch (err) {
+        this.o.logger.debug({ err, topic, partition }, 'log batch not durable; not committed')
+        return false
+      }
+      if (!ok || generation !== this.generation || !this.consumer) return ok && generation === this.generation
+      try {
+        await this.consumer.commitOffsets([{ topic, partition, offset }])
+      } catch (err) {
+        // Rebalancing or disconnected: the records are durable, a later commit or the replay covers them.
+        this.o.logger.debug({ err, topic, partition, offset }, 'log offsets not committed')
+      }
+      return true
+    })
+    this.commits.set(key, link)
+    void link.then(() => {
+      if (this.commits.get(key) === link) this.commits.delete(key)
+    })
   }
 
   async stop(): Promise<void> {
@@ -143,6 +193,16 @@ export class KafkaLogSource implements Component {
     this.stopped = true
     if (this.retryTimer) this.o.clock.clearTimeout(this.retryTimer)
     this.abort.abort(new Error('log source stopping'))
+    // Batches already buffered are written by the pipeline meanwhile (its bulks keep going): commit what
+    // becomes durable before leaving the group, so a restart replays little.
+    try {
+      this.consumer?.pause(this.o.topics.map((topic) => ({ topic })))
+    } catch {
+      // not running yet: nothing to pause
+    }
+    let t: TimerHandle | undefined
+    await Promise.race([Promise.all([...this.commits.values()]), new Promise<void>((resolve) => (t = this.o.clock.setTimeout(resolve, COMMIT_GRACE_MS)))])
+    if (t) this.o.clock.clearTimeout(t)
     await this.consumer?.disconnect().catch((err: unknown) => this.o.logger.warn({ err }, 'log consumer disconnect failed'))
   }
 

@@ -10,6 +10,8 @@ export interface BatcherConfig {
   maxInFlight: number
   /** Above this many buffered records, add() waits (backpressure) instead of buffering more. */
   maxBufferedRecords: number
+  /** Likewise for buffered bytes (estimated); default maxBytes. Bulks in flight are not counted. */
+  maxBufferedBytes?: number
 }
 
 interface Ticket {
@@ -67,8 +69,20 @@ export class BulkBatcher {
 
   /** Buffers docs (bytes: their estimated encoded size) and resolves when every one of them is written. */
   async add(docs: readonly { doc: NewDoc; bytes: number }[], signal?: AbortSignal): Promise<void> {
-    if (docs.length === 0) return
-    while (this.buffer.length >= this.cfg.maxBufferedRecords && !this.stopped) {
+    const { durable } = await this.enqueue(docs, signal)
+    return signal ? untilAborted(durable, signal) : durable
+  }
+
+  /**
+   * Waits for room (backpressure; `signal` ends the wait), buffers docs, and resolves once they are buffered
+   * with `durable`, which resolves when every one of them is written (or rejects when the batcher stops first;
+   * an abort does not end it: buffered docs are still written). Lets a source read on while earlier records
+   * are being written, and still acknowledge each batch only once it is durable.
+   */
+  async enqueue(docs: readonly { doc: NewDoc; bytes: number }[], signal?: AbortSignal): Promise<{ durable: Promise<void> }> {
+    if (docs.length === 0) return { durable: Promise.resolve() }
+    const maxBytes = this.cfg.maxBufferedBytes ?? this.cfg.maxBytes
+    while ((this.buffer.length >= this.cfg.maxBufferedRecords || this.bufferedBytes >= maxBytes) && !this.stopped) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
       signal?.throwIfAborted()
     }
@@ -81,16 +95,7 @@ export class BulkBatcher {
       }
     })
     this.pump()
-    if (!signal) return done
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason)
-      if (signal.aborted) return onAbort()
-      signal.addEventListener('abort', onAbort, { once: true })
-      done.then(
-        () => (signal.removeEventListener('abort', onAbort), resolve()),
-        (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
-      )
-    })
+    return { durable: done }
   }
 
   /** Writes everything buffered, waits up to graceMs for bulks in flight, then gives up on them. */
@@ -129,7 +134,7 @@ export class BulkBatcher {
         this.pump()
       }, this.cfg.flushIntervalMs)
     }
-    if (this.buffer.length < this.cfg.maxBufferedRecords) this.roomWaiters.splice(0).forEach((w) => w())
+    if (this.buffer.length < this.cfg.maxBufferedRecords && this.bufferedBytes < (this.cfg.maxBufferedBytes ?? this.cfg.maxBytes)) this.roomWaiters.splice(0).forEach((w) => w())
     if (this.inFlight === 0 && this.buffer.length === 0) this.idleWaiters.splice(0).forEach((w) => w())
   }
 
@@ -176,6 +181,19 @@ export class BulkBatcher {
       this.pump()
     })
   }
+}
+
+/** `done`, or the signal's reason as soon as it is aborted. */
+export function untilAborted(done: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    done.then(
+      () => (signal.removeEventListener('abort', onAbort), resolve()),
+      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
+    )
+  })
 }
 
 function settle(t: Ticket, err?: unknown): void {

@@ -2,8 +2,10 @@ import type { AppContext, FeatureModule } from '../app.js'
 import type { Component } from '../core/component.js'
 import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
+import { ElasticsearchStore } from '../storage/elasticsearch-store.js'
 import { logsRoutes } from '../http/routes/logs.js'
 import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION, deadLetterCollection, logsCollection } from './document.js'
+import { EsBulkWriter } from './es-bulk-writer.js'
 import { JobNames } from './job-names.js'
 import { LogMetrics } from './metrics.js'
 import { LogPipeline } from './pipeline.js'
@@ -26,7 +28,10 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
   const logger = ctx.logger.child({ component: 'logs' })
   const metrics = new LogMetrics(ctx.registry)
   const tail = new LogTailTopic()
-  const sink = opts.sink ?? new StoreLogSink({ store: ctx.store, clock: ctx.clock, logger, metrics })
+  // On Elasticsearch, log bulks go out as raw NDJSON (es-bulk-writer.ts) behind the same sink (retries, dead letters).
+  const storage = ctx.config.storage
+  const bulkWriter = !opts.sink && storage.type === 'elasticsearch' && ctx.store instanceof ElasticsearchStore ? new EsBulkWriter({ storage, analysis: ctx.store.analysis }) : undefined
+  const sink = opts.sink ?? new StoreLogSink({ store: ctx.store, clock: ctx.clock, logger, metrics, ...(bulkWriter ? { writeLogs: (docs, signal) => bulkWriter.write(docs, signal) } : {}) })
   const markerIntervalMs = parseDuration(cfg.rateLimit.markerInterval)
   const jobNames = new JobNames()
   const pipeline = new LogPipeline({
@@ -40,7 +45,9 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
       maxBytes: cfg.bulk.maxBytes,
       flushIntervalMs: parseDuration(cfg.bulk.flushInterval),
       maxInFlight: cfg.bulk.maxInFlight,
-      maxBufferedRecords: cfg.bulk.maxRecords * (cfg.bulk.maxInFlight + 1),
+      // One bulk gathering while maxInFlight are out keeps the store busy; more would only hold memory.
+      maxBufferedRecords: cfg.bulk.maxRecords,
+      maxBufferedBytes: cfg.bulk.maxBytes,
     },
     rateLimit: {
       perJob: cfg.rateLimit.perJob,
@@ -62,6 +69,7 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
     async stop() {
       jobNames.detach()
       await pipeline.stop(STOP_GRACE_MS)
+      await bulkWriter?.close().catch((err: unknown) => logger.warn({ err }, 'closing the log bulk client failed'))
     },
     readiness: () => ({ ready: true, detail: `${pipeline.batcher.buffered} records buffered, ${pipeline.batcher.bulksInFlight} bulks in flight` }),
   }

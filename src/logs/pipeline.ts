@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Logger } from '../core/logger.js'
 import type { LogRecord } from '../model/log-record.js'
 import type { NewDoc } from '../storage/store.js'
-import { BulkBatcher, type BatcherConfig } from './batcher.js'
+import { BulkBatcher, untilAborted, type BatcherConfig } from './batcher.js'
 import { decodeLog, type DecodeOutcome, type RawLog } from './decode/decode.js'
 import { toDocument } from './document.js'
 import type { LogMetrics, LogSource } from './metrics.js'
@@ -64,6 +64,17 @@ export class LogPipeline {
 
   /** Resolves when every admitted record (and any due marker) is durable; rejects if aborted or stopped. */
   async ingest(records: readonly LogRecord[], signal?: AbortSignal): Promise<IngestResult> {
+    const { durable, ...result } = await this.submit(records, signal)
+    await (signal ? untilAborted(durable, signal) : durable)
+    return result
+  }
+
+  /**
+   * Like ingest(), but resolves as soon as the records are buffered (after waiting for room: backpressure;
+   * `signal` ends only that wait), with `durable`, which resolves once they are all written (rejects if the
+   * pipeline stops first). The Kafka source reads on meanwhile and commits each batch when it is durable.
+   */
+  async submit(records: readonly LogRecord[], signal?: AbortSignal): Promise<IngestResult & { durable: Promise<void> }> {
     const now = this.o.clock.now()
     const docs: { doc: NewDoc; bytes: number }[] = []
     let dropped = 0
@@ -78,8 +89,8 @@ export class LogPipeline {
       docs.push({ doc: toDocument(r), bytes: estimateBytes(r) })
     }
     for (const m of this.limiter.takeMarkers(now)) docs.push({ doc: toDocument(m), bytes: estimateBytes(m) })
-    await this.batcher.add(docs, signal)
-    return { accepted: docs.length, dropped }
+    const { durable } = await this.batcher.enqueue(docs, signal)
+    return { accepted: docs.length, dropped, durable }
   }
 
   start(markerIntervalMs: number): void {

@@ -2,7 +2,7 @@ import { AppError, errorMessage } from '../core/errors.js'
 import type { Clock } from '../core/clock.js'
 import { onChange, type Logger } from '../core/logger.js'
 import { retry, type RetryOptions } from '../core/retry.js'
-import type { NewDoc, Store } from '../storage/store.js'
+import type { NewDoc, Store, WriteResult } from '../storage/store.js'
 import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION } from './document.js'
 import type { LogMetrics } from './metrics.js'
 
@@ -30,6 +30,12 @@ export interface StoreLogSinkOptions {
   metrics: LogMetrics
   /** Defaults: retry without limit (a stopped Elasticsearch must not lose lines), backoff 200 ms .. 10 s. */
   retry?: Partial<RetryOptions>
+  /**
+   * Writes to the logs collection in `create` mode; default `store.write(LOGS_COLLECTION, docs, 'create')`.
+   * The Elasticsearch raw-bulk writer (es-bulk-writer.ts) goes here; it must report like Store.write: whole-bulk
+   * failures thrown as AppError (retriable or not), per-document ones in `failed`.
+   */
+  writeLogs?: (docs: readonly NewDoc[], signal: AbortSignal) => Promise<WriteResult>
 }
 
 class PartialFailure extends AppError {
@@ -45,16 +51,20 @@ class PartialFailure extends AppError {
  */
 export class StoreLogSink implements LogSink {
   private readonly logChange = onChange()
-  constructor(private readonly o: StoreLogSinkOptions) {}
+  private readonly writeLogs: (docs: readonly NewDoc[], signal: AbortSignal) => Promise<WriteResult>
+  constructor(private readonly o: StoreLogSinkOptions) {
+    this.writeLogs = o.writeLogs ?? ((docs) => o.store.write(LOGS_COLLECTION, docs, 'create'))
+  }
 
   async write(docs: readonly NewDoc[], signal: AbortSignal): Promise<SinkResult> {
     const result = { written: 0, duplicates: 0, deadLettered: 0, failedIds: new Set<string>() }
     let pending = docs
     const dead: { doc: NewDoc; reason: string }[] = []
     await this.retrying(signal, async () => {
-      const r = await this.o.store.write(LOGS_COLLECTION, pending, 'create')
+      const r = await this.writeLogs(pending, signal)
       result.written += r.written
       result.duplicates += r.duplicates
+      if (r.failed.length === 0) return void this.logChange('logs-sink', 'ok', () => this.o.logger.debug('log bulk written'))
       const again = new Set<string>()
       let reason = ''
       const byId = new Map(pending.map((d) => [d.id, d]))

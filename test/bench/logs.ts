@@ -2,17 +2,20 @@
  * Log pipeline benchmark (`npm run bench -- logs [--lines N] [--partitions P] [--skip-rsyslog] [--keep]`).
  *
  * N realistic lines (test/integration/logs/lines.ts: 20 jobs, skewed volume, 5% stack traces) go into a fresh
- * Kafka topic; then, one after another on the shared Elasticsearch:
- *   ceiling    the official client's helpers.bulk indexing the same documents (decode + toDocument + the
- *              store's source shape, into an index with flinkwatch's template), no Kafka;
- *   flinkwatch `flinkwatch serve` as a child process consuming the topic; CPU and RSS sampled from /metrics;
+ * Kafka topic; then, strictly one after another on the shared Elasticsearch, each after waiting for the machine
+ * to be as quiet as it gets (other work on it is measured and reported):
+ *   ceiling    the official client's helpers.bulk indexing the same documents, built and serialised (decode,
+ *              toDocument, the store's source shape, tokens) before the clock starts: only indexing is timed;
+ *   flinkwatch `flinkwatch serve` as a child process consuming the topic; CPU from /proc, RSS from /metrics;
  *   rsyslog    Debian's rsyslogd (imkafka → mmjsonparse → omelasticsearch) consuming the same topic.
- * Then freshness under a live trickle, and search latency through /api/v1/logs/search next to the same ES
- * query sent directly. Prints one JSON document. Targets are reported, not asserted.
+ * For each: lines/s and CPU seconds per million lines of the contender and of Elasticsearch (the figures that
+ * do not depend on what else the machine runs). Then freshness under a live trickle, and search latency through
+ * /api/v1/logs/search next to the same ES query sent directly. Prints one JSON document. Targets are reported,
+ * not asserted. `--cpu-prof DIR` runs the flinkwatch child with --cpu-prof and --heap-prof into DIR.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Client } from '@elastic/elasticsearch'
@@ -32,7 +35,17 @@ const MB = 1024 * 1024
 export default async function logsBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { lines: { type: 'string', default: '1000000' }, partitions: { type: 'string', default: '3' }, 'skip-rsyslog': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },
+    options: {
+      lines: { type: 'string', default: '1000000' },
+      partitions: { type: 'string', default: '3' },
+      'skip-rsyslog': { type: 'boolean', default: false },
+      'skip-ceiling': { type: 'boolean', default: false },
+      'skip-search': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      /** Waits (up to this many seconds) before each contender for the machine to be quiet. */
+      'quiet-wait': { type: 'string', default: '300' },
+    },
     strict: true,
   })
   const N = Number(values.lines)
@@ -48,7 +61,9 @@ export default async function logsBench(argv: string[]): Promise<void> {
   const gen = { start: T0, stepMs: 2, cluster: 'bench', seed: 42 }
   const log = (msg: string): void => void process.stderr.write(`[bench logs ${new Date().toISOString().slice(11, 19)}] ${msg}\n`)
   const cleanups: (() => Promise<unknown>)[] = []
-  const out: Record<string, unknown> = { lines: N, partitions }
+  const out: Record<string, unknown> = { lines: N, partitions, cpus: cpus().length }
+  const quietWaitMs = Number(values['quiet-wait']) * 1000
+  const esPid = await elasticsearchPid(es)
 
   try {
     // ---- input -------------------------------------------------------------------------------------------
@@ -70,47 +85,53 @@ export default async function logsBench(argv: string[]): Promise<void> {
       cleanups.push(() => deletePrefix(es, `${prefixes.ceiling}${r}`))
     }
     const dayIndex = (base: string, ts: number): string => `${base}-${new Date(ts).toISOString().slice(0, 10).replace(/-/g, '.')}`
-    function* documents(): Generator<{ index: string; id: string; source: Record<string, unknown> }> {
+    // Built and serialised before the clock starts: the ceiling is the client's bulk helper and Elasticsearch, nothing else.
+    const ceilingDocs: { index: string; id: string; source: string }[] = []
+    if (!values['skip-ceiling']) {
       const r = rng(gen.seed)
       for (let i = 0; i < N; i++) {
         const l = makeLine(i, r, gen)
-        const out = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), id: `c-${i}`, origin: `bench/${i}`, receivedAt: Date.now() }, { maxRecordBytes: 32768 })
-        if (!out.ok) continue
-        const d = toDocument(out.record)
+        const dec = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), id: `c-${i}`, origin: `bench/${i}`, receivedAt: Date.now() }, { maxRecordBytes: 32768 })
+        if (!dec.ok) continue
+        const d = toDocument(dec.record)
         const source: Record<string, unknown> = { ...d.body, '@timestamp': d.timestamp, [ID_FIELD]: d.id, [BODY_TS_FIELD]: d.body['@timestamp'] }
         if (analysis === 'pretokenized') source[TOKENS_FIELD] = Object.fromEntries(logsCollection.text!.map((p, k) => [textFieldKey(k), unicode61Tokens(textOf(d.body, p)).join(' ')]))
-        yield { index: dayIndex(`${prefixes.ceiling}-${LOGS_COLLECTION}`, d.timestamp), id: d.id, source }
+        ceilingDocs.push({ index: dayIndex(`${prefixes.ceiling}-${LOGS_COLLECTION}`, d.timestamp), id: d.id, source: JSON.stringify(source) })
       }
     }
-    // The machine is shared and noisy: the ceiling runs before and after flinkwatch, and the faster run counts.
-    const ceilingRun = async (round: number): Promise<{ linesPerSecond: number; seconds: number; indexed: number; failed: number; retried: number; benchProcessCpuSeconds: number; loadAverage: number }> => {
-      const ids = new Map<Record<string, unknown>, { index: string; id: string }>()
+    const ceilingRun = async (pass: number): Promise<Record<string, unknown> & { linesPerSecond: number }> => {
+      const quiet = await waitQuiet(quietWaitMs, log)
+      const docs = ceilingDocs.map((d) => ({ action: { create: { _index: d.index.replace(prefixes.ceiling, `${prefixes.ceiling}${pass}`), _id: d.id } }, source: d.source }))
+      const usage = new Usage(esPid)
       const cpu0 = process.cpuUsage()
       const started = performance.now()
-      const bulk = await es.helpers.bulk({
-        datasource: (async function* () {
-          for (const d of documents()) {
-            ids.set(d.source, d)
-            yield d.source
-          }
-        })(),
-        onDocument: (doc) => {
-          const d = ids.get(doc as Record<string, unknown>)!
-          ids.delete(doc as Record<string, unknown>)
-          return { create: { _index: d.index.replace(prefixes.ceiling, `${prefixes.ceiling}${round}`), _id: d.id } }
-        },
+      const bulk = await es.helpers.bulk<{ action: { create: { _index: string; _id: string } }; source: string }>({
+        datasource: docs,
+        onDocument: (doc) => [doc.action, doc.source as unknown as Record<string, unknown>],
         onDrop: () => undefined,
       })
       const sec = (performance.now() - started) / 1000
       const cpu = process.cpuUsage(cpu0)
-      await es.indices.refresh({ index: `${prefixes.ceiling}${round}-*` })
-      const indexed = (await es.count({ index: `${prefixes.ceiling}${round}-${LOGS_COLLECTION}-*` })).count
-      await es.indices.delete({ index: `${prefixes.ceiling}${round}-*` })
-      const r = { linesPerSecond: round1(N / sec), seconds: round1(sec), indexed, failed: bulk.failed, retried: bulk.retry, benchProcessCpuSeconds: round1((cpu.user + cpu.system) / 1e6), loadAverage: round1(loadavg()[0]!) }
-      log(`ceiling run ${round}: ${JSON.stringify(r)}`)
+      const u = usage.end()
+      await es.indices.refresh({ index: `${prefixes.ceiling}${pass}-*` })
+      const indexed = (await es.count({ index: `${prefixes.ceiling}${pass}-${LOGS_COLLECTION}-*` })).count
+      await es.indices.delete({ index: `${prefixes.ceiling}${pass}-*` })
+      const cpuSec = (cpu.user + cpu.system) / 1e6
+      const r = {
+        linesPerSecond: round1(N / sec),
+        seconds: round1(sec),
+        indexed,
+        failed: bulk.failed,
+        retried: bulk.retry,
+        cpuSecondsPerMillionLines: round((cpuSec / N) * 1e6),
+        esCpuSecondsPerMillionLines: round((u.es / N) * 1e6),
+        othersBusyCpus: round(Math.max(0, u.machine - u.es - cpuSec) / sec, 2),
+        quietBefore: quiet,
+      }
+      log(`ceiling run ${pass}: ${JSON.stringify(r)}`)
       return r
     }
-    const ceilingRuns = [await ceilingRun(1)]
+    const ceilingRuns = values['skip-ceiling'] ? [] : [await ceilingRun(1)]
 
     // ---- (a) flinkwatch ----------------------------------------------------------------------------------
     const fw = new FlinkwatchProcess(
@@ -122,21 +143,38 @@ export default async function logsBench(argv: string[]): Promise<void> {
         },
       },
       await freePort(),
+      undefined,
+      values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof'], '--heap-prof', '--heap-prof-dir', values['cpu-prof']] : [],
     )
     cleanups.push(() => fw.kill('SIGTERM'))
     cleanups.push(() => deletePrefix(es, prefixes.flinkwatch))
+    const fwQuiet = await waitQuiet(quietWaitMs, log)
     await fw.start()
     t = performance.now()
     const first = await scrape(fw.url)
+    const fwUsage = new Usage(esPid)
+    const fwCpu0 = procStat(fw.pid!)?.cpu ?? first.cpu
     let peakRss = first.rss
+    let peakHeap = first.heap
+    let peakExternal = first.external
     let last = first
     const tick = setInterval(() => {
-      scrape(fw.url).then((s) => ((peakRss = Math.max(peakRss, s.rss)), (last = s))).catch(() => undefined)
+      scrape(fw.url)
+        .then((s) => {
+          peakRss = Math.max(peakRss, s.rss)
+          peakHeap = Math.max(peakHeap, s.heap)
+          peakExternal = Math.max(peakExternal, s.external)
+          last = s
+        })
+        .catch(() => undefined)
     }, 250)
     await waitFor('flinkwatch to store every line', async () => (await scrape(fw.url)).stored >= N, 3_600_000, 100)
     const fwSec = (performance.now() - t) / 1000
     clearInterval(tick)
     const end = await scrape(fw.url)
+    const fwCpu = (procStat(fw.pid!)?.cpu ?? end.cpu) - fwCpu0
+    const hwm = peakRssOf(fw.pid!)
+    const fwU = fwUsage.end()
     peakRss = Math.max(peakRss, end.rss)
     await es.indices.refresh({ index: `${prefixes.flinkwatch}-${LOGS_COLLECTION}` })
     const fwCount = (await es.count({ index: `${prefixes.flinkwatch}-${LOGS_COLLECTION}` })).count
@@ -146,15 +184,19 @@ export default async function logsBench(argv: string[]): Promise<void> {
       linesPerSecond: round((N - first.stored) / fwSec),
       seconds: round(fwSec),
       indexed: fwCount,
-      cpuSeconds: round(end.cpu - first.cpu),
-      cpuSecondsPerMillionLines: round(((end.cpu - first.cpu) / N) * 1e6),
-      peakRssMB: round(peakRss / MB),
+      cpuSeconds: round(fwCpu),
+      cpuSecondsPerMillionLines: round((fwCpu / N) * 1e6),
+      esCpuSecondsPerMillionLines: round((fwU.es / N) * 1e6),
+      othersBusyCpus: round(Math.max(0, fwU.machine - fwU.es - fwCpu) / fwSec, 2),
+      // The kernel's high-water mark (VmHWM) when readable, else the largest 250 ms sample.
+      peakRssMB: round(Math.max(peakRss, hwm ?? 0) / MB),
+      startRssMB: round(first.rss / MB),
       lastSampleRssMB: round(last.rss / MB),
+      peakHeapTotalMB: round(peakHeap / MB),
+      peakExternalMB: round(peakExternal / MB),
+      quietBefore: fwQuiet,
     }
     log(`flinkwatch: ${JSON.stringify(out['flinkwatch'])}`)
-
-    ceilingRuns.push(await ceilingRun(2))
-    out['ceiling'] = { ...ceilingRuns.reduce((a, b) => (b.linesPerSecond > a.linesPerSecond ? b : a)), runs: ceilingRuns.map((r) => r.linesPerSecond) }
 
     // ---- freshness under a live trickle ------------------------------------------------------------------
     const before = await (await fetch(`${fw.url}/metrics`)).text()
@@ -171,9 +213,16 @@ export default async function logsBench(argv: string[]): Promise<void> {
     log(`freshness: ${JSON.stringify(out['freshness'])}`)
 
     // ---- search latency: API vs the same query sent to ES directly ------------------------------------------
-    out['search'] = await searchLatency(es, fw.url, `${prefixes.flinkwatch}-${LOGS_COLLECTION}`, analysis)
-    log(`search: ${JSON.stringify(out['search'])}`)
+    if (!values['skip-search']) {
+      out['search'] = await searchLatency(es, fw.url, `${prefixes.flinkwatch}-${LOGS_COLLECTION}`, analysis)
+      log(`search: ${JSON.stringify(out['search'])}`)
+    }
     await fw.kill('SIGTERM')
+    // Nothing of flinkwatch's runs during the second ceiling run or rsyslog; the faster ceiling run counts.
+    if (!values['skip-ceiling']) {
+      ceilingRuns.push(await ceilingRun(2))
+      out['ceiling'] = { ...ceilingRuns.reduce((a, b) => (b.linesPerSecond > a.linesPerSecond ? b : a)), runs: ceilingRuns.map((r) => r.linesPerSecond) }
+    }
 
     // ---- (c) rsyslog ----------------------------------------------------------------------------------------
     if (!values['skip-rsyslog']) {
@@ -183,6 +232,8 @@ export default async function logsBench(argv: string[]): Promise<void> {
       const check = spawnSync('/usr/sbin/rsyslogd', ['-N1', '-f', conf], { encoding: 'utf8' })
       if (check.status !== 0) throw new Error(`rsyslog config check failed: ${check.stderr}`)
       cleanups.push(() => es.indices.delete({ index: rsIndex, ignore_unavailable: true }))
+      const rsQuiet = await waitQuiet(quietWaitMs, log)
+      const rsUsage = new Usage(esPid)
       t = performance.now()
       const rs = spawn('/usr/sbin/rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], { stdio: 'ignore' })
       const rsGone = new Promise<void>((resolve) => rs.once('exit', () => resolve()))
@@ -198,25 +249,42 @@ export default async function logsBench(argv: string[]): Promise<void> {
         return c.count >= N
       }, 3_600_000, 250)
       const rsSec = (performance.now() - t) / 1000
+      const rsU = rsUsage.end()
       rs.kill('SIGTERM')
       await rsGone
-      out['rsyslog'] = { linesPerSecond: round(N / rsSec), seconds: round(rsSec), cpuSeconds: round(rsCpu), peakRssMB: round(rsPeak / MB), note: 'count polled every 250 ms (index refresh 1 s)' }
+      out['rsyslog'] = {
+        linesPerSecond: round(N / rsSec),
+        seconds: round(rsSec),
+        cpuSeconds: round(rsCpu),
+        cpuSecondsPerMillionLines: round((rsCpu / N) * 1e6),
+        esCpuSecondsPerMillionLines: round((rsU.es / N) * 1e6),
+        othersBusyCpus: round(Math.max(0, rsU.machine - rsU.es - rsCpu) / rsSec, 2),
+        peakRssMB: round(rsPeak / MB),
+        quietBefore: rsQuiet,
+        note: 'count polled every 250 ms (index refresh 1 s)',
+      }
       log(`rsyslog: ${JSON.stringify(out['rsyslog'])}`)
     }
 
     // ---- summary --------------------------------------------------------------------------------------------
     const fwRate = (out['flinkwatch'] as { linesPerSecond: number }).linesPerSecond
-    const ceilRate = (out['ceiling'] as { linesPerSecond: number }).linesPerSecond
+    const ceilRate = (out['ceiling'] as { linesPerSecond: number } | undefined)?.linesPerSecond
     const rsRate = (out['rsyslog'] as { linesPerSecond: number } | undefined)?.linesPerSecond
-    const search = out['search'] as { api: { p95: number }; raw: { p95: number } }
-    const fwOut = out['flinkwatch'] as { peakRssMB: number }
-    out['ratios'] = { flinkwatchToCeiling: round(fwRate / ceilRate, 3), flinkwatchToRsyslog: rsRate ? round(fwRate / rsRate, 3) : null, searchP95ApiToRaw: round(search.api.p95 / search.raw.p95, 3) }
+    const search = out['search'] as { api: { p95: number }; raw: { p95: number } } | undefined
+    const fwOut = out['flinkwatch'] as { peakRssMB: number; cpuSecondsPerMillionLines: number }
+    const rsCpuPerM = (out['rsyslog'] as { cpuSecondsPerMillionLines: number } | undefined)?.cpuSecondsPerMillionLines
+    out['ratios'] = {
+      flinkwatchToCeiling: ceilRate ? round(fwRate / ceilRate, 3) : null,
+      flinkwatchToRsyslog: rsRate ? round(fwRate / rsRate, 3) : null,
+      cpuPerLineFlinkwatchToRsyslog: rsCpuPerM ? round(fwOut.cpuSecondsPerMillionLines / rsCpuPerM, 3) : null,
+      searchP95ApiToRaw: search ? round(search.api.p95 / search.raw.p95, 3) : null,
+    }
     out['targets'] = {
-      'ingest >= 0.8x ceiling': fwRate >= 0.8 * ceilRate,
+      'ingest >= 0.8x ceiling': ceilRate ? fwRate >= 0.8 * ceilRate : null,
       'ingest >= 1.0x rsyslog': rsRate ? fwRate >= rsRate : null,
       'peak RSS < 400 MB': fwOut.peakRssMB < 400,
-      'search p95 < 300 ms': search.api.p95 < 300,
-      'search p95 <= 1.25x raw ES': search.api.p95 <= 1.25 * search.raw.p95,
+      'search p95 < 300 ms': search ? search.api.p95 < 300 : null,
+      'search p95 <= 1.25x raw ES': search ? search.api.p95 <= 1.25 * search.raw.p95 : null,
     }
   } finally {
     if (!values.keep) for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`cleanup: ${String(err)}`))
@@ -247,16 +315,83 @@ async function deletePrefix(es: Client, prefix: string): Promise<void> {
   await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined)
 }
 
-async function scrape(url: string): Promise<{ stored: number; cpu: number; rss: number }> {
+async function scrape(url: string): Promise<{ stored: number; cpu: number; rss: number; heap: number; external: number }> {
   const text = await (await fetch(`${url}/metrics`)).text()
-  return { stored: metricValue(text, 'flinkwatch_logs_records_stored_total'), cpu: metricValue(text, 'process_cpu_seconds_total'), rss: metricValue(text, 'process_resident_memory_bytes') }
+  return {
+    stored: metricValue(text, 'flinkwatch_logs_records_stored_total'),
+    cpu: metricValue(text, 'process_cpu_seconds_total'),
+    rss: metricValue(text, 'process_resident_memory_bytes'),
+    heap: metricValue(text, 'nodejs_heap_size_total_bytes'),
+    external: metricValue(text, 'nodejs_external_memory_bytes'),
+  }
 }
 
-/** CPU seconds and RSS bytes of a process from /proc (for rsyslogd). */
+/** Peak resident set size (VmHWM) of a live process, in bytes. */
+function peakRssOf(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Busy CPUs (all processes) from /proc/stat. */
+function machineCpuSeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+  const f = line.trim().split(/\s+/).slice(1).map(Number)
+  // user nice system idle iowait irq softirq steal
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100
+}
+
+/** CPU seconds used by Elasticsearch and by the whole machine between construction and end(). */
+class Usage {
+  private readonly es0: number
+  private readonly m0 = machineCpuSeconds()
+  constructor(private readonly esPid: number | undefined) {
+    this.es0 = esPid ? (procStat(esPid)?.cpu ?? 0) : 0
+  }
+  end(): { es: number; machine: number } {
+    return { es: this.esPid ? (procStat(this.esPid)?.cpu ?? 0) - this.es0 : 0, machine: machineCpuSeconds() - this.m0 }
+  }
+}
+
+/**
+ * Waits until the machine is quiet (the busy CPUs over 5 s below a quarter of one CPU more than Elasticsearch's
+ * own idle work), at most maxMs, and reports how busy it was when the contender started.
+ */
+async function waitQuiet(maxMs: number, log: (m: string) => void): Promise<{ busyCpus: number; waitedSeconds: number }> {
+  const t0 = performance.now()
+  let busy = Infinity
+  for (;;) {
+    const m0 = machineCpuSeconds()
+    await new Promise((r) => setTimeout(r, 5000))
+    busy = (machineCpuSeconds() - m0) / 5
+    if (busy < 0.35 || performance.now() - t0 > maxMs) break
+    log(`waiting for a quiet machine (${busy.toFixed(2)} CPUs busy)`)
+  }
+  return { busyCpus: round(busy, 2), waitedSeconds: round((performance.now() - t0) / 1000) }
+}
+
+async function elasticsearchPid(es: Client): Promise<number | undefined> {
+  try {
+    const info = await es.nodes.info({ node_id: '_local', metric: 'process' })
+    const pid = Object.values(info.nodes)[0]?.process?.id
+    return typeof pid === 'number' && procStat(pid) ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** CPU seconds and RSS bytes of a process from /proc. */
 function procStat(pid: number): { cpu: number; rss: number } | undefined {
-  const r = spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' })
-  if (r.status !== 0) return undefined
-  const f = r.stdout.slice(r.stdout.lastIndexOf(')') + 2).split(' ')
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const ticks = Number(f[11]) + Number(f[12])
   return { cpu: ticks / 100, rss: Number(f[21]) * 4096 }
 }

@@ -50,6 +50,7 @@ const F = {
   jobName: ['flink.job.name', 'flink-job-name', 'labels.flink-job-name', 'jobName'],
   taskManager: ['flink.taskmanager.id', 'flink-taskmanager-id', 'labels.flink-taskmanager-id', 'taskManagerId'],
 } as const
+const HOST_NAME = ['host.name'] as const
 
 /**
  * Turns one payload into a LogRecord: ECS JSON (log4j2 JsonTemplateLayout/EcsLayout) or a plain-text line in
@@ -93,33 +94,55 @@ export function decodeLog(raw: RawLog, opts: DecodeOptions): DecodeOutcome {
   const msg = truncateUtf8(draft.message, budget)
   const stack = draft.stackTrace === null ? null : truncateUtf8(draft.stackTrace, Math.max(0, budget - utf8Length(msg.text)))
   if (msg.cut || stack?.cut) truncated = true
-  const kw = (v: string | null): string | null => {
-    if (v === null) return null
-    const t = truncateUtf8(v, MAX_KEYWORD_BYTES)
-    if (t.cut) truncated = true
-    return t.text
-  }
+  const cut: Flags = { flag: false }
   const errMsg = draft.errorMessage === null ? null : truncateUtf8(draft.errorMessage, 4096)
   if (errMsg?.cut) truncated = true
-  if (truncated) issues.push('truncated')
   const record: LogRecord = {
     id: raw.id,
     timestamp,
     level: draft.level,
     message: msg.text,
-    logger: kw(draft.logger),
-    thread: kw(draft.thread),
-    cluster: kw(draft.cluster),
-    jobId: kw(draft.jobId),
-    jobName: kw(draft.jobName),
-    taskManager: kw(draft.taskManager),
-    errorType: kw(draft.errorType),
+    logger: keyword(draft.logger, cut),
+    thread: keyword(draft.thread, cut),
+    cluster: keyword(draft.cluster, cut),
+    jobId: keyword(draft.jobId, cut),
+    jobName: keyword(draft.jobName, cut),
+    taskManager: keyword(draft.taskManager, cut),
+    errorType: keyword(draft.errorType, cut),
     errorMessage: errMsg?.text ?? null,
     stackTrace: stack?.text || null,
-    truncated,
+    truncated: truncated || cut.flag,
     origin: raw.origin,
   }
+  if (record.truncated) issues.push('truncated')
   return { ok: true, record, issues }
+}
+
+// Helpers are module functions, not closures made per record: this runs for every line.
+interface Flags {
+  flag: boolean
+}
+
+function keyword(v: string | null, cut: Flags): string | null {
+  if (v === null) return null
+  const t = truncateUtf8(v, MAX_KEYWORD_BYTES)
+  if (t.cut) cut.flag = true
+  return t.text
+}
+
+/** The first non-empty string (numbers and booleans as text) at one of the paths; other types flag `wrong`. */
+function stringAt(doc: Record<string, unknown>, paths: readonly string[], wrong: Flags): string | null {
+  for (const p of paths) {
+    const v = lookup(doc, p)
+    if (v === undefined || v === null) continue
+    if (typeof v === 'string') {
+      if (v.length === 0) continue
+      return v
+    }
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+    wrong.flag = true
+  }
+  return null
 }
 
 interface Draft {
@@ -143,20 +166,8 @@ function fromText(text: string): Draft {
 }
 
 function fromJson(doc: Record<string, unknown>, rawText: string, issues: DecodeIssue[]): Draft {
+  const w: Flags = { flag: false }
   let wrong = false
-  const str = (paths: readonly string[]): string | null => {
-    for (const p of paths) {
-      const v = lookup(doc, p)
-      if (v === undefined || v === null) continue
-      if (typeof v === 'string') {
-        if (v.length === 0) continue
-        return v
-      }
-      if (typeof v === 'number' || typeof v === 'boolean') return String(v)
-      wrong = true
-    }
-    return null
-  }
   const messageValue = firstDefined(doc, F.message)
   let message: string
   if (typeof messageValue === 'string') message = messageValue
@@ -165,7 +176,7 @@ function fromJson(doc: Record<string, unknown>, rawText: string, issues: DecodeI
     wrong = true
     message = typeof messageValue === 'object' ? JSON.stringify(messageValue) : String(messageValue)
   }
-  const levelText = str(F.level)
+  const levelText = stringAt(doc, F.level, w)
   const level = levelText === null ? null : (LEVELS[levelText.toUpperCase()] ?? null)
   if (levelText !== null && level === null) wrong = true
   let stackTrace: string | null = null
@@ -173,51 +184,55 @@ function fromJson(doc: Record<string, unknown>, rawText: string, issues: DecodeI
   if (typeof st === 'string') stackTrace = st.replace(/\s+$/, '') || null
   else if (Array.isArray(st)) stackTrace = st.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') || null
   else if (st !== undefined && st !== null) wrong = true
-  let errorType = str(F.errorType)
-  let errorMessage = str(F.errorMessage)
+  let errorType = stringAt(doc, F.errorType, w)
+  let errorMessage = stringAt(doc, F.errorMessage, w)
   if (stackTrace && errorType === null) {
     const head = parseThrowableHead(stackTrace)
     errorType = head.type
     errorMessage ??= head.message
   }
-  const jobId = str(F.jobId)
+  const jobId = stringAt(doc, F.jobId, w)
   const draft: Draft = {
     timestamp: timestampOf(firstDefined(doc, F.timestamp)),
     level,
     message,
-    logger: str(F.logger),
-    thread: str(F.thread),
-    cluster: str(F.cluster),
+    logger: stringAt(doc, F.logger, w),
+    thread: stringAt(doc, F.thread, w),
+    cluster: stringAt(doc, F.cluster, w),
     jobId: jobId === null ? null : JOB_ID.test(jobId) ? jobId.toLowerCase() : jobId,
-    jobName: str(F.jobName),
-    taskManager: str(F.taskManager) ?? str(['host.name']),
+    jobName: stringAt(doc, F.jobName, w),
+    taskManager: stringAt(doc, F.taskManager, w) ?? stringAt(doc, HOST_NAME, w),
     errorType,
     errorMessage,
     stackTrace,
   }
   // A JSON object without a message is still a line someone logged: keep the whole document as text.
   if (message === '' && errorMessage === null && stackTrace === null) draft.message = rawText
-  if (wrong) issues.push('wrong_type')
+  if (wrong || w.flag) issues.push('wrong_type')
   return draft
 }
 
 function fillIdentityFromKafka(d: Draft, raw: RawLog): void {
-  const h = (name: string): string | null => {
-    const v = raw.headers?.[name]
-    const one = Array.isArray(v) ? v[0] : v
-    if (one === undefined) return null
-    const s = (typeof one === 'string' ? one : decodeUtf8(one).text).trim()
-    return s.length > 0 ? s : null
+  if (raw.headers) {
+    d.cluster ??= header(raw.headers, 'flink.cluster')
+    d.jobId ??= header(raw.headers, 'flink.job.id') ?? header(raw.headers, 'flink-job-id')
+    d.jobName ??= header(raw.headers, 'flink.job.name')
+    d.taskManager ??= header(raw.headers, 'flink.taskmanager.id')
   }
-  d.cluster ??= h('flink.cluster')
-  d.jobId ??= h('flink.job.id') ?? h('flink-job-id')
-  d.jobName ??= h('flink.job.name')
-  d.taskManager ??= h('flink.taskmanager.id')
-  if (raw.key && raw.key.length > 0 && raw.key.length <= 256) {
+  // The key only fills gaps: skip decoding it when the payload named both.
+  if ((d.jobId === null || d.taskManager === null) && raw.key && raw.key.length > 0 && raw.key.length <= 256) {
     const key = decodeUtf8(raw.key).text.trim()
     if (JOB_ID.test(key)) d.jobId ??= key.toLowerCase()
     else if (key.length > 0) d.taskManager ??= key
   }
+}
+
+function header(headers: Readonly<Record<string, HeaderValue>>, name: string): string | null {
+  const v = headers[name]
+  const one = Array.isArray(v) ? v[0] : v
+  if (one === undefined) return null
+  const s = (typeof one === 'string' ? one : decodeUtf8(one).text).trim()
+  return s.length > 0 ? s : null
 }
 
 function firstDefined(doc: Record<string, unknown>, paths: readonly string[]): unknown {

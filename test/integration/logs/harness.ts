@@ -141,7 +141,13 @@ export class FlinkwatchProcess {
   private proc: ChildProcess | undefined
   readonly logFile: string
 
-  constructor(config: Record<string, unknown>, port: number, dir = mkdtempSync(join(tmpdir(), 'fw-proc-'))) {
+  constructor(
+    config: Record<string, unknown>,
+    port: number,
+    dir = mkdtempSync(join(tmpdir(), 'fw-proc-')),
+    /** Extra node flags (the benchmark's --cpu-prof / --heap-prof). */
+    private readonly nodeArgs: string[] = [],
+  ) {
     this.url = `http://127.0.0.1:${port}`
     this.configPath = join(dir, 'flinkwatch.yaml')
     this.logFile = join(dir, 'flinkwatch.log')
@@ -154,7 +160,7 @@ export class FlinkwatchProcess {
 
   async start(): Promise<void> {
     const out = createWriteStream(this.logFile, { flags: 'a' })
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', this.configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
+    const proc = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve', '--config', this.configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
     proc.stdout?.pipe(out)
     proc.stderr?.pipe(out)
     this.proc = proc

@@ -1,0 +1,146 @@
+import { Client } from '@elastic/elasticsearch'
+import { Type } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
+import { parseDuration } from '../core/duration.js'
+import { AppError, redactUrl } from '../core/errors.js'
+import { esReason, retriableStatus, toAppError } from '../storage/es-errors.js'
+import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, type TextAnalysis } from '../storage/es-mapping.js'
+import type { NewDoc, WriteResult } from '../storage/store.js'
+import { LOGS_COLLECTION, logsCollection, read } from './document.js'
+import { tokenText } from './tokens.js'
+
+const DAY_MS = 86_400_000
+/** Only what a bulk answer says about failures: `{"errors":false,"items":[{"create":{"status":201}},...]}`. */
+const FILTER_PATH = 'errors,items.*.error,items.*.status'
+
+const BulkAnswer = TypeCompiler.Compile(
+  Type.Object({
+    errors: Type.Boolean(),
+    items: Type.Array(Type.Record(Type.String(), Type.Object({ status: Type.Number(), error: Type.Optional(Type.Unknown()) }))),
+  }),
+)
+
+export interface EsBulkWriterOptions {
+  storage: ElasticsearchStorageConfig
+  /** The store's text analysis: `pretokenized` adds the token field the store's own writes add. */
+  analysis: TextAnalysis
+}
+
+/**
+ * Writes log documents to the daily log indices with one raw `_bulk` request: the NDJSON body is built
+ * directly (one JSON.stringify per document, action lines from a per-day prefix) and the answer is filtered
+ * down to errors and statuses, instead of the client serialising an operations array and parsing every
+ * item's full result. The documents are exactly those ElasticsearchStore.write(..., 'create') makes (same
+ * index, id, source fields), so search, context and retention see no difference. Reports like Store.write:
+ * request failures throw (retriable for 429/5xx/unreachable), per-document ones come back in `failed`
+ * (409 counts as duplicate). Retrying, backoff and dead-lettering stay with StoreLogSink.
+ */
+export class EsBulkWriter {
+  private readonly client: Client
+  private readonly node: string
+  private readonly base: string
+  private readonly textFields: readonly string[]
+  private readonly actionPrefixes = new Map<number, string>()
+
+  constructor(private readonly o: EsBulkWriterOptions) {
+    const nodes = Array.isArray(o.storage.node) ? o.storage.node : [o.storage.node]
+    this.node = nodes.map(redactUrl).join(', ')
+    const auth = o.storage.apiKey ? { apiKey: o.storage.apiKey } : o.storage.username ? { username: o.storage.username, password: o.storage.password ?? '' } : undefined
+    this.client = new Client({
+      node: nodes,
+      ...(auth ? { auth } : {}),
+      requestTimeout: parseDuration(o.storage.requestTimeout),
+      // Retries belong to the sink (backoff, metrics); the transport tries once.
+      maxRetries: 0,
+      name: 'flinkwatch-logs',
+    })
+    this.base = `${o.storage.indexPrefix}-${LOGS_COLLECTION}`
+    this.textFields = o.analysis === 'pretokenized' ? (logsCollection.text ?? []) : []
+  }
+
+  async write(docs: readonly NewDoc[], signal: AbortSignal): Promise<WriteResult> {
+    const result: WriteResult = { written: 0, duplicates: 0, failed: [] }
+    const sent: string[] = []
+    let body = ''
+    for (const d of docs) {
+      const action = this.actionPrefix(d.timestamp)
+      if (action === undefined) {
+        result.failed.push({ id: d.id, reason: `invalid timestamp ${String(d.timestamp)}`, retriable: false })
+        continue
+      }
+      body += `${action}${JSON.stringify(d.id)}}}\n${this.source(d)}\n`
+      sent.push(d.id)
+    }
+    if (sent.length === 0) return result
+    let answer: unknown
+    try {
+      // Encoded once here; as a string the transport would scan it for its length and then encode it.
+      answer = await this.client.transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: FILTER_PATH }, bulkBody: Buffer.from(body, 'utf8') }, { signal })
+    } catch (err) {
+      throw toAppError(err, `writing to ${LOGS_COLLECTION}`, this.node)
+    }
+    if (!BulkAnswer.Check(answer) || answer.items.length !== sent.length) {
+      // Nothing is known about which documents made it: resend all (create mode makes the copies duplicates).
+      throw new AppError('ERR_STORE_UNAVAILABLE', `writing to ${LOGS_COLLECTION}: Elasticsearch at ${this.node} sent an unexpected bulk answer`, { retriable: true })
+    }
+    if (!answer.errors) {
+      result.written += sent.length
+      return result
+    }
+    answer.items.forEach((item, i) => {
+      const op = item['create']
+      if (!op) return void result.failed.push({ id: sent[i]!, reason: 'bulk item without a create result', retriable: true })
+      const status = op.status
+      if (status >= 200 && status < 300) result.written++
+      else if (status === 409) result.duplicates++
+      else result.failed.push({ id: sent[i]!, reason: esReason({ error: op.error }) ?? `status ${status}`, retriable: retriableStatus(status) })
+    })
+    return result
+  }
+
+  async close(): Promise<void> {
+    await this.client.close()
+  }
+
+  /** `{"create":{"_index":"<prefix>-logs-YYYY.MM.DD","_id":` for the UTC day of the timestamp. */
+  private actionPrefix(timestamp: number): string | undefined {
+    if (!Number.isFinite(timestamp)) return undefined
+    const day = Math.floor(Math.trunc(timestamp) / DAY_MS)
+    let p = this.actionPrefixes.get(day)
+    if (p === undefined) {
+      const date = new Date(day * DAY_MS)
+      if (Number.isNaN(date.getTime())) return undefined
+      if (this.actionPrefixes.size > 1000) this.actionPrefixes.clear()
+      p = `{"create":{"_index":${JSON.stringify(`${this.base}-${date.toISOString().slice(0, 10).replace(/-/g, '.')}`)},"_id":`
+      this.actionPrefixes.set(day, p)
+    }
+    return p
+  }
+
+  /** ElasticsearchStore's source: the body, `@timestamp` as epoch ms, the id, the body's own time, tokens. */
+  private source(d: NewDoc): string {
+    const body = d.body
+    const bodyTs = body['@timestamp']
+    let head = `{"@timestamp":${Math.trunc(d.timestamp)},"${ID_FIELD}":${JSON.stringify(d.id)}`
+    if (bodyTs !== undefined) head += `,"${BODY_TS_FIELD}":${JSON.stringify(bodyTs)}`
+    if (this.textFields.length > 0) {
+      head += `,"${TOKENS_FIELD}":{`
+      for (let i = 0; i < this.textFields.length; i++) {
+        const v = read(body, this.textFields[i]!)
+        head += `${i > 0 ? ',' : ''}"${textFieldKey(i)}":${JSON.stringify(tokenText(typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)))}`
+      }
+      head += '}'
+    }
+    // toDocument puts the ISO `@timestamp` first: serialise the body once and cut that member off, instead of
+    // copying the body without it. (A key may appear only once in a bulk source.)
+    if (typeof bodyTs === 'string' && !(ID_FIELD in body) && !(BODY_TS_FIELD in body) && !(TOKENS_FIELD in body)) {
+      const json = JSON.stringify(body)
+      const lead = `{"@timestamp":${JSON.stringify(bodyTs)}`
+      if (json.startsWith(lead)) return head + json.slice(lead.length)
+    }
+    const { '@timestamp': _bodyTs, [ID_FIELD]: _id, [BODY_TS_FIELD]: _ts, [TOKENS_FIELD]: _tokens, ...rest } = body
+    const json = JSON.stringify(rest)
+    return json === '{}' ? `${head}}` : `${head},${json.slice(1)}`
+  }
+}
