@@ -1,5 +1,5 @@
 import type { LogLevel, LogRecord } from '../model/log-record.js'
-import type { CollectionSpec, DocBody, NewDoc, StoredDoc } from '../storage/store.js'
+import { getPath, type CollectionSpec, type DocBody, type NewDoc, type StoredDoc } from '../storage/store.js'
 
 export const LOGS_COLLECTION = 'logs'
 export const DEAD_LETTER_COLLECTION = 'logs_deadletter'
@@ -104,14 +104,37 @@ export function toHit(d: StoredDoc): LogHit {
 }
 
 /** Reads a dotted path from a body written by toDocument (nested) or by another writer (dotted keys). */
-export function read(body: DocBody, path: string): unknown {
-  if (path in body) return body[path]
-  let cur: unknown = body
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined
-    cur = (cur as Record<string, unknown>)[part]
+export const read = getPath
+
+/** The record a stored document came from: the inverse of toDocument, for listeners of stored lines. */
+export function fromDocument(d: NewDoc): LogRecord {
+  const b = d.body
+  const s = (path: string): string | null => {
+    const v = read(b, path)
+    return typeof v === 'string' ? v : null
   }
-  return cur
+  const fw = read(b, 'flinkwatch')
+  const meta = fw !== null && typeof fw === 'object' ? (fw as Record<string, unknown>) : {}
+  const marker = meta['marker'] as LogRecord['marker'] | undefined
+  const level = s(FIELD.level)
+  return {
+    id: d.id,
+    timestamp: d.timestamp,
+    level: level ? (levelOf(level) ?? null) : null,
+    message: s(FIELD.message) ?? '',
+    logger: s(FIELD.logger),
+    thread: s(FIELD.thread),
+    cluster: s(FIELD.cluster),
+    jobId: s(FIELD.jobId),
+    jobName: s(FIELD.jobName),
+    taskManager: s(FIELD.taskManager),
+    errorType: s('error.type'),
+    errorMessage: s('error.message'),
+    stackTrace: s(FIELD.stackTrace),
+    truncated: meta['truncated'] === true,
+    origin: typeof meta['origin'] === 'string' ? meta['origin'] : '',
+    ...(marker ? { marker } : {}),
+  }
 }
 
 export function levelOf(v: string): LogLevel | undefined {

@@ -4,7 +4,8 @@ import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
 import { ElasticsearchStore } from '../storage/elasticsearch-store.js'
 import { logsRoutes } from '../http/routes/logs.js'
-import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION, deadLetterCollection, logsCollection } from './document.js'
+import { DEAD_LETTER_COLLECTION, FIELD, LOGS_COLLECTION, deadLetterCollection, fromDocument, logsCollection, read } from './document.js'
+import type { NewDoc } from '../storage/store.js'
 import { EsBulkWriter } from './es-bulk-writer.js'
 import { JobNames } from './job-names.js'
 import { LogMetrics } from './metrics.js'
@@ -13,6 +14,8 @@ import { LogRetention } from './retention.js'
 import { LogSearch } from './search.js'
 import { StoreLogSink, type LogSink } from './sink.js'
 import { LogTailTopic } from './tail.js'
+
+const NOTABLE = new Set(['WARN', 'ERROR', 'FATAL'])
 
 /** How long shutdown waits for bulks in flight before leaving them to the redelivery. */
 const STOP_GRACE_MS = 10_000
@@ -33,6 +36,11 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
   const bulkWriter = !opts.sink && storage.type === 'elasticsearch' && ctx.store instanceof ElasticsearchStore ? new EsBulkWriter({ storage, analysis: ctx.store.analysis }) : undefined
   const sink = opts.sink ?? new StoreLogSink({ store: ctx.store, clock: ctx.clock, logger, metrics, ...(bulkWriter ? { writeLogs: (docs, signal) => bulkWriter.write(docs, signal) } : {}) })
   const markerIntervalMs = parseDuration(cfg.rateLimit.markerInterval)
+  // Rules (the ERROR-log-rate rule) hear about stored WARN and worse lines; the INFO bulk never crosses the bus.
+  const publishNotable = (docs: readonly NewDoc[], failed: ReadonlySet<string>): void => {
+    const records = docs.filter((d) => !failed.has(d.id) && NOTABLE.has(String(read(d.body, FIELD.level)))).map(fromDocument)
+    if (records.length > 0) ctx.bus.publish({ type: 'log.stored', records })
+  }
   const jobNames = new JobNames()
   const pipeline = new LogPipeline({
     sink,
@@ -56,7 +64,10 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
       markerIntervalMs,
     },
     enrich: (r) => jobNames.enrich(r),
-    onStored: (docs, result) => tail.publish(docs, result),
+    onStored: (docs, result) => {
+      tail.publish(docs, result)
+      publishNotable(docs, result.failedIds)
+    },
   })
   const search = new LogSearch(ctx.store)
 

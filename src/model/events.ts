@@ -11,6 +11,7 @@ export type ServiceEvent =
   | { type: 'cluster.status'; status: ClusterStatus; previous: ClusterStatus['status'] | null }
   | { type: 'cluster.incident'; incident: ClusterIncident }
   | { type: 'fleet.updated'; cluster: string; jobs: readonly JobSnapshot[]; at: number }
+  /** Stored log lines of level WARN and worse (what rules count); INFO and below never cross the bus. */
   | { type: 'log.stored'; records: readonly import('./log-record.js').LogRecord[] }
   | { type: 'alert.transition'; alert: import('./alert.js').AlertEvent }
   | { type: 'operation.updated'; operation: import('./operation.js').Operation }
