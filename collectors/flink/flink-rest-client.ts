@@ -14,7 +14,7 @@ import { DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.
 import { retry } from '../../src/core/retry.js'
 import type { CollectorErrorReason } from '../../src/model/cluster.js'
 import { ErrorBody } from './flink-schemas.js'
-import { httpTransport, type Transport } from './http-transport.js'
+import { cancel, httpTransport, newCancel, type Cancel, type Transport } from './http-transport.js'
 
 /** What the client needs from `fetch`; tests and proxies may pass their own. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
@@ -45,6 +45,10 @@ export class FlinkRestClient {
   private readonly queue: PQueue
   private readonly clock: Clock
   private readonly transport: Transport
+  private readonly headers: Record<string, string>
+  private readonly upstream: string
+  /** In-flight requests per caller signal: one abort listener per signal (per poll), not one per request. */
+  private readonly groups = new WeakMap<AbortSignal, Set<Cancel>>()
   private _requests = 0
 
   constructor(private readonly opts: FlinkRestClientOptions) {
@@ -52,6 +56,13 @@ export class FlinkRestClient {
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.clock = opts.clock ?? systemClock
     this.transport = opts.fetch || opts.dispatcher ? fetchTransport(opts.fetch ?? ((url, init) => fetch(url, init)), opts.dispatcher) : httpTransport(opts.concurrency)
+    this.headers = { accept: 'application/json', ...opts.headers }
+    this.upstream = opts.upstream ?? 'flink'
+  }
+
+  /** Concurrent requests this client sends to its JobManager. */
+  get concurrency(): number {
+    return this.opts.concurrency
   }
 
   /** HTTP requests sent so far (retries included). */
@@ -61,13 +72,44 @@ export class FlinkRestClient {
 
   /** GET `path` (starting with "/") and decode it with `schema`; throws UpstreamError or DecodeError. */
   async get<S extends TSchema>(path: string, schema: S, signal: AbortSignal): Promise<Static<S>> {
-    const body = await retry(
+    let body: unknown
+    try {
+      body = await this.queued(path, signal)
+    } catch (err) {
+      if (signal.aborted) throw abortError(this.upstream, this.baseUrl + path, signal)
+      if (!isLeaderElection(err)) throw err
+      // Only a leader election is retried; the happy path does not pay for the retry machinery.
+      body = await this.retryLeaderElection(path, signal, err)
+    }
+    const check = compiled(schema)
+    if (!check.Check(body)) {
+      const first = check.Errors(body).First()
+      throw new DecodeError(`unexpected payload from ${this.upstream} ${path}: ${first ? `${first.path || '/'} ${first.message}` : 'does not match'}`)
+    }
+    return body as Static<S>
+  }
+
+  private queued(path: string, signal: AbortSignal): Promise<unknown> {
+    // Not p-queue's own `signal` option: it adds an abort listener per queued request. A request
+    // that reaches the head of the queue after the poll was aborted fails at once instead.
+    return this.queue.add(() => (signal.aborted ? Promise.reject(abortError(this.upstream, this.baseUrl + path, signal)) : this.once(path, signal)), { throwOnTimeout: true })
+  }
+
+  private retryLeaderElection(path: string, signal: AbortSignal, first: unknown): Promise<unknown> {
+    let pending: unknown = first
+    return retry(
       async (bail) => {
+        // Replays the first 503 so that retry() applies its usual backoff before the next attempt.
+        if (pending !== undefined) {
+          const err = pending
+          pending = undefined
+          throw err
+        }
         try {
-          return await this.queue.add(() => this.once(path, signal), { signal, throwOnTimeout: true })
+          return await this.queued(path, signal)
         } catch (err) {
-          if (signal.aborted) bail(abortError(this.opts.upstream ?? 'flink', this.baseUrl + path, signal))
-          if (err instanceof UpstreamError && err.status === 503 && reasonOf(err) === 'leader_election') throw err
+          if (signal.aborted) bail(abortError(this.upstream, this.baseUrl + path, signal))
+          if (isLeaderElection(err)) throw err
           bail(err)
         }
       },
@@ -81,31 +123,38 @@ export class FlinkRestClient {
         signal,
       },
     ).catch((err: unknown) => {
+      if (signal.aborted) throw abortError(this.upstream, this.baseUrl + path, signal)
       // Keep the last 503 rather than the generic "gave up" wrapper: its reason is what gets counted.
       const cause = (err as { cause?: unknown }).cause
       throw cause instanceof UpstreamError ? cause : err
     })
-    const check = compiled(schema)
-    if (!check.Check(body)) {
-      const first = [...check.Errors(body)][0]
-      throw new DecodeError(`unexpected payload from ${this.opts.upstream ?? 'flink'} ${path}: ${first ? `${first.path || '/'} ${first.message}` : 'does not match'}`)
+  }
+
+  /** The set of in-flight requests of one caller signal; its single listener cancels them all. */
+  private group(outer: AbortSignal): Set<Cancel> {
+    let g = this.groups.get(outer)
+    if (!g) {
+      const set = new Set<Cancel>()
+      g = set
+      this.groups.set(outer, set)
+      outer.addEventListener('abort', () => {
+        for (const c of set) cancel(c, outer.reason ?? ABORTED)
+        set.clear()
+      }, { once: true })
     }
-    return body as Static<S>
+    return g
   }
 
   private async once(path: string, outer: AbortSignal): Promise<unknown> {
     const url = this.baseUrl + path
-    const upstream = this.opts.upstream ?? 'flink'
-    const ac = new AbortController()
-    // Created only when it fires: an Error with a stack per request is measurable at fleet scale.
-    const TIMEOUT = Symbol('timeout')
-    const timer = this.clock.setTimeout(() => ac.abort(TIMEOUT), this.opts.requestTimeoutMs)
-    const onOuter = (): void => ac.abort(outer.reason)
-    if (outer.aborted) onOuter()
-    else outer.addEventListener('abort', onOuter, { once: true })
+    const upstream = this.upstream
+    const c = newCancel()
+    const timer = this.clock.setTimeout(() => cancel(c, TIMEOUT), this.opts.requestTimeoutMs)
+    const group = this.group(outer)
+    group.add(c)
     this._requests++
     try {
-      const res = await this.transport(url, { accept: 'application/json', ...this.opts.headers }, ac.signal)
+      const res = await this.transport(url, this.headers, c)
       const text = res.text
       if (res.status < 200 || res.status > 299) {
         let message = text.slice(0, 300)
@@ -126,24 +175,39 @@ export class FlinkRestClient {
         throw new DecodeError(`${upstream} GET ${path}: response is not JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 40))})`, { cause: err })
       }
     } catch (err) {
-      if (ac.signal.aborted) {
-        if (ac.signal.reason === TIMEOUT) throw new UpstreamError(upstream, url, `${upstream} GET ${path} timed out after ${this.opts.requestTimeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT' })
-        throw abortError(upstream, url, ac.signal)
+      if (c.reason !== undefined) {
+        if (c.reason === TIMEOUT) throw new UpstreamError(upstream, url, `${upstream} GET ${path} timed out after ${this.opts.requestTimeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT' })
+        throw abortError(upstream, url, outer)
       }
       if (err instanceof UpstreamError || err instanceof DecodeError) throw err
       throw new UpstreamError(upstream, url, `${upstream} GET ${path}: ${connectMessage(err)}`, { cause: err })
     } finally {
       this.clock.clearTimeout(timer)
-      outer.removeEventListener('abort', onOuter)
+      group.delete(c)
     }
   }
 }
 
+/** Cancel reasons; an Error with a stack per request is measurable at fleet scale, so it is created only when needed. */
+const TIMEOUT = Symbol('timeout')
+const ABORTED = Symbol('aborted')
+
+function isLeaderElection(err: unknown): boolean {
+  return err instanceof UpstreamError && err.status === 503 && reasonOf(err) === 'leader_election'
+}
+
 /** Adapts a fetch function (tests, proxies, custom TLS dispatchers) to the transport shape. */
 function fetchTransport(f: FetchLike, dispatcher: RequestInit['dispatcher'] | undefined): Transport {
-  return async (url, headers, signal) => {
-    const res = await f(url, { method: 'GET', headers, signal, ...(dispatcher ? { dispatcher } : {}) })
-    return { status: res.status, text: await res.text() }
+  return async (url, headers, c) => {
+    if (c.reason !== undefined) throw c.reason
+    const ac = new AbortController()
+    c.hook = (reason) => ac.abort(reason)
+    try {
+      const res = await f(url, { method: 'GET', headers, signal: ac.signal, ...(dispatcher ? { dispatcher } : {}) })
+      return { status: res.status, text: await res.text() }
+    } finally {
+      c.hook = null
+    }
   }
 }
 

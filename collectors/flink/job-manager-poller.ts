@@ -20,7 +20,7 @@ import type { Clock } from '../../src/core/clock.js'
 import { errorMessage } from '../../src/core/errors.js'
 import type { CollectorWarning } from '../../src/model/cluster.js'
 import { isTerminal, toJobState, type CheckpointStats, type JobException, type JobResources, type JobSnapshot, type JobState, type VertexSnapshot } from '../../src/model/job.js'
-import { aggregateMap, checkpointIntervalMs, decodeCheckpoints, decodeExceptions, decodeVertices, metricMap, metricNumber, restartsFromHistory, type Aggregate, type VertexInfo } from './flink-decode.js'
+import { aggregateMap, checkpointIntervalMs, decodeCheckpoints, decodeExceptions, decodeVertices, metricMap, metricNumber, restartsFromHistory, type VertexInfo } from './flink-decode.js'
 import { reasonOf, type FlinkRestClient } from './flink-rest-client.js'
 import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobsOverview, MetricList, Overview, type JobsOverviewEntry } from './flink-schemas.js'
 
@@ -59,16 +59,47 @@ const TM_METRICS = ['Status.JVM.CPU.Load', 'Status.JVM.Memory.Heap.Used', 'Statu
 const EXCEPTION_HISTORY = 16
 /** Source metrics are registered lazily (after partition assignment); look again at most this often. */
 const REDISCOVER_MS = 5 * 60_000
+/** First wait before listing a source vertex's metric ids again when no lag metric was among them. */
+const REDISCOVER_FIRST_MS = 15_000
+/**
+ * An empty answer (no ids, no figures) means the JobManager's metric store has nothing for the job
+ * yet: its metric fetcher fills it only when a metric endpoint is asked, at most every
+ * `metrics.fetcher.update-interval` (10 s), so the job's task metrics show up ~10 s after the first
+ * question (seen on the stack's 1.20). Ask again every 5 s for half a minute, then back off (×2) up
+ * to the normal cadence (a job whose metrics never come must not cost a request per poll).
+ */
+function emptyRetryMs(emptyAnswers: number): number {
+  return 5_000 * 2 ** Math.max(0, emptyAnswers - 6)
+}
 
-interface SourceIds {
+/** The lag and input-rate metric ids of one source vertex (operator-scoped: they contain the operator name). */
+export interface SourceIds {
+  /** The preferred lag id: `<op>.pendingRecords` (summed over subtasks), else `records-lag-max` (max). */
   lag: string | null
   lagAgg: 'sum' | 'max'
+  /** Every `<op>.pendingRecords` of the vertex (chained sources add up). */
+  pending: string[]
+  /** `<op>.KafkaSourceReader.KafkaConsumer.records-lag-max` (or the legacy consumer's `<op>.records-lag-max`). */
+  lagMax: string[]
   recordsIn: string | null
   discoveredAt: number
+  /** When to list the ids again; null once `pendingRecords` is known (ids are stable for a job). */
+  retryAt: number | null
+  attempts: number
+}
+
+/** The job fields of `/jobs/overview` that flinkwatch keeps (the rest of the entry is dropped). */
+interface Entry {
+  jid: string
+  name: string
+  rawState: string
+  startTime: number
+  endTime: number | undefined
+  lastModification: number | undefined
 }
 
 interface Track {
-  entry: JobsOverviewEntry
+  entry: Entry
   state: JobState
   /** `${state}@${last-modification}` when the change-driven detail was last fetched successfully. */
   detailKey: string | null
@@ -77,8 +108,15 @@ interface Track {
   restarts: number
   vertices: VertexInfo[]
   sourceIds: Map<string, SourceIds>
-  vertexMetrics: Map<string, Map<string, Aggregate>>
+  /** Per measured vertex: its figures from the last vertex-metrics read. */
+  measured: Map<string, VertexSnapshot>
+  /** Request path of each vertex's aggregated metrics (depends on the discovered source ids). */
+  metricPaths: Map<string, string>
   metricsAt: number | null
+  /** Vertex metric reads in a row that came back empty (metric store not filled yet). */
+  emptyReads: number
+  /** Whether the per-job phase was applied to metricsAt (done on the first read that had figures). */
+  metricsPhased: boolean
   checkpoints: CheckpointStats | null
   /** 404 "Checkpointing has not been enabled": stop asking until the job changes. */
   checkpointsDisabled: boolean
@@ -87,6 +125,9 @@ interface Track {
   intervalKnown: boolean
   exceptions: JobException[]
   terminalDone: boolean
+  /** The last snapshot, reused until something it shows changes (no copy per job per poll). */
+  snap: JobSnapshot | null
+  snapResources: JobResources | null
 }
 
 interface GcState {
@@ -99,6 +140,8 @@ export class JobManagerPoller {
   private readonly tracks = new Map<string, Track>()
   private resources: Omit<JobResources, 'taskManagers'> | null = null
   private resourcesAt: number | null = null
+  /** `resources` with the TaskManager count, shared by every job snapshot of the cluster. */
+  private jobResources: JobResources | null = null
   private readonly gc: GcState = { ids: null, lastTotalMs: null, lastAt: null }
 
   constructor(private readonly opts: JobManagerPollerOptions) {}
@@ -113,7 +156,7 @@ export class JobManagerPoller {
     }
 
     const detailAbort = new AbortController()
-    // Every queued detail request listens on this signal.
+    // The client hangs one listener per signal on it; leader-election retries sleep on it too.
     setMaxListeners(0, detailAbort.signal)
     const budget = this.opts.detailBudgetMs
     const budgetTimer = budget === undefined ? null : this.opts.clock.setTimeout(() => detailAbort.abort(new Error('detail budget of this poll used up')), budget)
@@ -122,17 +165,16 @@ export class JobManagerPoller {
     const detailSignal = detailAbort.signal
 
     const seen = new Set<string>()
-    const work: Promise<void>[] = []
+    const order: Track[] = []
+    const due: Track[] = []
     const changed: Track[] = []
     for (const entry of jobsOv.jobs) {
       if (seen.has(entry.jid)) continue
       seen.add(entry.jid)
       const track = this.track(entry)
-      if (track.detailKey !== detailKey(track)) {
-        changed.push(track)
-        continue
-      }
-      work.push(this.refreshJob(client, track, now, detailSignal).catch((err: unknown) => warn(err, entry.jid)))
+      order.push(track)
+      if (track.detailKey !== detailKey(track)) changed.push(track)
+      else if (this.due(track, now)) due.push(track)
     }
     // Change-driven detail costs ~8 requests per job; a big cluster seen for the first time is read over
     // several polls (real state changes before first sightings), so no poll floods its JobManager.
@@ -140,12 +182,21 @@ export class JobManagerPoller {
     // (a job whose endpoints keep failing must not starve the others).
     const rank = (t: Track): number => (t.detailKey !== null ? 0 : t.detailTriedAt === null ? 1 : 2)
     changed.sort((a, b) => rank(a) - rank(b) || (a.detailTriedAt ?? 0) - (b.detailTriedAt ?? 0))
-    for (const track of changed.slice(0, this.opts.maxChangedJobsPerPoll ?? 10)) {
-      work.push(this.refreshJob(client, track, now, detailSignal).catch((err: unknown) => warn(err, track.entry.jid)))
-    }
+    const list = changed.length > 0 ? [...changed.slice(0, this.opts.maxChangedJobsPerPoll ?? 10), ...due] : due
+    const work: Promise<void>[] = []
     if (this.resourcesAt === null || now - this.resourcesAt >= this.opts.metricsIntervalMs) {
       work.push(this.refreshResources(client, now, detailSignal).catch((err: unknown) => warn(err)))
     }
+    // A few workers walk the list instead of one promise chain per job: the client's queue stays fed,
+    // while the requests of a 100-job cluster are not all created (and kept alive, waiting) at once.
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < list.length) {
+        const t = list[next++]!
+        await this.refreshJob(client, t, now, detailSignal).catch((err: unknown) => warn(err, t.entry.jid))
+      }
+    }
+    for (let i = Math.min(list.length, client.concurrency * 2); i > 0; i--) work.push(worker())
     try {
       await Promise.all(work)
     } finally {
@@ -153,34 +204,46 @@ export class JobManagerPoller {
       signal.removeEventListener('abort', onOuter)
     }
     // Jobs Flink no longer lists: forget them (the fleet decides what a vanished job means).
-    for (const id of [...this.tracks.keys()]) if (!seen.has(id)) this.tracks.delete(id)
+    if (this.tracks.size > seen.size) for (const id of this.tracks.keys()) if (!seen.has(id)) this.tracks.delete(id)
 
-    const jobs = [...seen].map((id) => this.snapshot(this.tracks.get(id)!, ov.taskmanagers))
+    const taskManagers = ov.taskmanagers
+    if (this.resources === null) this.jobResources = null
+    else if (this.jobResources === null || this.jobResources.taskManagers !== taskManagers) this.jobResources = { ...this.resources, taskManagers }
+    let running = 0
+    const jobs = new Array<JobSnapshot>(order.length)
+    for (let i = 0; i < order.length; i++) {
+      const s = this.snapshot(order[i]!)
+      if (s.state === 'RUNNING') running++
+      jobs[i] = s
+    }
     return {
       overview: {
         version: ov['flink-version'] ?? null,
-        taskManagers: ov.taskmanagers,
+        taskManagers,
         slots: { total: ov['slots-total'], available: ov['slots-available'] },
-        jobs: { total: jobs.length, running: jobs.filter((j) => j.state === 'RUNNING').length },
+        jobs: { total: jobs.length, running },
       },
       jobs,
       warnings,
     }
   }
 
-  private track(entry: JobsOverviewEntry): Track {
-    let t = this.tracks.get(entry.jid)
+  private track(raw: JobsOverviewEntry): Track {
+    let t = this.tracks.get(raw.jid)
     if (!t) {
       t = {
-        entry,
-        state: toJobState(entry.state),
+        entry: entryOf(raw),
+        state: toJobState(raw.state),
         detailKey: null,
         detailTriedAt: null,
         restarts: 0,
         vertices: [],
         sourceIds: new Map(),
-        vertexMetrics: new Map(),
+        measured: new Map(),
+        metricPaths: new Map(),
         metricsAt: null,
+        emptyReads: 0,
+        metricsPhased: false,
         checkpoints: null,
         checkpointsDisabled: false,
         checkpointsAt: null,
@@ -188,12 +251,30 @@ export class JobManagerPoller {
         intervalKnown: false,
         exceptions: [],
         terminalDone: false,
+        snap: null,
+        snapResources: null,
       }
-      this.tracks.set(entry.jid, t)
+      this.tracks.set(raw.jid, t)
+      return t
     }
-    t.entry = entry
-    t.state = toJobState(entry.state)
+    const e = t.entry
+    if (e.name !== raw.name || e.rawState !== raw.state || e.startTime !== raw['start-time'] || e.endTime !== raw['end-time'] || e.lastModification !== raw['last-modification']) {
+      t.entry = entryOf(raw)
+      t.state = toJobState(raw.state)
+      t.snap = null
+    }
     return t
+  }
+
+  /** Whether refreshJob would send anything (or change anything) for a job whose state did not change. */
+  private due(t: Track, now: number): boolean {
+    if (isTerminal(t.state)) return false
+    if (!t.checkpointsDisabled && t.state !== 'INITIALIZING' && t.state !== 'CREATED' && (t.checkpointsAt === null || now - t.checkpointsAt >= this.opts.checkpointIntervalMs)) return true
+    if (t.state !== 'RUNNING') return t.measured.size > 0 || t.metricsAt !== null
+    if (t.vertices.length === 0) return false
+    if (t.metricsAt === null || now - t.metricsAt >= this.opts.metricsIntervalMs) return true
+    for (const v of t.vertices) if (v.isSource && discoveryDue(t.sourceIds.get(v.id), now)) return true
+    return false
   }
 
   private async refreshJob(client: FlinkRestClient, t: Track, now: number, signal: AbortSignal): Promise<void> {
@@ -210,6 +291,7 @@ export class JobManagerPoller {
     }
 
     if (changed) {
+      t.snap = null
       const before = t.restarts
       const firstSeen = t.detailKey === null
       const previousState = t.detailKey?.split('@')[0]
@@ -219,7 +301,8 @@ export class JobManagerPoller {
           const vertices = decodeVertices(details)
           if (vertices.map((v) => v.id).join() !== t.vertices.map((v) => v.id).join()) {
             t.sourceIds.clear()
-            t.vertexMetrics.clear()
+            t.metricPaths.clear()
+            t.measured.clear()
             t.metricsAt = null
           }
           t.vertices = vertices
@@ -256,18 +339,33 @@ export class JobManagerPoller {
         const dto = await getOr404(client.get(`/jobs/${id}/checkpoints`, Checkpoints, signal))
         if (dto === null) t.checkpointsDisabled = true
         else t.checkpoints = decodeCheckpoints(dto, t.intervalMs)
+        t.snap = null
         t.checkpointsAt = t.checkpointsAt === null ? now - phase(t.entry.jid) * this.opts.checkpointIntervalMs : now
       })
     }
 
     if (terminal || t.state !== 'RUNNING') {
       // Throughput figures of a job that is not running are meaningless; do not keep stale ones.
-      t.vertexMetrics.clear()
+      if (t.measured.size > 0) t.snap = null
+      t.measured.clear()
       t.metricsAt = null
     } else if (t.vertices.length > 0 && (t.metricsAt === null || now - t.metricsAt >= this.opts.metricsIntervalMs)) {
-      await Promise.all(t.vertices.map((v) => attempt(() => this.refreshVertex(client, t, v, now, signal))))
-      // The first read lands at a per-job phase of the interval, so later reads of a cluster's jobs spread over the polls.
-      t.metricsAt = t.metricsAt === null ? now - phase(t.entry.jid) * this.opts.metricsIntervalMs : now
+      let figures = false
+      await Promise.all(t.vertices.map((v) => attempt(async () => void ((await this.refreshVertex(client, t, v, now, signal, true)) && (figures = true)))))
+      const interval = this.opts.metricsIntervalMs
+      if (!figures) {
+        // Nothing in the JobManager's metric store for this job yet: read again soon rather than a whole interval later.
+        t.metricsAt = now - interval + Math.min(interval, emptyRetryMs(++t.emptyReads))
+      } else {
+        t.emptyReads = 0
+        // The first read lands at a per-job phase of the interval, so later reads of a cluster's jobs spread over the polls.
+        t.metricsAt = t.metricsPhased ? now : now - phase(t.entry.jid) * interval
+        t.metricsPhased = true
+      }
+    } else if (t.vertices.length > 0) {
+      // Between metric reads: only source vertices whose lag ids are still unknown (read their figures as soon as found).
+      const pending = t.vertices.filter((v) => v.isSource && discoveryDue(t.sourceIds.get(v.id), now))
+      if (pending.length > 0) await Promise.all(pending.map((v) => attempt(async () => void (await this.refreshVertex(client, t, v, now, signal, false)))))
     }
 
     if (errors.length > 0) throw errors[0]
@@ -275,16 +373,36 @@ export class JobManagerPoller {
     if (terminal) t.terminalDone = true
   }
 
-  private async refreshVertex(client: FlinkRestClient, t: Track, v: VertexInfo, now: number, signal: AbortSignal): Promise<void> {
+  /**
+   * One vertex's aggregated subtask metrics. A source vertex first gets its lag and input-rate ids
+   * listed (`subtasks/metrics` without `get`): once per vertex, and again only while no lag id was
+   * found. `always` false: read the figures only if that listing found new ids.
+   */
+  private async refreshVertex(client: FlinkRestClient, t: Track, v: VertexInfo, now: number, signal: AbortSignal, always: boolean): Promise<boolean> {
     const base = `/jobs/${encodeURIComponent(t.entry.jid)}/vertices/${encodeURIComponent(v.id)}/subtasks/metrics`
     let src = t.sourceIds.get(v.id)
-    if (v.isSource && (!src || (src.lag === null && now - src.discoveredAt >= REDISCOVER_MS))) {
-      src = discoverSourceIds(await client.get(base, MetricList, signal), now)
+    let found = false
+    if (v.isSource && discoveryDue(src, now)) {
+      const next = discoverSourceIds(await client.get(base, MetricList, signal), now, src)
+      if (!sameIds(src, next)) {
+        t.metricPaths.delete(v.id)
+        found = next.lag !== null || next.recordsIn !== null
+      }
+      src = next
       t.sourceIds.set(v.id, src)
     }
-    const ids = [...TASK_METRICS, ...(src?.lag ? [src.lag] : []), ...(src?.recordsIn ? [src.recordsIn] : [])]
-    const list = await client.get(`${base}?get=${ids.map(encodeURIComponent).join(',')}&agg=max,avg,sum`, AggregatedMetrics, signal)
-    t.vertexMetrics.set(v.id, aggregateMap(list))
+    if (!always && !found) return false
+    let path = t.metricPaths.get(v.id)
+    if (path === undefined) {
+      const ids = [...TASK_METRICS, ...(src?.pending ?? []), ...(src?.lagMax ?? []), ...(src?.recordsIn ? [src.recordsIn] : [])]
+      // max for busy/backpressure and records-lag-max, sum for rates and pendingRecords, avg for the busy skew.
+      path = `${base}?get=${ids.map(encodeURIComponent).join(',')}&agg=max,avg,sum`
+      t.metricPaths.set(v.id, path)
+    }
+    const list = await client.get(path, AggregatedMetrics, signal)
+    t.measured.set(v.id, vertexSnapshot(v, list, src))
+    t.snap = null
+    return list.length > 0
   }
 
   private async refreshResources(client: FlinkRestClient, now: number, signal: AbortSignal): Promise<void> {
@@ -293,12 +411,17 @@ export class JobManagerPoller {
     const m = aggregateMap(await get(TM_METRICS))
     let gcRate = m.get('Status.JVM.GarbageCollector.All.TimeMsPerSecond')?.avg ?? null
     if (gcRate === null) gcRate = await this.gcRateBefore119(client, get, now, signal)
-    this.resources = {
+    const next = {
       cpuLoad: nonNegative(m.get('Status.JVM.CPU.Load')?.avg ?? null),
       heapUsedBytes: m.get('Status.JVM.Memory.Heap.Used')?.sum ?? null,
       heapMaxBytes: m.get('Status.JVM.Memory.Heap.Max')?.sum ?? null,
       managedMemoryBytes: m.get('Status.Flink.Memory.Managed.Used')?.sum ?? null,
       gcTimeMsPerSec: gcRate,
+    }
+    const r = this.resources
+    if (!r || r.cpuLoad !== next.cpuLoad || r.heapUsedBytes !== next.heapUsedBytes || r.heapMaxBytes !== next.heapMaxBytes || r.managedMemoryBytes !== next.managedMemoryBytes || r.gcTimeMsPerSec !== next.gcTimeMsPerSec) {
+      this.resources = next
+      this.jobResources = null
     }
     this.resourcesAt = now
   }
@@ -320,73 +443,159 @@ export class JobManagerPoller {
     return ((total - lastTotalMs) / (now - lastAt)) * 1000
   }
 
-  private snapshot(t: Track, taskManagers: number): JobSnapshot {
-    const vertices = t.vertices.map((v) => vertexSnapshot(v, t.vertexMetrics.get(v.id), t.sourceIds.get(v.id)))
-    const measured = vertices.filter((v) => t.vertexMetrics.has(v.id))
-    const maxOf = (f: (v: VertexSnapshot) => number | null): number | null => nullableReduce(measured.map(f), Math.max)
-    const sumOf = (vs: VertexSnapshot[], f: (v: VertexSnapshot) => number | null): number | null => nullableReduce(vs.map(f), (a, b) => a + b)
-    const endTime = t.entry['end-time']
-    return {
+  private snapshot(t: Track): JobSnapshot {
+    const resources = isTerminal(t.state) ? null : this.jobResources
+    if (t.snap !== null && t.snapResources === resources) return t.snap
+    const vertices = t.vertices.map((v) => t.measured.get(v.id) ?? unmeasured(v))
+    let lag: number | null = null
+    let backpressure: number | null = null
+    let busy: number | null = null
+    let recordsIn: number | null = null
+    let recordsOut: number | null = null
+    for (let i = 0; i < t.vertices.length; i++) {
+      const info = t.vertices[i]!
+      if (!t.measured.has(info.id)) continue
+      const v = vertices[i]!
+      backpressure = maxOf(backpressure, v.backpressure)
+      busy = maxOf(busy, v.busy)
+      if (info.isSource) {
+        lag = sumOf(lag, v.lag)
+        recordsIn = sumOf(recordsIn, v.recordsInPerSec)
+      }
+      // Records that reached the sinks: sink tasks rarely count what they write out.
+      if (info.isSink) recordsOut = sumOf(recordsOut, v.recordsInPerSec)
+    }
+    const e = t.entry
+    const snap: JobSnapshot = {
       cluster: this.opts.clusterId,
-      jobId: t.entry.jid,
-      name: t.entry.name,
+      jobId: e.jid,
+      name: e.name,
       state: t.state,
-      startTime: t.entry['start-time'] > 0 ? t.entry['start-time'] : null,
-      endTime: endTime !== undefined && endTime > 0 ? endTime : null,
+      startTime: e.startTime > 0 ? e.startTime : null,
+      endTime: e.endTime !== undefined && e.endTime > 0 ? e.endTime : null,
       restarts: t.restarts,
       checkpoints: t.checkpoints,
       latestException: t.exceptions[0] ?? null,
       exceptions: t.exceptions,
-      lag: sumOf(measured.filter((v) => v.isSource), (v) => v.lag),
-      backpressure: maxOf((v) => v.backpressure),
-      busy: maxOf((v) => v.busy),
-      recordsInPerSec: sumOf(measured.filter((v) => v.isSource), (v) => v.recordsInPerSec),
-      // Records that reached the sinks: sink tasks rarely count what they write out.
-      recordsOutPerSec: sumOf(measured.filter((v) => t.vertices.find((x) => x.id === v.id)?.isSink), (v) => v.recordsInPerSec),
+      lag,
+      backpressure,
+      busy,
+      recordsInPerSec: recordsIn,
+      recordsOutPerSec: recordsOut,
       vertices,
-      resources: this.resources && !isTerminal(t.state) ? { ...this.resources, taskManagers } : null,
+      resources,
     }
+    t.snap = snap
+    t.snapResources = resources
+    return snap
   }
 }
 
-function vertexSnapshot(v: VertexInfo, m: Map<string, Aggregate> | undefined, src: SourceIds | undefined): VertexSnapshot {
-  const busy = m?.get('busyTimeMsPerSecond')
-  const bp = m?.get('backPressuredTimeMsPerSecond')
-  const lagAgg = src?.lag ? m?.get(src.lag) : undefined
-  const srcIn = src?.recordsIn ? m?.get(src.recordsIn)?.sum ?? null : null
+function entryOf(raw: JobsOverviewEntry): Entry {
+  return { jid: raw.jid, name: raw.name, rawState: raw.state, startTime: raw['start-time'], endTime: raw['end-time'], lastModification: raw['last-modification'] }
+}
+
+function unmeasured(v: VertexInfo): VertexSnapshot {
+  return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, status: v.status, busy: null, backpressure: null, busySkew: null, recordsInPerSec: null, recordsOutPerSec: null, lag: null, isSource: v.isSource }
+}
+
+/** Reads the figures of one vertex straight from the aggregated answer (no per-id map kept per vertex). */
+function vertexSnapshot(v: VertexInfo, list: AggregatedMetrics, src: SourceIds | undefined): VertexSnapshot {
+  let busyMax: number | null = null
+  let busyAvg: number | null = null
+  let bpMax: number | null = null
+  let inSum: number | null = null
+  let outSum: number | null = null
+  let srcIn: number | null = null
+  let pending: number | null = null
+  let lagMax: number | null = null
+  for (const m of list) {
+    switch (m.id) {
+      case 'busyTimeMsPerSecond':
+        busyMax = metricNumber(m.max)
+        busyAvg = metricNumber(m.avg)
+        break
+      case 'backPressuredTimeMsPerSecond':
+        bpMax = metricNumber(m.max)
+        break
+      case 'numRecordsInPerSecond':
+        inSum = metricNumber(m.sum)
+        break
+      case 'numRecordsOutPerSecond':
+        outSum = metricNumber(m.sum)
+        break
+      default:
+        if (!src) break
+        if (m.id === src.recordsIn) srcIn = metricNumber(m.sum)
+        // pendingRecords is per subtask (its partitions' lag summed): the vertex lag is the sum over subtasks.
+        else if (src.pending.includes(m.id)) pending = sumOf(pending, metricNumber(m.sum))
+        // records-lag-max is already a max (per consumer): the vertex figure is the max over subtasks.
+        else if (src.lagMax.includes(m.id)) lagMax = maxOf(lagMax, metricNumber(m.max))
+    }
+  }
   return {
     id: v.id,
     name: v.name,
     parallelism: v.parallelism,
     maxParallelism: v.maxParallelism,
     status: v.status,
-    busy: ratio(busy?.max),
-    backpressure: ratio(bp?.max),
-    busySkew: busy?.max != null && busy.avg != null && busy.avg > 0 ? busy.max / busy.avg : null,
-    recordsInPerSec: v.isSource ? (srcIn ?? m?.get('numRecordsOutPerSecond')?.sum ?? null) : (m?.get('numRecordsInPerSecond')?.sum ?? null),
-    recordsOutPerSec: m?.get('numRecordsOutPerSecond')?.sum ?? null,
-    lag: lagAgg ? (src?.lagAgg === 'sum' ? lagAgg.sum : lagAgg.max) : null,
+    busy: ratio(busyMax),
+    backpressure: ratio(bpMax),
+    busySkew: busyMax !== null && busyAvg !== null && busyAvg > 0 ? busyMax / busyAvg : null,
+    recordsInPerSec: v.isSource ? (srcIn ?? outSum) : inSum,
+    recordsOutPerSec: outSum,
+    lag: pending ?? lagMax,
     isSource: v.isSource,
   }
 }
 
-/** Picks the source operator's lag and input-rate ids (operator-scoped ids depend on operator names). */
-export function discoverSourceIds(list: MetricList, now: number): SourceIds {
-  const ids = list.map((m) => m.id)
-  const pending = ids.find((id) => id.endsWith('.pendingRecords'))
-  const lagMax = ids.find((id) => id.endsWith('KafkaConsumer.records-lag-max')) ?? ids.find((id) => id.endsWith('.records-lag-max'))
-  const recordsIn = ids.find((id) => id.startsWith('Source__') && id.endsWith('.numRecordsInPerSecond')) ?? null
+function discoveryDue(src: SourceIds | undefined, now: number): boolean {
+  return !src || (src.retryAt !== null && now >= src.retryAt)
+}
+
+function sameIds(a: SourceIds | undefined, b: SourceIds): boolean {
+  return !!a && a.recordsIn === b.recordsIn && a.pending.join() === b.pending.join() && a.lagMax.join() === b.lagMax.join()
+}
+
+/**
+ * Picks a source vertex's lag and input-rate ids from its metric id list (operator-scoped ids contain
+ * the operator name, e.g. `Source__orders.pendingRecords`) and decides when to list again: never once
+ * `pendingRecords` is there; 5 s after an empty list (the JobManager had not fetched the job's
+ * metrics yet), backing off; with a growing delay when only `records-lag-max` or nothing is there (registered
+ * lazily after partition assignment, or not a Kafka source at all).
+ */
+export function discoverSourceIds(list: MetricList, now: number, previous?: SourceIds): SourceIds {
+  const pending: string[] = []
+  const consumerLagMax: string[] = []
+  const legacyLagMax: string[] = []
+  let recordsIn: string | null = null
+  for (const { id } of list) {
+    if (id.endsWith('.pendingRecords')) pending.push(id)
+    else if (id.endsWith('.KafkaConsumer.records-lag-max')) consumerLagMax.push(id)
+    else if (id.endsWith('.records-lag-max')) legacyLagMax.push(id)
+    else if (recordsIn === null && id.startsWith('Source__') && id.endsWith('.numRecordsInPerSecond')) recordsIn = id
+  }
+  // The legacy FlinkKafkaConsumer registers the client metrics twice (`<op>.x` and `<op>.KafkaConsumer.x`): take one.
+  const lagMax = consumerLagMax.length > 0 ? consumerLagMax : legacyLagMax
+  const attempts = (previous?.attempts ?? 0) + 1
+  const retryAt =
+    pending.length > 0
+      ? null
+      : now + Math.min(REDISCOVER_MS, list.length === 0 ? emptyRetryMs(attempts) : REDISCOVER_FIRST_MS * 2 ** (attempts - 1))
   return {
-    // pendingRecords is per subtask (sum of its partitions), so the vertex lag is the sum; records-lag-max is a max.
-    lag: pending ?? lagMax ?? null,
-    lagAgg: pending ? 'sum' : 'max',
+    lag: pending[0] ?? lagMax[0] ?? null,
+    lagAgg: pending.length > 0 ? 'sum' : 'max',
+    pending,
+    lagMax,
     recordsIn,
     discoveredAt: now,
+    retryAt,
+    attempts,
   }
 }
 
 function detailKey(t: Track): string {
-  return `${t.state}@${t.entry['last-modification'] ?? t.entry['start-time']}`
+  return `${t.state}@${t.entry.lastModification ?? t.entry.startTime}`
 }
 
 /** A stable number in [0, 1) per job id (FNV-1a). */
@@ -414,10 +623,12 @@ function nonNegative(n: number | null): number | null {
   return n === null || n < 0 ? null : n
 }
 
-function nullableReduce(values: (number | null)[], f: (a: number, b: number) => number): number | null {
-  let acc: number | null = null
-  for (const v of values) if (v !== null) acc = acc === null ? v : f(acc, v)
-  return acc
+function maxOf(acc: number | null, v: number | null): number | null {
+  return v === null ? acc : acc === null ? v : Math.max(acc, v)
+}
+
+function sumOf(acc: number | null, v: number | null): number | null {
+  return v === null ? acc : acc === null ? v : acc + v
 }
 
 export { metricNumber }

@@ -61,6 +61,8 @@ interface ClusterEntry {
 export class FleetState implements FleetView {
   private readonly entries = new Map<string, ClusterEntry>()
   private readonly logOnce = onChange()
+  /** How many clusters list each job id: the foreign-job check looks at other clusters only for ids listed twice. */
+  private readonly listedBy = new Map<string, number>()
 
   constructor(private readonly o: FleetStateOptions) {
     for (const spec of o.clusters) {
@@ -118,6 +120,11 @@ export class FleetState implements FleetView {
 
   terminalSince(cluster: string, jobId: string): number | null {
     return this.entries.get(cluster)?.jobs.get(jobId)?.terminalSince ?? null
+  }
+
+  /** Every job with its terminalSince, unordered and uncopied (the exporter walks 10,000 jobs per scrape). */
+  forEachJob(fn: (job: JobSnapshot, terminalSince: number | null) => void): void {
+    for (const e of this.entries.values()) for (const j of e.jobs.values()) fn(j.snapshot, j.terminalSince)
   }
 
   // ---- collector outcomes ---------------------------------------------------------------------
@@ -191,21 +198,31 @@ export class FleetState implements FleetView {
     for (const s of jobs) {
       seen.add(s.jobId)
       const prev = e.jobs.get(s.jobId)
-      const exception = s.latestException?.message ?? null
-      if (!prev) transition(s, null, exception)
-      else if (prev.vanishedAt !== null || prev.snapshot.state !== s.state) transition(s, prev.snapshot.state, exception)
-      else if (s.restarts > prev.snapshot.restarts) transition(s, s.state, exception)
-      const terminal = isTerminal(s.state)
-      e.jobs.set(s.jobId, { snapshot: s, terminalSince: terminal ? (prev?.terminalSince ?? now) : null, vanishedAt: null })
+      const terminalSince = isTerminal(s.state) ? (prev?.terminalSince ?? now) : null
+      if (!prev) {
+        transition(s, null, s.latestException?.message ?? null)
+        e.jobs.set(s.jobId, { snapshot: s, terminalSince, vanishedAt: null })
+        this.listedBy.set(s.jobId, (this.listedBy.get(s.jobId) ?? 0) + 1)
+        continue
+      }
+      // Collectors reuse a job's snapshot object while nothing changed: then there is nothing to compare.
+      if (prev.snapshot !== s || prev.vanishedAt !== null) {
+        if (prev.vanishedAt !== null || prev.snapshot.state !== s.state) transition(s, prev.snapshot.state, s.latestException?.message ?? null)
+        else if (s.restarts > prev.snapshot.restarts) transition(s, s.state, s.latestException?.message ?? null)
+      }
+      // Updated in place: no new entry per job per poll.
+      prev.snapshot = s
+      prev.terminalSince = terminalSince
+      prev.vanishedAt = null
     }
     const retention = this.o.vanishedRetentionMs ?? 10 * 60_000
     for (const [id, prev] of e.jobs) {
       if (seen.has(id)) continue
       if (prev.vanishedAt !== null) {
-        if (now - prev.vanishedAt >= retention) e.jobs.delete(id)
+        if (now - prev.vanishedAt >= retention) this.forget(e, id)
       } else if (isTerminal(prev.snapshot.state)) {
         // Flink dropped a finished job from its job store (jobstore.expiration-time): nothing happened to it.
-        e.jobs.delete(id)
+        this.forget(e, id)
       } else {
         const snapshot: JobSnapshot = { ...prev.snapshot, state: 'UNKNOWN', busy: null, backpressure: null, recordsInPerSec: null, recordsOutPerSec: null }
         e.jobs.set(id, { snapshot, terminalSince: null, vanishedAt: now })
@@ -215,8 +232,18 @@ export class FleetState implements FleetView {
     return out
   }
 
+  private forget(e: ClusterEntry, jobId: string): void {
+    e.jobs.delete(jobId)
+    const n = (this.listedBy.get(jobId) ?? 1) - 1
+    if (n > 0) this.listedBy.set(jobId, n)
+    else this.listedBy.delete(jobId)
+  }
+
   /** The other cluster that currently runs this job id, if any. */
   private ownerElsewhere(clusterId: string, jobId: string): string | undefined {
+    // O(1) for the usual case, a job id no other cluster lists (not O(clusters) per job per poll).
+    const listed = this.listedBy.get(jobId) ?? 0
+    if (listed === 0 || (listed === 1 && this.entries.get(clusterId)?.jobs.has(jobId))) return undefined
     for (const [id, e] of this.entries) {
       if (id === clusterId || !e.known || e.status.status !== 'up') continue
       const j = e.jobs.get(jobId)

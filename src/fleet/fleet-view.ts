@@ -24,3 +24,8 @@ export interface FleetView {
   /** Epoch ms when the fleet first saw the job in a terminal state; null while it is not terminal. */
   terminalSince(cluster: string, jobId: string): number | null
 }
+
+/** Optional fast path of a FleetView (FleetState has it): every job, unordered and uncopied. */
+export interface FleetJobIteration {
+  forEachJob(fn: (job: JobSnapshot, terminalSince: number | null) => void): void
+}

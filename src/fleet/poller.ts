@@ -32,6 +32,8 @@ export class Poller {
   /** Set by stop(): outcomes that arrive afterwards are not reported. */
   private stopping = false
   private overdue = false
+  /** Clock time the next tick is planned for: ticks keep their phase instead of drifting by each timer's lateness. */
+  private nextAt = 0
   private readonly random: () => number
 
   constructor(private readonly o: PollerOptions) {
@@ -46,7 +48,8 @@ export class Poller {
     if (!this.stopped) return
     this.stopped = false
     this.stopping = false
-    this.schedule(Math.floor(this.random() * this.o.intervalMs))
+    this.nextAt = this.o.clock.now() + Math.floor(this.random() * this.o.intervalMs)
+    this.schedule()
   }
 
   async stop(): Promise<void> {
@@ -80,13 +83,22 @@ export class Poller {
     })
   }
 
-  private schedule(delayMs: number): void {
+  /**
+   * Fixed rate: the next tick is planned from the previous planned tick, not from when the timer
+   * actually fired, so a busy event loop does not push every later poll back (and clusters started
+   * together stay together). After a long stall (more than an interval behind) the plan restarts from now.
+   */
+  private schedule(): void {
     if (this.stopped) return
+    const now = this.o.clock.now()
     this.timer = this.o.clock.setTimeout(() => {
       const j = this.o.jitter ?? 0.05
-      this.schedule(Math.max(1, Math.round(this.o.intervalMs * (1 + (this.random() * 2 - 1) * j))))
+      const firedAt = this.o.clock.now()
+      const step = Math.max(1, Math.round(this.o.intervalMs * (1 + (this.random() * 2 - 1) * j)))
+      this.nextAt = this.nextAt + step > firedAt ? this.nextAt + step : firedAt + step
+      this.schedule()
       void this.tick()
-    }, delayMs)
+    }, Math.max(0, this.nextAt - now))
   }
 
   /** Reports the outcome at the deadline at the latest; `release` runs when the collector really returns. */

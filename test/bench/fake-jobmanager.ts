@@ -5,7 +5,8 @@
  * Answers are pre-rendered strings so the fake costs little. Counts every request.
  *
  * Run as a child process: `node --import tsx test/bench/fake-jobmanager.ts --clusters 100 --jobs 100`
- * prints `{"port": N}` on stdout; `GET /__stats` returns `{"requests": N}`.
+ * prints `{"port": N}` on stdout; `GET /__stats` returns `{"requests": N, "cpuMicros": N}` (its own CPU time,
+ * so the benchmark can show the fake is not what limits it).
  */
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
@@ -78,7 +79,10 @@ const exceptions = JSON.stringify({ exceptionHistory: { entries: [], truncated: 
 let requests = 0
 const server = createServer((req, res) => {
   const url = req.url ?? '/'
-  if (url === '/__stats') return res.end(JSON.stringify({ requests }))
+  if (url === '/__stats') {
+    const cpu = process.cpuUsage()
+    return res.end(JSON.stringify({ requests, cpuMicros: cpu.user + cpu.system }))
+  }
   requests++
   const send = (body: string, status = 200) => {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })

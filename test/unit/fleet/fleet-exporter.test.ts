@@ -65,6 +65,14 @@ describe('fleet exporter', () => {
     assert.deepEqual(await t.lines('flinkwatch_job_kafka_lag_records'), [`flinkwatch_job_kafka_lag_records{${labels}} 1200`])
   })
 
+  it('escapes label values like prom-client and keeps registry default labels', async () => {
+    const t = setup()
+    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING', { name: 'say "hi"\\now\nnext', restarts: 1 })]))
+    assert.deepEqual(await t.lines('flinkwatch_job_restarts'), ['flinkwatch_job_restarts{cluster="c1",job_id="j1",job_name="say \\"hi\\"\\\\now\\nnext"} 1'])
+    t.registry.setDefaultLabels({ instance: 'fw-1' })
+    assert.deepEqual(await t.lines('flinkwatch_job_restarts'), ['flinkwatch_job_restarts{cluster="c1",job_id="j1",job_name="say \\"hi\\"\\\\now\\nnext",instance="fw-1"} 1'])
+  })
+
   it('expires the series of a finished job after the TTL', async () => {
     const t = setup()
     t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'CANCELED', { restarts: 1 })]))

@@ -119,4 +119,19 @@ describe('poller', () => {
     assert.equal(pending.length, 1)
     await p.stop()
   })
+
+  it('keeps a fixed rate: timers that fire late do not push every later tick further back', async () => {
+    const base = new FakeClock()
+    // A busy event loop: every timer fires 700 ms after it was due.
+    const clock = { now: () => base.now(), setTimeout: (fn: () => void, ms: number) => base.setTimeout(fn, ms + 700), clearTimeout: base.clearTimeout.bind(base) }
+    const ticks: number[] = []
+    const collector: Collector = { clusterId: 'c1', type: 'flink', collect: async () => (ticks.push(base.now()), snapshot('c1', [])) }
+    const poller = new Poller({ collector, intervalMs: 10_000, timeoutMs: 10_000, clock, jitter: 0, random: () => 0, onResult: () => {}, onError: () => {} })
+    const t0 = base.now()
+    poller.start()
+    for (let i = 0; i < 40; i++) await base.advance(1000)
+    await poller.stop()
+    // Planned at t0 + k × 10 s, each fires 700 ms late; drifting would give 700, 11_400, 22_100, 32_800.
+    assert.deepEqual(ticks.map((t) => t - t0), [700, 10_700, 20_700, 30_700])
+  })
 })
