@@ -1,25 +1,25 @@
 /**
  * The alerting feature: rules → alert engine (incidents, inhibition, silences, reminders) →
  * notification pipeline (route, outbox, group, render, queue, deliver) → channels. Exposes
- * `incidents` (an IncidentSink) for lifecycle actions and auto-restart.
+ * `incidents` (an IncidentSink) for lifecycle actions and auto-restart, and `alerts` and
+ * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
-import { isAbsolute, resolve } from 'node:path'
 import type { AppContext, FeatureModule } from '../src/app.js'
 import { parseDuration } from '../src/core/duration.js'
-import { alertRoutes } from '../src/http/routes/alerts.js'
-import { silenceRoutes } from '../src/http/routes/silences.js'
+import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
 import { alertingCollections } from './engine/collections.js'
 import { AlertEngine } from './engine/engine.js'
 import { IncidentBook } from './engine/incident-book.js'
 import { Silences } from './engine/silences.js'
+import { DocGuard } from './engine/stored.js'
 import { alertsTopic } from './engine/alerts-topic.js'
 import type { IncidentSink } from './incidents.js'
 import { linkBuilder } from './notify/links.js'
 import { notifyMetrics } from './notify/metrics.js'
 import { Outbox } from './notify/outbox.js'
 import { NotificationPipeline, type PipelineOptions } from './notify/pipeline.js'
-import { loadRules } from './rules/load.js'
+import { loadRules, resolveRulesFile } from './rules/load.js'
 import type { Rule } from './rules/rule.js'
 
 export interface AlertingModule extends FeatureModule {
@@ -27,6 +27,8 @@ export interface AlertingModule extends FeatureModule {
   readonly engine: AlertEngine
   readonly pipeline: NotificationPipeline
   readonly silences: Silences
+  /** Incidents and their notifications, for the alerts API. */
+  readonly alerts: AlertsService
 }
 
 export interface AlertingModuleOptions {
@@ -39,9 +41,9 @@ export interface AlertingModuleOptions {
 export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
   const cfg = ctx.config.alerting
   const logger = ctx.logger.child({ component: 'alerting' })
-  const rulesFile = isAbsolute(cfg.rulesFile) ? cfg.rulesFile : resolve(process.cwd(), cfg.rulesFile)
-  const rules = cfg.enabled ? (opts.rules ?? loadRules(rulesFile, cfg.rules)) : []
-  const outbox = new Outbox(ctx.store)
+  const rules = cfg.enabled ? (opts.rules ?? loadRules(resolveRulesFile(cfg.rulesFile), cfg.rules)) : []
+  const guard = new DocGuard(logger, ctx.registry)
+  const outbox = new Outbox(ctx.store, guard)
   const pipeline = new NotificationPipeline({
     outbox,
     clock: ctx.clock,
@@ -54,8 +56,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
   })
-  const book = new IncidentBook(ctx.store, logger)
-  const silences = new Silences(ctx.store)
+  const book = new IncidentBook(ctx.store, logger, guard)
+  const silences = new Silences(ctx.store, guard)
   const engine = new AlertEngine({
     rules,
     bus: ctx.bus,
@@ -75,11 +77,11 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     collections: alertingCollections,
     // Start order: silences, then the pipeline (resumes the outbox), then the engine that feeds it.
     components: [silencesComponent, pipeline, engine],
-    routes: [alertRoutes({ engine, book, outbox, pipeline }), silenceRoutes({ silences, clock: ctx.clock })],
     topics: [alertsTopic(ctx.bus)],
     incidents: engine,
     engine,
     pipeline,
     silences,
+    alerts: new AlertsService(book, outbox, pipeline),
   }
 }

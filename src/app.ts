@@ -11,6 +11,13 @@ import { TokenAuth, isLoopback } from './http/auth.js'
 import { buildHttpServer, type Api, type ApiRoutes } from './http/server.js'
 import type { ReadinessReport } from './http/routes/health.js'
 import { streamRoutes } from './http/routes/stream.js'
+import { alertRoutes } from './http/routes/alerts.js'
+import { silenceRoutes } from './http/routes/silences.js'
+import { lifecycleRoutes } from './http/routes/lifecycle.js'
+import { recommendationRoutes } from './http/routes/recommendations.js'
+import { logsRoutes } from './http/routes/logs.js'
+import { clusterRoutes } from './http/routes/clusters.js'
+import { jobRoutes } from './http/routes/jobs.js'
 import { createFleetModule } from './fleet/module.js'
 import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
@@ -86,7 +93,14 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const alerting = createAlertingModule(context)
   const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
-  const modules: FeatureModule[] = [logs, alerting, lifecycle, recommendations, fleet]
+  // Domain modules expose their services; the HTTP routes over them are built here.
+  const modules: FeatureModule[] = [
+    { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock })] },
+    { ...alerting, routes: [alertRoutes(alerting.alerts), silenceRoutes({ silences: alerting.silences, clock })] },
+    { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },
+    { ...recommendations, routes: [recommendationRoutes(recommendations.service, fleet.view)] },
+    { ...fleet, routes: [clusterRoutes(fleet.view), jobRoutes(fleet.view, clock)] },
+  ]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)
   const components = modules.flatMap((m) => m.components ?? [])

@@ -4,6 +4,7 @@ import { AppError, ConfigError, errorMessage } from './core/errors.js'
 import { createLogger } from './core/logger.js'
 import { buildApp } from './app.js'
 import { parseDuration } from './core/duration.js'
+import { checkAlertingConfig } from '../alerting/check.js'
 
 const USAGE = `flinkwatch: monitoring, alerting, log search and auto-recovery for Apache Flink fleets
 
@@ -45,6 +46,11 @@ async function checkConfig(args: string[]): Promise<number> {
   const path = resolveConfigPath(configFlag(args))
   try {
     const config = loadConfigFile(path)
+    const problems = checkAlertingConfig(config)
+    if (problems.length > 0) {
+      for (const p of problems) console.error(p)
+      return 2
+    }
     console.log(`${path}: valid (${config.clusters.length} cluster(s), storage ${config.storage.type})`)
     return 0
   } catch (err) {

@@ -1,11 +1,9 @@
 /** DingTalk custom robot: markdown, signed in the query string (timestamp in ms), @mobiles. */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
-import { classifyPlatformCode } from '../notify/result.js'
-import { windowsFor, type Channel } from './channel.js'
+import type { Channel } from './channel.js'
 import { MARKDOWN, renderParts } from './content.js'
-import { httpCall, isReply } from './http.js'
+import { baseChannel, codedResult, postJson } from './http.js'
 import { dingtalkSign } from './sign.js'
 
 type DingTalkConfig = Extract<ChannelConfig, { type: 'dingtalk' }>
@@ -14,14 +12,10 @@ type DingTalkConfig = Extract<ChannelConfig, { type: 'dingtalk' }>
 const MAX_TEXT_BYTES = 18_000
 
 export function dingtalkChannel(c: DingTalkConfig, clock: Clock): Channel {
-  const timeoutMs = parseDuration(c.timeout)
   // DingTalk only notifies the people whose @mobile also appears in the text.
   const mentions = c.atMobiles.map((m) => `@${m}`).join(' ')
   return {
-    id: c.id,
-    type: c.type,
-    sendResolved: c.sendResolved,
-    windows: windowsFor(c),
+    ...baseChannel(c),
     render: (d) =>
       renderParts(d, MARKDOWN, MAX_TEXT_BYTES - Buffer.byteLength(mentions) - 4, c.maxMessages).map((p) => ({
         payload: {
@@ -40,8 +34,7 @@ export function dingtalkChannel(c: DingTalkConfig, clock: Clock): Channel {
         u.searchParams.set('sign', dingtalkSign(ts, c.secret))
         url = u.toString()
       }
-      const r = await httpCall(clock, url, { body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }, timeoutMs, signal)
-      return isReply(r) ? classifyPlatformCode('dingtalk', r, clock.now()) : r
+      return codedResult('dingtalk', await postJson(clock, url, payload, { timeout: c.timeout, signal }), clock.now())
     },
   }
 }

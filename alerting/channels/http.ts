@@ -1,6 +1,13 @@
-/** The one HTTP call every channel makes: a timeout on the injected clock, failures as SendResults. */
+/**
+ * The HTTP side every channel shares: one call with a timeout on the injected clock (failures as
+ * SendResults), the JSON POST most platforms take, the two ways replies are judged, and the fields
+ * every channel copies from its config.
+ */
 import type { Clock } from '../../src/core/clock.js'
-import { networkFailure, type HttpReply, type SendResult } from '../notify/result.js'
+import { parseDuration } from '../../src/core/duration.js'
+import type { ChannelConfig } from '../../src/config/sections/alerting.js'
+import { classifyHttp, classifyPlatformCode, networkFailure, type HttpReply, type SendResult } from '../notify/result.js'
+import { windowsFor, type Channel } from './channel.js'
 
 export async function httpCall(
   clock: Clock,
@@ -31,4 +38,24 @@ export async function httpCall(
 
 export function isReply(r: HttpReply | SendResult): r is HttpReply {
   return typeof (r as HttpReply).status === 'number'
+}
+
+/** What every channel takes from its config as is. */
+export function baseChannel(c: ChannelConfig): Pick<Channel, 'id' | 'type' | 'sendResolved' | 'windows'> {
+  return { id: c.id, type: c.type, sendResolved: c.sendResolved, windows: windowsFor(c) }
+}
+
+/** POSTs a JSON body with the channel's timeout (`timeout` in its config). */
+export function postJson(clock: Clock, url: string, body: unknown, o: { timeout: string; headers?: Record<string, string>; signal?: AbortSignal | undefined }): Promise<HttpReply | SendResult> {
+  return httpCall(clock, url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...o.headers } }, parseDuration(o.timeout), o.signal)
+}
+
+/** A platform that answers HTTP 200 with `code`/`errcode` (Lark, DingTalk, WeCom). */
+export function codedResult(platform: string, r: HttpReply | SendResult, now: number): SendResult {
+  return isReply(r) ? classifyPlatformCode(platform, r, now) : r
+}
+
+/** A platform whose HTTP status is the answer (Slack, webhooks, SMS gateways). */
+export function httpResult(r: HttpReply | SendResult, now: number): SendResult {
+  return isReply(r) ? (classifyHttp(r, now) ?? { status: 'success' }) : r
 }

@@ -1,11 +1,9 @@
 /** Lark / Feishu custom bot: an interactive card, signed in the body (timestamp in seconds). */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
-import { classifyPlatformCode } from '../notify/result.js'
-import { windowsFor, type Channel } from './channel.js'
+import type { Channel } from './channel.js'
 import { MARKDOWN, renderParts, type Part } from './content.js'
-import { httpCall, isReply } from './http.js'
+import { baseChannel, codedResult, postJson } from './http.js'
 import { larkSign } from './sign.js'
 
 type LarkConfig = Extract<ChannelConfig, { type: 'lark' | 'feishu' }>
@@ -27,12 +25,8 @@ export function larkCard(p: Part): Record<string, unknown> {
 }
 
 export function larkChannel(c: LarkConfig, clock: Clock): Channel {
-  const timeoutMs = parseDuration(c.timeout)
   return {
-    id: c.id,
-    type: c.type,
-    sendResolved: c.sendResolved,
-    windows: windowsFor(c),
+    ...baseChannel(c),
     render: (d) => renderParts(d, MARKDOWN, MAX_TEXT_BYTES, c.maxMessages).map((p) => ({ payload: larkCard(p), itemIds: p.itemIds })),
     async send(payload, signal) {
       const body: Record<string, unknown> = { ...payload }
@@ -41,8 +35,7 @@ export function larkChannel(c: LarkConfig, clock: Clock): Channel {
         body['timestamp'] = String(ts)
         body['sign'] = larkSign(ts, c.secret)
       }
-      const r = await httpCall(clock, c.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }, timeoutMs, signal)
-      return isReply(r) ? classifyPlatformCode('lark', r, clock.now()) : r
+      return codedResult('lark', await postJson(clock, c.url, body, { timeout: c.timeout, signal }), clock.now())
     },
   }
 }

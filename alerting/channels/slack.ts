@@ -1,11 +1,9 @@
 /** Slack incoming webhook: blocks (header + mrkdwn sections of at most 3,000 characters). */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
-import { classifyHttp } from '../notify/result.js'
-import { windowsFor, type Channel } from './channel.js'
+import type { Channel } from './channel.js'
 import { renderParts, type Markup } from './content.js'
-import { httpCall, isReply } from './http.js'
+import { baseChannel, httpResult, postJson } from './http.js'
 
 type SlackConfig = Extract<ChannelConfig, { type: 'slack' }>
 
@@ -29,12 +27,8 @@ function sections(text: string): string[] {
 }
 
 export function slackChannel(c: SlackConfig, clock: Clock): Channel {
-  const timeoutMs = parseDuration(c.timeout)
   return {
-    id: c.id,
-    type: c.type,
-    sendResolved: c.sendResolved,
-    windows: windowsFor(c),
+    ...baseChannel(c),
     render: (d) =>
       renderParts(d, SLACK, MAX_TEXT_BYTES, c.maxMessages).map((p) => ({
         payload: {
@@ -47,9 +41,7 @@ export function slackChannel(c: SlackConfig, clock: Clock): Channel {
         itemIds: p.itemIds,
       })),
     async send(payload, signal) {
-      const r = await httpCall(clock, c.url, { body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }, timeoutMs, signal)
-      if (!isReply(r)) return r
-      return classifyHttp(r, clock.now()) ?? { status: 'success' }
+      return httpResult(await postJson(clock, c.url, payload, { timeout: c.timeout, signal }), clock.now())
     },
   }
 }

@@ -5,10 +5,9 @@
 import type { Clock } from '../../src/core/clock.js'
 import { parseDuration } from '../../src/core/duration.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
-import { classifyHttp } from '../notify/result.js'
-import { windowsFor, type Channel } from './channel.js'
+import type { Channel } from './channel.js'
 import { PLAIN, renderParts } from './content.js'
-import { httpCall, isReply } from './http.js'
+import { baseChannel, httpCall, httpResult } from './http.js'
 
 type SmsConfig = Extract<ChannelConfig, { type: 'sms' }>
 
@@ -20,10 +19,7 @@ export function fillTemplate(template: string, phones: readonly string[], text: 
 export function smsChannel(c: SmsConfig, clock: Clock): Channel {
   const timeoutMs = parseDuration(c.timeout)
   return {
-    id: c.id,
-    type: c.type,
-    sendResolved: c.sendResolved,
-    windows: windowsFor(c),
+    ...baseChannel(c),
     render(d) {
       // SMS has no room for links or details: a title and the names, within maxLength.
       const plain = { ...d, links: { logs: () => null, dashboard: () => null, flinkUi: () => null, alerts: d.links.alerts } }
@@ -37,8 +33,7 @@ export function smsChannel(c: SmsConfig, clock: Clock): Channel {
       const get = c.method === 'GET'
       const url = get ? fillTemplate(c.url, c.phones, text, encodeURIComponent) : c.url
       const r = await httpCall(clock, url, { method: c.method, headers: { 'content-type': 'application/json', ...c.headers }, ...(get ? {} : { body: fillTemplate(c.bodyTemplate, c.phones, text) }) }, timeoutMs, signal)
-      if (!isReply(r)) return r
-      return classifyHttp(r, clock.now()) ?? { status: 'success' }
+      return httpResult(r, clock.now())
     },
   }
 }

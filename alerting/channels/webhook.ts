@@ -1,11 +1,9 @@
 /** Generic webhook in Alertmanager's webhook v4 format, so existing receivers work unchanged. */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
-import { classifyHttp } from '../notify/result.js'
-import { windowsFor, type Channel } from './channel.js'
+import type { Channel } from './channel.js'
 import type { Digest, DigestEntry } from './content.js'
-import { httpCall, isReply } from './http.js'
+import { baseChannel, httpResult, postJson } from './http.js'
 
 type WebhookConfig = Extract<ChannelConfig, { type: 'webhook' }>
 
@@ -37,12 +35,8 @@ function common(maps: Record<string, string>[]): Record<string, string> {
 }
 
 export function webhookChannel(c: WebhookConfig, clock: Clock): Channel {
-  const timeoutMs = parseDuration(c.timeout)
   return {
-    id: c.id,
-    type: c.type,
-    sendResolved: c.sendResolved,
-    windows: windowsFor(c),
+    ...baseChannel(c),
     render(d) {
       // Receivers get every alert: the digest is split evenly over at most maxMessages calls.
       const size = Math.max(1, Math.ceil(d.entries.length / c.maxMessages))
@@ -70,9 +64,7 @@ export function webhookChannel(c: WebhookConfig, clock: Clock): Channel {
       return out
     },
     async send(payload, signal) {
-      const r = await httpCall(clock, c.url, { body: JSON.stringify(payload), headers: { 'content-type': 'application/json', ...c.headers } }, timeoutMs, signal)
-      if (!isReply(r)) return r
-      return classifyHttp(r, clock.now()) ?? { status: 'success' }
+      return httpResult(await postJson(clock, c.url, payload, { timeout: c.timeout, headers: c.headers, signal }), clock.now())
     },
   }
 }

@@ -7,13 +7,14 @@ import type { AlertEvent } from '../../src/model/alert.js'
 import type { Store } from '../../src/storage/store.js'
 import { MAX_LIMIT } from '../../src/storage/store.js'
 import { ALERTS } from './collections.js'
+import { AlertEventDoc, DocGuard } from './stored.js'
 
 export class IncidentBook {
   private pending = new Map<string, AlertEvent>()
   private chain: Promise<void> = Promise.resolve()
   private scheduled = false
 
-  constructor(readonly store: Store, private readonly logger: Logger) {}
+  constructor(readonly store: Store, private readonly logger: Logger, readonly guard = new DocGuard(logger)) {}
 
   save(a: AlertEvent): void {
     this.pending.set(a.id, structuredClone(a))
@@ -40,10 +41,29 @@ export class IncidentBook {
     let cursor: string | undefined
     do {
       const r = await this.store.query<Record<string, unknown>>(ALERTS, { where: { state: 'firing' }, limit: MAX_LIMIT, order: 'asc', ...(cursor ? { cursor } : {}) })
-      out.push(...r.docs.map((d) => d.body as unknown as AlertEvent))
+      out.push(...this.guard.all(ALERTS, AlertEventDoc, r.docs))
       cursor = r.nextCursor ?? undefined
     } while (cursor)
     return out
+  }
+
+  /** One incident by id (after what was saved so far); undefined when unknown or unreadable. */
+  async get(id: string): Promise<AlertEvent | undefined> {
+    await this.flush()
+    const doc = await this.store.get(ALERTS, id)
+    return doc ? this.guard.check(ALERTS, AlertEventDoc, doc) : undefined
+  }
+
+  /** Incidents, newest first; unreadable documents are skipped (and counted). */
+  async query(f: IncidentFilter): Promise<{ alerts: AlertEvent[]; total: number; nextCursor: string | null }> {
+    await this.flush()
+    const where: Record<string, string> = {}
+    if (f.state) where['state'] = f.state
+    if (f.cluster) where['cluster'] = f.cluster
+    if (f.rule) where['rule'] = f.rule
+    if (f.job) where['jobName'] = f.job
+    const r = await this.store.query(ALERTS, { where, order: 'desc', limit: f.limit ?? 100, ...(f.cursor ? { cursor: f.cursor } : {}) })
+    return { alerts: this.guard.all(ALERTS, AlertEventDoc, r.docs), total: r.total, nextCursor: r.nextCursor }
   }
 }
 
@@ -54,15 +74,4 @@ export interface IncidentFilter {
   job?: string
   limit?: number
   cursor?: string
-}
-
-export async function queryIncidents(book: IncidentBook, store: Store, f: IncidentFilter): Promise<{ alerts: AlertEvent[]; total: number; nextCursor: string | null }> {
-  await book.flush()
-  const where: Record<string, string> = {}
-  if (f.state) where['state'] = f.state
-  if (f.cluster) where['cluster'] = f.cluster
-  if (f.rule) where['rule'] = f.rule
-  if (f.job) where['jobName'] = f.job
-  const r = await store.query(ALERTS, { where, order: 'desc', limit: f.limit ?? 100, ...(f.cursor ? { cursor: f.cursor } : {}) })
-  return { alerts: r.docs.map((d) => d.body as unknown as AlertEvent), total: r.total, nextCursor: r.nextCursor }
 }

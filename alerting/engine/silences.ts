@@ -1,29 +1,35 @@
 /** Silences: matchers (anchored regular expressions) and a time range; kept in the store. */
 import { randomUUID } from 'node:crypto'
-import { BadRequestError } from '../../src/core/errors.js'
+import { BadRequestError, errorMessage } from '../../src/core/errors.js'
 import type { AlertEvent, Silence } from '../../src/model/alert.js'
 import type { Store } from '../../src/storage/store.js'
 import { MAX_LIMIT } from '../../src/storage/store.js'
 import { SILENCES } from './collections.js'
+import { DocGuard, SilenceDoc } from './stored.js'
 
 type MatcherKey = keyof Silence['matchers']
 
 export class Silences {
   private readonly all = new Map<string, { s: Silence; re: Partial<Record<MatcherKey, RegExp>> }>()
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly guard = new DocGuard()) {}
 
+  /** A malformed document (or one whose matcher no longer compiles) is skipped, never fatal. */
   async load(): Promise<void> {
     const r = await this.store.query(SILENCES, { limit: MAX_LIMIT, order: 'desc' })
-    for (const d of r.docs) this.remember(d.body as unknown as Silence)
+    for (const d of r.docs) {
+      const s = this.guard.check(SILENCES, SilenceDoc, d)
+      if (!s) continue
+      try {
+        this.remember(s)
+      } catch (err) {
+        this.guard.skip(SILENCES, d.id, errorMessage(err))
+      }
+    }
   }
 
   list(now: number, activeOnly = false): Silence[] {
     return [...this.all.values()].map((e) => e.s).filter((s) => !activeOnly || isActive(s, now)).sort((a, b) => b.startsAt - a.startsAt)
-  }
-
-  get(id: string): Silence | undefined {
-    return this.all.get(id)?.s
   }
 
   async add(input: { matchers: Silence['matchers']; startsAt: number; endsAt: number; createdBy: string; comment: string }): Promise<Silence> {

@@ -3,10 +3,12 @@
  * out one at a time in order, each attempt paced by the channel's limiter, retried with the one
  * `retry()` (exponential backoff, jitter, Retry-After honoured). A permanent failure marks the
  * channel unhealthy and the message failed (the incident stays in the API); transient failures
- * that outlast the retries put the message back for a later round, so it is never dropped.
+ * that outlast the retries put the message back for a later round, so it is never dropped. A message
+ * not due yet (`notBefore`) waits on a timer outside the queue, so it never holds up the messages
+ * behind it.
  */
 import PQueue from 'p-queue'
-import { sleep, type Clock } from '../../src/core/clock.js'
+import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import { AppError, RetriesExceededError, errorMessage } from '../../src/core/errors.js'
 import { onChange, type Logger } from '../../src/core/logger.js'
 import { retry, type RetryOptions } from '../../src/core/retry.js'
@@ -40,6 +42,8 @@ export class ChannelWorker {
   readonly limiter: SlidingLimiter
   readonly health: ChannelHealth = { healthy: true, detail: 'no message sent yet', lastSuccessAt: null }
   private readonly queued = new Set<string>()
+  /** Messages waiting for their notBefore, outside the queue. */
+  private readonly delayed = new Map<string, TimerHandle>()
   private readonly logOnce = onChange()
 
   constructor(
@@ -57,10 +61,26 @@ export class ChannelWorker {
     },
   ) {
     this.limiter = new SlidingLimiter(channel.windows, d.clock)
+    d.signal.addEventListener('abort', () => {
+      for (const t of this.delayed.values()) d.clock.clearTimeout(t)
+      this.delayed.clear()
+    }, { once: true })
   }
 
   get depth(): number {
-    return this.queue.size + this.queue.pending
+    return this.queue.size + this.queue.pending + this.delayed.size
+  }
+
+  /** Enqueues the message when it is due; until then it takes no place in the queue. */
+  private later(messageId: string, ms: number, recovering = false): void {
+    if (this.delayed.has(messageId) || this.d.signal.aborted) return
+    this.delayed.set(
+      messageId,
+      this.d.clock.setTimeout(() => {
+        this.delayed.delete(messageId)
+        this.enqueue(messageId, recovering)
+      }, ms),
+    )
   }
 
   enqueue(messageId: string, recovering = false): void {
@@ -80,14 +100,15 @@ export class ChannelWorker {
   private async deliver(id: string, recovering: boolean): Promise<void> {
     const doc = await this.d.outbox.getMessage(id)
     if (!doc) return
-    let m = doc.body as OutboxMessage
+    let m = doc.message
     // A message someone else is sending is theirs; after a restart the previous process is gone.
     if (m.state === 'sent' || m.state === 'failed' || (m.state === 'sending' && m.claimedBy === this.d.instanceId && !recovering)) return
-    if (m.notBefore !== null && m.notBefore > this.d.clock.now()) await sleep(this.d.clock, m.notBefore - this.d.clock.now(), this.d.signal)
+    const wait = m.notBefore === null ? 0 : m.notBefore - this.d.clock.now()
+    if (wait > 0) return this.later(id, wait, recovering)
     const claimed = await this.d.outbox.casMessage({ ...m, state: 'sending', claimedBy: this.d.instanceId, notBefore: null }, doc.version)
     if (!claimed) return
-    m = claimed.body as OutboxMessage
-    let version = claimed.version
+    m = claimed.message
+    const version = claimed.version
     const ch = this.channel
     try {
       await retry(
@@ -127,17 +148,14 @@ export class ChannelWorker {
         this.health.detail = `${err.result.reason}: ${err.result.message}`
         this.d.logger.error({ channel: ch.id, message: id }, `channel ${ch.id} failed permanently (${err.result.message}); fix its configuration. The incidents stay visible in /api/v1/alerts`)
         const failed = await this.d.outbox.casMessage({ ...m, state: 'failed', lastError: err.result.message }, version)
-        if (failed) await this.d.onFailed(failed.body as OutboxMessage, err.result.message)
+        if (failed) await this.d.onFailed(failed.message, err.result.message)
         return
       }
       const message = err instanceof RetriesExceededError ? errorMessage(err.cause) : errorMessage(err)
       this.d.metrics.attempt(ch.id, 'gave_up')
       this.health.detail = `retrying later: ${message}`
       const back = await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null, lastError: message, notBefore: this.d.clock.now() + this.d.options.requeueAfterMs }, version)
-      if (back) {
-        version = back.version
-        this.d.clock.setTimeout(() => this.enqueue(id), this.d.options.requeueAfterMs)
-      }
+      if (back) this.later(id, this.d.options.requeueAfterMs)
       return
     }
     const at = this.d.clock.now()
@@ -146,6 +164,6 @@ export class ChannelWorker {
     this.health.detail = 'delivering'
     this.health.lastSuccessAt = at
     const sent = await this.d.outbox.casMessage({ ...m, state: 'sent', sentAt: at, lastError: null }, version)
-    if (sent) await this.d.onDelivered(sent.body as OutboxMessage, at)
+    if (sent) await this.d.onDelivered(sent.message, at)
   }
 }

@@ -8,6 +8,7 @@
 import type { AlertTransition, TransitionKind } from '../../src/model/alert.js'
 import { MAX_LIMIT, type DocBody, type Store, type StoredDoc } from '../../src/storage/store.js'
 import { MESSAGES, OUTBOX } from '../engine/collections.js'
+import { DocGuard, OutboxItemDoc, OutboxMessageDoc } from '../engine/stored.js'
 
 export interface OutboxItem {
   id: string
@@ -41,10 +42,16 @@ export interface OutboxMessage {
   notBefore: number | null
 }
 
-const asBody = (x: object): DocBody => x as unknown as DocBody
+/** A message as read from the store, with the version a compare-and-set needs. */
+export interface VersionedMessage {
+  message: OutboxMessage
+  version: string
+}
+
+const asBody = (x: OutboxItem | OutboxMessage): DocBody => x as unknown as DocBody
 
 export class Outbox {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly guard = new DocGuard()) {}
 
   async addItems(items: readonly OutboxItem[]): Promise<void> {
     const r = await this.store.write(OUTBOX, items.map((i) => ({ id: i.id, timestamp: i.createdAt, body: asBody(i) })), 'create')
@@ -61,39 +68,46 @@ export class Outbox {
     if (r.failed.length > 0) throw new Error(`outbox refused ${r.failed.length} message(s): ${r.failed[0]!.reason}`)
   }
 
-  async getMessage(id: string): Promise<StoredDoc<OutboxMessage & DocBody> | undefined> {
-    return this.store.get<OutboxMessage & DocBody>(MESSAGES, id)
+  /** The message and its version; undefined when unknown or unreadable (skipped and counted). */
+  async getMessage(id: string): Promise<VersionedMessage | undefined> {
+    return this.versioned(await this.store.get(MESSAGES, id))
   }
 
   /** Compare-and-set on the message: the one way its state changes. */
-  async casMessage(m: OutboxMessage, version: string): Promise<StoredDoc<OutboxMessage & DocBody> | undefined> {
-    const r = await this.store.compareAndSet<OutboxMessage & DocBody>(MESSAGES, { id: m.id, timestamp: m.createdAt, body: m as OutboxMessage & DocBody }, version)
-    return r.ok ? r.doc : undefined
+  async casMessage(m: OutboxMessage, version: string): Promise<VersionedMessage | undefined> {
+    const r = await this.store.compareAndSet(MESSAGES, { id: m.id, timestamp: m.createdAt, body: asBody(m) }, version)
+    return r.ok ? this.versioned(r.doc) : undefined
   }
 
   async getItem(id: string): Promise<OutboxItem | undefined> {
-    return (await this.store.get(OUTBOX, id))?.body as unknown as OutboxItem | undefined
+    const doc = await this.store.get(OUTBOX, id)
+    return doc ? this.guard.check(OUTBOX, OutboxItemDoc, doc) : undefined
   }
 
   async itemsOf(incidentId: string): Promise<OutboxItem[]> {
     const r = await this.store.query(OUTBOX, { where: { incidentId }, limit: 1000, order: 'asc' })
-    return r.docs.map((d) => d.body as unknown as OutboxItem)
+    return this.guard.all(OUTBOX, OutboxItemDoc, r.docs)
   }
 
   async openMessages(): Promise<OutboxMessage[]> {
-    return (await this.all(MESSAGES, { state: ['pending', 'sending'] })) as unknown as OutboxMessage[]
+    return this.guard.all(MESSAGES, OutboxMessageDoc, await this.all(MESSAGES, { state: ['pending', 'sending'] }))
   }
 
   async pendingItems(): Promise<OutboxItem[]> {
-    return (await this.all(OUTBOX, { state: 'pending' })) as unknown as OutboxItem[]
+    return this.guard.all(OUTBOX, OutboxItemDoc, await this.all(OUTBOX, { state: 'pending' }))
   }
 
-  private async all(collection: string, where: Record<string, string | string[]>): Promise<DocBody[]> {
-    const out: DocBody[] = []
+  private versioned(doc: StoredDoc | undefined): VersionedMessage | undefined {
+    const message = doc ? this.guard.check(MESSAGES, OutboxMessageDoc, doc) : undefined
+    return doc && message ? { message, version: doc.version } : undefined
+  }
+
+  private async all(collection: string, where: Record<string, string | string[]>): Promise<StoredDoc[]> {
+    const out: StoredDoc[] = []
     let cursor: string | undefined
     do {
       const r = await this.store.query(collection, { where, limit: MAX_LIMIT, order: 'asc', ...(cursor ? { cursor } : {}) })
-      out.push(...r.docs.map((d) => d.body))
+      out.push(...r.docs)
       cursor = r.nextCursor ?? undefined
     } while (cursor)
     return out

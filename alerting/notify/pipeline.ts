@@ -32,7 +32,16 @@ export interface PipelineOptions {
   delivery?: Partial<DeliveryOptions>
   /** Distinguishes this process's claims from a previous (killed) one's. */
   instanceId?: string
+  /** How long, and how many, accepted ids are remembered to drop a transition accepted twice. */
+  dedup?: { maxAgeMs: number; maxEntries: number }
 }
+
+/**
+ * A transition is accepted twice within moments (the same publish seen twice, a replayed event), not
+ * hours apart: its id carries the incident's firing time. An hour and 100,000 ids (a few MB) bound
+ * the memory of a long-running process without letting a duplicate through.
+ */
+const DEFAULT_DEDUP = { maxAgeMs: 60 * 60_000, maxEntries: 100_000 }
 
 const DEFAULT_DELIVERY: DeliveryOptions = {
   retry: { retries: 6, initialDelayMs: 1000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.2 },
@@ -48,7 +57,9 @@ export class NotificationPipeline implements Component {
   private buffer: OutboxItem[] = []
   private writing: Promise<void> = Promise.resolve()
   private scheduled = false
-  private readonly accepted = new Set<string>()
+  /** Accepted item ids and when, oldest first (insertion order). */
+  private readonly accepted = new Map<string, number>()
+  private readonly dedup: { maxAgeMs: number; maxEntries: number }
   private readonly itemCache = new Map<string, OutboxItem>()
   private stopped = false
 
@@ -56,6 +67,7 @@ export class NotificationPipeline implements Component {
     const channels = new Map(o.channels.map((c) => [c.id, c]))
     this.router = new Router(o.routes, channels, o.groupWaitMs)
     this.grouper = new Grouper(o.clock, (channel, items) => void this.flushGroup(channel, items))
+    this.dedup = o.dedup ?? DEFAULT_DEDUP
     const delivery = { ...DEFAULT_DELIVERY, ...o.delivery }
     const instanceId = o.instanceId ?? randomUUID()
     for (const c of o.channels) {
@@ -85,10 +97,11 @@ export class NotificationPipeline implements Component {
   accept(t: AlertTransition): void {
     if (this.stopped) return
     const now = this.o.clock.now()
+    this.forgetAccepted(now)
     for (const target of this.router.targets(t)) {
       const id = `${t.id}~${target.channel}`
       if (this.accepted.has(id)) continue
-      this.accepted.add(id)
+      this.accepted.set(id, now)
       this.buffer.push({ id, ...target, transitionId: t.id, incidentId: t.alert.id, kind: t.kind, state: 'pending', messageId: null, createdAt: now, sentAt: null, transition: t })
     }
     if (this.buffer.length === 0 || this.scheduled) return
@@ -100,6 +113,18 @@ export class NotificationPipeline implements Component {
       this.buffer = []
       this.writing = this.writing.then(() => this.persist(batch))
     })
+  }
+
+  /** Ids remembered for dedup (tests). */
+  get acceptedCount(): number {
+    return this.accepted.size
+  }
+
+  private forgetAccepted(now: number): void {
+    for (const [id, at] of this.accepted) {
+      if (now - at < this.dedup.maxAgeMs && this.accepted.size < this.dedup.maxEntries) break
+      this.accepted.delete(id)
+    }
   }
 
   private async persist(batch: OutboxItem[], attempt = 0): Promise<void> {
@@ -134,7 +159,8 @@ export class NotificationPipeline implements Component {
         state: 'pending',
         itemIds: r.itemIds,
         payload: r.payload,
-        detectedAt: Math.min(...r.itemIds.map((id) => byId.get(id)?.transition.at ?? now)),
+        // A message naming no item (WeCom's mention after a digest) was detected when rendered.
+        detectedAt: r.itemIds.length === 0 ? now : Math.min(...r.itemIds.map((id) => byId.get(id)?.transition.at ?? now)),
         createdAt: now,
         attempts: 0,
         claimedBy: null,
@@ -176,8 +202,9 @@ export class NotificationPipeline implements Component {
     const held = new Set(open.flatMap((m) => m.itemIds))
     for (const m of open.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) this.workers.get(m.channel)?.enqueue(m.id, true)
     const pending = (await this.o.outbox.pendingItems()).filter((i) => !held.has(i.id) && this.workers.has(i.channel))
+    const now = this.o.clock.now()
     for (const item of pending) {
-      this.accepted.add(item.id)
+      this.accepted.set(item.id, now)
       this.itemCache.set(item.id, item)
       this.grouper.add(item)
     }

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox'
 import { DURATION_PATTERN, parseDuration } from '../../src/core/duration.js'
 import type { RuleKind } from './rule.js'
-import { SampleWindow, jobRule } from './job-rule.js'
+import { CounterWindow, jobRule } from './job-rule.js'
 
 export const checkpointFailing: RuleKind = {
   kind: 'checkpoint-failing',
@@ -12,19 +12,14 @@ export const checkpointFailing: RuleKind = {
   create(spec) {
     const n = spec.params['failures'] as number
     const windowText = spec.params['window'] as string
-    const samples = new SampleWindow(parseDuration(windowText))
-    const runs = new Map<string, string>()
+    // A new run's failure counter is its own: its first value is the baseline.
+    const failures = new CounterWindow(parseDuration(windowText), 'reset')
     return jobRule(spec, {
-      forget: (cluster, name) => samples.reset(`${cluster}|${name}`),
+      forget: (cluster, name) => failures.forget(cluster, name),
       check(job, now) {
         const cp = job.checkpoints
         if (!cp) return null
-        const key = `${job.cluster}|${job.name}`
-        if (runs.get(key) !== job.jobId) {
-          samples.reset(key)
-          runs.set(key, job.jobId)
-        }
-        const inc = SampleWindow.increase(samples.add(key, now, cp.failed))
+        const inc = failures.increase(job, now, cp.failed)
         return { active: inc >= n, summary: `${inc} checkpoints failed in ${windowText}${cp.lastFailureMessage ? `: ${cp.lastFailureMessage}` : ''}`, figures: { failedCheckpoints: inc, lastFailure: cp.lastFailureMessage } }
       },
     })

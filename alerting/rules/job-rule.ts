@@ -61,8 +61,8 @@ export function jobRule(spec: RuleSpec, o: JobRuleOptions): Rule {
   }
 }
 
-/** Samples over a sliding time window, per key (restart counters, failed checkpoints, lag). */
-export class SampleWindow {
+/** Samples over a sliding time window, per key. */
+class SampleWindow {
   private readonly samples = new Map<string, { at: number; value: number }[]>()
   constructor(private readonly windowMs: number, private readonly maxSamples = 10_000) {}
 
@@ -77,12 +77,40 @@ export class SampleWindow {
   reset(key: string): void {
     this.samples.delete(key)
   }
+}
 
-  /** Increase of a counter within the window; a counter that went down (new run) restarts the window. */
-  static increase(list: readonly { value: number }[]): number {
+/**
+ * How much a per-run counter of a job (Flink's numRestarts, failed checkpoints) grew within a
+ * window. A counter that goes down (a new run) adds nothing. On a new run (new job id) the window
+ * either starts again (`reset`: the new run's first value is its baseline) or keeps judging the job
+ * with the new run counted from 0 (`from-zero`).
+ */
+export class CounterWindow {
+  private readonly samples: SampleWindow
+  private readonly runs = new Map<string, string>()
+
+  constructor(windowMs: number, private readonly onNewRun: 'reset' | 'from-zero') {
+    this.samples = new SampleWindow(windowMs)
+  }
+
+  /** Adds this poll's value; returns the increase within the window. */
+  increase(job: JobSnapshot, now: number, value: number): number {
+    const key = `${job.cluster}|${job.name}`
+    const run = this.runs.get(key)
+    if (run !== job.jobId) {
+      if (this.onNewRun === 'reset') this.samples.reset(key)
+      else if (run !== undefined) this.samples.add(key, now, 0)
+      this.runs.set(key, job.jobId)
+    }
+    const list = this.samples.add(key, now, value)
     let inc = 0
     for (let i = 1; i < list.length; i++) inc += Math.max(0, list[i]!.value - list[i - 1]!.value)
     return inc
+  }
+
+  forget(cluster: string, name: string): void {
+    this.samples.reset(`${cluster}|${name}`)
+    this.runs.delete(`${cluster}|${name}`)
   }
 }
 

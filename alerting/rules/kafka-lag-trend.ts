@@ -2,7 +2,8 @@
  * Burrow's judgement of a consumer, on the job's lag: over the last `samples` samples the lag was
  * never at or below `allowedLag` and never decreased between two samples (a stalled or falling
  * behind consumer). Magnitude does not matter, only the trend; any sample at or below allowedLag
- * resolves it.
+ * resolves it. A sample is a fresh reading: the poller re-publishes the cached lag between metric
+ * refreshes, and counting those repeats as samples would pass "never decreased" on a healthy job.
  */
 import { Type } from '@sinclair/typebox'
 import type { RuleKind } from './rule.js'
@@ -24,6 +25,7 @@ export const kafkaLagTrend: RuleKind = {
         const key = `${job.cluster}|${job.name}`
         let ring = rings.get(key)
         if (!ring) rings.set(key, (ring = []))
+        if (ring.length > 0 && ring[ring.length - 1] === job.lag) return null
         ring.push(job.lag)
         if (ring.length > size) ring.shift()
         if (ring.some((l) => l <= allowed)) return { active: false }

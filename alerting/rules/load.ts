@@ -3,20 +3,36 @@
  * service config; a user rule with the name of a default rule overrides its fields (params are
  * merged key by key), `enabled: false` removes it. Parameters are validated per kind.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { parse } from 'yaml'
 import { RuleConfig } from '../../src/config/sections/alerting.js'
 import { ConfigError, errorMessage } from '../../src/core/errors.js'
 import { parseDuration } from '../../src/core/duration.js'
+import { packageRoot } from '../../src/core/version.js'
 import type { Rule, RuleSpec } from './rule.js'
 import { RULE_KINDS } from './index.js'
 
+/**
+ * `alerting.rulesFile` as a path: a relative one is relative to flinkwatch's install directory (where
+ * config/rules.yaml ships), not to wherever the process was started from.
+ */
+export function resolveRulesFile(rulesFile: string): string {
+  return isAbsolute(rulesFile) ? rulesFile : resolve(packageRoot() ?? process.cwd(), rulesFile)
+}
+
+/** Reads the default rules; a missing or unreadable file is a config error, never "no rules". */
 export function readRulesFile(path: string): RuleConfig[] {
-  if (!existsSync(path)) return []
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError([`alerting.rulesFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`])
+  }
   let raw: unknown
   try {
-    raw = parse(readFileSync(path, 'utf8'))
+    raw = parse(text)
   } catch (err) {
     throw new ConfigError([`${path}: invalid YAML: ${errorMessage(err).split('\n')[0]}`])
   }
@@ -69,16 +85,25 @@ export function buildRules(configs: readonly RuleConfig[]): Rule[] {
       severity: c.severity ?? kind.defaultSeverity,
       forMs: c.for ? parseDuration(c.for) : 0,
       match: {
-        ...(c.match?.cluster ? { cluster: new RegExp(`^(?:${c.match.cluster})$`) } : {}),
-        ...(c.match?.job ? { job: new RegExp(`^(?:${c.match.job})$`) } : {}),
+        ...(c.match?.cluster ? { cluster: anchored(c.match.cluster, `${where}.match.cluster`, problems) } : {}),
+        ...(c.match?.job ? { job: anchored(c.match.job, `${where}.match.job`, problems) } : {}),
       },
       params,
       annotation: c.annotation ?? null,
     }
-    rules.push(kind.create(spec))
+    if (problems.length === 0) rules.push(kind.create(spec))
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return rules
+}
+
+function anchored(pattern: string, where: string, problems: string[]): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`)
+  } catch {
+    problems.push(`${where}: not a valid regular expression: ${pattern}`)
+    return /$^/
+  }
 }
 
 export function loadRules(rulesFile: string, user: readonly RuleConfig[]): Rule[] {

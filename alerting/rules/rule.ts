@@ -56,8 +56,3 @@ export interface RuleKind {
   create(spec: RuleSpec): Rule
 }
 
-export function subjectKey(s: Subject): string {
-  return `${s.cluster}\u0000${s.jobName ?? ''}`
-}
-
-export const num = (v: ParamValue | undefined, fallback: number): number => (typeof v === 'number' ? v : fallback)

@@ -13,9 +13,12 @@ export const throughputZero: RuleKind = {
     return jobRule(spec, {
       forget: (cluster, name) => lastLag.delete(`${cluster}|${name}`),
       check(job) {
+        if (job.lag === null || job.recordsInPerSec === null) return null
         const key = `${job.cluster}|${job.name}`
         const prev = lastLag.get(key)
-        if (job.lag === null || job.recordsInPerSec === null) return null
+        // The poller re-publishes the cached lag between metric refreshes (every 60 s against a
+        // 10 s poll): an unchanged reading is not news, and judging it "not growing" would reset `for`.
+        if (prev === job.lag) return null
         lastLag.set(key, job.lag)
         if (prev === undefined) return null
         const stuck = job.state === 'RUNNING' && job.recordsInPerSec === 0 && job.lag > prev

@@ -5,7 +5,8 @@ import { HistoryConfig, StorageConfig } from './sections/storage.js'
 import { ClusterConfig } from './sections/clusters.js'
 import { LogsConfig } from './sections/logs.js'
 import { AlertingConfig } from './sections/alerting.js'
-import { AutoRestartConfig, RecommendationsConfig } from './sections/auto-restart.js'
+import { AutoRestartConfig } from './sections/auto-restart.js'
+import { RecommendationsConfig } from './sections/recommendations.js'
 
 /** The one schema for flinkwatch.yaml; config/flinkwatch.schema.json is generated from it. */
 export const FlinkwatchConfig = Strict(

@@ -1,7 +1,7 @@
 /**
  * The fleet feature: one collector and one poller per configured cluster, the fleet state they
- * feed, metric history, the Prometheus exporter, `/api/v1/clusters`, `/api/v1/jobs` and the
- * `jobs` WebSocket topic. Other features read `module.view` (a FleetView) and listen to the
+ * feed, metric history, the Prometheus exporter and the `jobs` WebSocket topic (app.ts serves
+ * `/api/v1/clusters` and `/api/v1/jobs` over the view). Other features read `module.view` (a FleetView) and listen to the
  * EventBus; app.ts passes the view on.
  */
 import type { AppContext, FeatureModule } from '../app.js'
@@ -11,8 +11,6 @@ import type { Collector } from '../../collectors/collector.js'
 import type { Component } from '../core/component.js'
 import { parseDuration } from '../core/duration.js'
 import { registerFleetMetrics } from '../metrics/fleet-exporter.js'
-import { clusterRoutes } from '../http/routes/clusters.js'
-import { jobRoutes } from '../http/routes/jobs.js'
 import { FleetState } from './fleet-state.js'
 import type { FleetView } from './fleet-view.js'
 import { HistoryRecorder, historyCollection } from './history.js'
@@ -45,6 +43,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const metrics = registerFleetMetrics({ registry: ctx.registry, view: state, clock: ctx.clock, clusters: clusters.map((c) => c.id) })
 
   const pollers: Poller[] = []
+  const collectors: Collector[] = []
   for (const c of clusters) {
     const pollMs = parseDuration(c.pollInterval)
     const readFlink = createJobManagerReader({
@@ -57,6 +56,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     })
     const collector =
       opts.collectors?.[c.id] ?? createCollector(c, { clock: ctx.clock, logger: logger.child({ cluster: c.id }), registry: ctx.registry, readFlink })
+    collectors.push(collector)
     pollers.push(
       new Poller({
         collector,
@@ -95,6 +95,8 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     },
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()))
+      // Collectors may hold watches and sockets (the Kubernetes pod watch); release them now, not at their lease expiry.
+      await Promise.all(collectors.map((c) => c.close?.()))
     },
     readiness() {
       const list = state.clusters()
@@ -111,7 +113,6 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     history,
     collections: [historyCollection],
     components: [history, collectorsComponent],
-    routes: [clusterRoutes(state), jobRoutes(state, ctx.clock)],
     topics: [jobsTopic(ctx.bus, state)],
   }
 }

@@ -85,8 +85,13 @@ export class AutoRestarter implements Component {
   private readonly matcher: PolicyMatcher
   private readonly leases: StoreLeases
   private readonly timers = new Map<string, TimerHandle>()
-  /** Failed instances this process already decided on (a cache of the store's `handled`). */
-  private readonly seen = new Set<string>()
+  /**
+   * Failed instances this process already decided on, with when the entry may be forgotten (a cache of the
+   * store's `handled`): the restart window plus the claim expiry after the decision. Pruned on every
+   * evaluation so it stays bounded; a forgotten instance that shows up again is either older than the window
+   * or found in the store's `handled`, so it is never restarted twice.
+   */
+  private readonly seen = new Map<string, number>()
   /** Failed instances another flinkwatch instance claimed: when its claim expires (it may have died). */
   private readonly claimedElsewhere = new Map<string, number>()
   private readonly busy = new Set<string>()
@@ -130,9 +135,15 @@ export class AutoRestarter implements Component {
     while (this.work.size > 0) await Promise.allSettled([...this.work])
   }
 
+  /** Entries of the decided-instances cache (tests check it stays bounded). */
+  get decidedCacheSize(): number {
+    return this.seen.size + this.claimedElsewhere.size
+  }
+
   /** Decides on the jobs of one cluster as the fleet last saw them. */
   async evaluate(cluster: string, jobs: readonly JobSnapshot[]): Promise<void> {
     if (this.stopped || this.o.view.cluster(cluster)?.status === 'down') return
+    this.prune()
     for (const [k, w] of this.waitingForCluster) {
       if (w.job.cluster !== cluster) continue
       this.waitingForCluster.delete(k)
@@ -163,7 +174,7 @@ export class AutoRestarter implements Component {
       const endedAt = newest.endTime ?? this.o.view.terminalSince(cluster, newest.jobId) ?? this.o.clock.now()
       if (this.o.clock.now() - endedAt > eff.windowMs) {
         // Failed long before flinkwatch saw it (flinkwatch was down): not ours to resurrect.
-        this.seen.add(newest.jobId)
+        this.remember(newest.jobId, eff)
         this.o.logger.info({ cluster, job: name, jobId: newest.jobId }, `not restarting ${name}: it ended more than the restart window ago`)
         continue
       }
@@ -175,36 +186,31 @@ export class AutoRestarter implements Component {
   private async consider(job: JobSnapshot, eff: EffectivePolicy, retry: boolean): Promise<void> {
     const k = key(job.cluster, job.name)
     const now = this.o.clock.now()
-    let decision: Decision | null = null
+    let d: Decision
     try {
-      await this.updateState(job.cluster, job.name, (s) => {
+      d = await this.decide<Decision>(job.cluster, job.name, (s) => {
         const mine = s.attempts.filter((a) => a.failedJobId === job.jobId)
         const last = mine[mine.length - 1]
         const abandoned = last !== undefined && (last.outcome === 'scheduled' || last.outcome === 'running') && last.owner !== this.o.instanceId && last.claimUntil < now
         if (s.operatorStopped.includes(job.jobId)) {
-          decision = { kind: 'skip', reason: 'an operator stopped it' }
           s.handled = pushBounded(s.handled, job.jobId)
-          return s
+          return { next: s, result: { kind: 'skip', reason: 'an operator stopped it' } }
         }
         if (s.handled.includes(job.jobId) && !retry && !abandoned) {
           const inFlight = last !== undefined && (last.outcome === 'scheduled' || last.outcome === 'running') && last.owner !== this.o.instanceId
-          decision = { kind: 'skip', reason: 'already handled', ...(inFlight ? { recheckAt: last.claimUntil } : {}) }
-          return null
+          return { next: null, result: { kind: 'skip', reason: 'already handled', ...(inFlight ? { recheckAt: last.claimUntil } : {}) } }
         }
         const plan = planAttempt(s.attempts.filter((a) => a.outcome !== 'skipped').map((a) => a.at), now, eff)
         s.handled = pushBounded(s.handled, job.jobId)
         if (plan.kind === 'give-up') {
-          decision = { kind: 'give-up', attempts: plan.attemptsInWindow }
           // One give-up per episode: the failed instances our own attempts left behind started before we gave
           // up; only an instance started later (someone resubmitted it, it ran, it failed again) is news.
           if (s.gaveUp && (s.gaveUp.failedJobId === job.jobId || (job.startTime ?? 0) <= s.gaveUp.at)) {
-            decision = { kind: 'skip', reason: 'already gave up' }
-            return null
+            return { next: null, result: { kind: 'skip', reason: 'already gave up' } }
           }
           s.gaveUp = { at: now, failedJobId: job.jobId }
-          return s
+          return { next: s, result: { kind: 'give-up', attempts: plan.attemptsInWindow } }
         }
-        decision = { kind: 'attempt', attempt: plan.attempt, delayMs: plan.delayMs }
         s.attempts = pushBounded(s.attempts, {
           at: now,
           failedJobId: job.jobId,
@@ -214,25 +220,25 @@ export class AutoRestarter implements Component {
           operationId: null,
           newJobId: null,
         })
-        return s
+        return { next: s, result: { kind: 'attempt', attempt: plan.attempt, delayMs: plan.delayMs } }
       })
     } catch (err) {
       this.fail(`deciding on ${job.name} failed: ${errorMessage(err)}`)
       return
     }
-    // Assigned inside the callback, which TypeScript's narrowing does not see.
-    const d = decision as unknown as Decision | null
     this.claimedElsewhere.delete(job.jobId)
     // Another instance's pending claim is looked at again when it expires: if that instance died, we take over.
-    if (d?.kind === 'skip' && d.recheckAt !== undefined) this.claimedElsewhere.set(job.jobId, d.recheckAt)
-    else this.seen.add(job.jobId)
-    if (!d || d.kind === 'skip') {
-      if (d?.reason === 'an operator stopped it') this.o.logger.info({ cluster: job.cluster, job: job.name }, `not restarting ${job.name}: an operator stopped it`)
+    if (d.kind === 'skip' && d.recheckAt !== undefined) this.claimedElsewhere.set(job.jobId, d.recheckAt)
+    else this.remember(job.jobId, eff)
+    if (d.kind === 'skip') {
+      // One line per failed instance and process (the decision is cached): which instance decided what, for debugging.
+      this.o.logger.debug({ cluster: job.cluster, job: job.name, jobId: job.jobId, instance: this.o.instanceId }, `auto-restart of ${job.name} (${job.jobId}) not claimed: ${d.reason}`)
+      if (d.reason === 'an operator stopped it') this.o.logger.info({ cluster: job.cluster, job: job.name }, `not restarting ${job.name}: an operator stopped it`)
       return
     }
     const ref = jobRef(job)
     if (d.kind === 'give-up') return this.giveUp(ref, eff, d.attempts)
-    this.o.logger.info({ cluster: job.cluster, job: job.name, jobId: job.jobId, attempt: d.attempt, delayMs: d.delayMs }, `auto-restart of ${job.name}: attempt ${d.attempt}/${eff.maxAttempts} in ${d.delayMs} ms`)
+    this.o.logger.info({ cluster: job.cluster, job: job.name, jobId: job.jobId, instance: this.o.instanceId, attempt: d.attempt, delayMs: d.delayMs }, `auto-restart of ${job.name}: attempt ${d.attempt}/${eff.maxAttempts} in ${d.delayMs} ms`)
     const timer = this.o.clock.setTimeout(() => {
       this.timers.delete(k)
       this.track(this.execute(job, eff, d.attempt))
@@ -262,7 +268,22 @@ export class AutoRestarter implements Component {
       const probe = { signal: new AbortController().signal, progress: () => {} }
       const state = await this.o.store.get<RestartState>(RESTART_STATE_COLLECTION, k)
       if (state?.body.operatorStopped.includes(job.jobId)) return await this.skip(ref, attempt, 'an operator stopped it')
-      const active = await actions.activeInstance(ref, probe)
+      let active: { jobId: string; state: string } | null
+      try {
+        active = await actions.activeInstance(ref, probe)
+      } catch (err) {
+        // Unknown is not "not running": no resubmission now; the attempt counts as failed and the next one follows the budget.
+        const message = `not restarting ${job.name} now: cannot tell whether it already runs (${errorMessage(err)}); retrying later`
+        this.o.logger.warn({ cluster: job.cluster, job: job.name, jobId: job.jobId, attempt }, message)
+        await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.name, outcome: 'failed', message, operationId: null, details: { attempt } })
+        await this.markAttempt(job, { outcome: 'failed' })
+        if (!this.stopped) {
+          this.busy.delete(k)
+          await this.leases.release(lease).catch(() => undefined)
+          await this.consider(job, eff, true)
+        }
+        return
+      }
       if (active) return await this.skip(ref, attempt, `it already runs again as ${active.jobId} (${active.state})`)
 
       if (this.o.config.dryRun) {
@@ -344,16 +365,40 @@ export class AutoRestarter implements Component {
 
   /** Read-modify-write of the job's restart state with compareAndSet; `fn` returns null to leave it. */
   private async updateState(cluster: string, jobName: string, fn: (s: RestartState) => RestartState | null): Promise<void> {
+    await this.decide(cluster, jobName, (s) => ({ next: fn(s), result: undefined }))
+  }
+
+  /**
+   * Read-modify-write with compareAndSet that also returns what `fn` decided on the state that was written
+   * (or left alone: `next` null). A lost race runs `fn` again on the newer state, so the decision always
+   * matches the stored state.
+   */
+  private async decide<R>(cluster: string, jobName: string, fn: (s: RestartState) => { next: RestartState | null; result: R }): Promise<R> {
     const id = key(cluster, jobName)
     for (let i = 0; i < 10; i++) {
       const cur: StoredDoc<RestartState> | undefined = await this.o.store.get<RestartState>(RESTART_STATE_COLLECTION, id)
       const base: RestartState = cur ? structuredClone(cur.body) : { cluster, jobName, attempts: [], handled: [], operatorStopped: [], gaveUp: null }
-      const next = fn(base)
-      if (!next) return
+      const { next, result } = fn(base)
+      if (!next) return result
       const r = await this.o.store.compareAndSet<RestartState>(RESTART_STATE_COLLECTION, { id, timestamp: this.o.clock.now(), body: next }, cur?.version ?? null)
-      if (r.ok) return
+      if (r.ok) return result
     }
     throw new Error(`restart state of ${id} keeps changing under us`)
+  }
+
+  private remember(failedJobId: string, eff: EffectivePolicy): void {
+    this.seen.set(failedJobId, this.o.clock.now() + eff.windowMs + this.claimTtlMs())
+  }
+
+  /** Forgets decisions older than the restart window plus the claim expiry, and claims long expired. */
+  private prune(): void {
+    const now = this.o.clock.now()
+    for (const [id, until] of this.seen) if (until < now) this.seen.delete(id)
+    for (const [id, recheckAt] of this.claimedElsewhere) if (recheckAt + this.claimTtlMs() < now) this.claimedElsewhere.delete(id)
+  }
+
+  private claimTtlMs(): number {
+    return this.o.leaseTtlMs ?? 15 * 60_000
   }
 
   private track(p: Promise<unknown>): void {

@@ -4,16 +4,18 @@
  * (`POST /jobs/:id/savepoints`), both polled at `GET /jobs/:id/savepoints/:triggerId` with our own trigger
  * id, and restart = stop (or cancel) if running, then `POST /jars/:jarId/run` with `savepointPath` = the
  * newest restore point re-read right now, `allowNonRestoredState` and the version's claim/restore mode.
+ * This file is the lifecycle feature's Flink REST edge: Flink DTOs are decoded and mapped to model types here
+ * and go no further.
  */
-import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { Type } from '@sinclair/typebox'
 import { sleep, type Clock } from '../core/clock.js'
 import { AppError, BadRequestError, ConflictError, NotFoundError, UpstreamError, errorMessage } from '../core/errors.js'
 import { isTerminal, toJobState } from '../model/job.js'
+import type { CheckpointStats } from '../model/job.js'
 import type { RestorePoint } from '../model/operation.js'
+import { decodeCheckpoints } from '../../collectors/flink/flink-decode.js'
 import { Checkpoints, JobsOverview } from '../../collectors/flink/flink-schemas.js'
 import { decodeJson, statusError } from '../../collectors/yarn/http-json.js'
 import type { ActionContext, CancelResult, JobRef, LifecycleActions, RestartOptions, RestartResult, SavepointResult, StopOptions } from './actions.js'
@@ -50,17 +52,16 @@ export interface FlinkSessionActionsOptions {
   stepTimeoutMs?: number
   /** How many instances of one job name are read for checkpoints (newest first). */
   maxInstances?: number
-  /** Whether a `file:` restore path still exists (other schemes are trusted). */
-  pathExists?: (path: string) => boolean
 }
 
-export function fileRestorePathExists(path: string): boolean {
-  if (!path.startsWith('file:')) return true
-  try {
-    return existsSync(fileURLToPath(new URL(path)))
-  } catch {
-    return true
-  }
+/**
+ * `GET /jobs/:id/checkpoints` → the instance's restore points, through the collectors' DTO → model decoder.
+ * A `latest` entry whose status is not COMPLETED is no restore point.
+ */
+export function flinkRestorePoints(jobId: string, dto: Checkpoints): RestorePoint[] {
+  const done = <T extends { status?: string | undefined }>(c: T | null | undefined): T | null => (c && (c.status === undefined || c.status === 'COMPLETED') ? c : null)
+  const stats: CheckpointStats = decodeCheckpoints({ counts: dto.counts, latest: { completed: done(dto.latest?.completed), savepoint: done(dto.latest?.savepoint) } }, null)
+  return restorePointsOf(jobId, stats)
 }
 
 export class FlinkSessionActions implements LifecycleActions {
@@ -137,7 +138,7 @@ export class FlinkSessionActions implements LifecycleActions {
 
     const jarId = await this.resolveJar(policy, ctx)
     const version = await this.version(ctx)
-    const body: Record<string, unknown> = {
+    const body = {
       programArgsList: policy.args,
       allowNonRestoredState: policy.allowNonRestoredState,
       ...(policy.entryClass ? { entryClass: policy.entryClass } : {}),
@@ -149,7 +150,10 @@ export class FlinkSessionActions implements LifecycleActions {
     ctx.progress(`submitted as ${run.jobid}, waiting for RUNNING`)
     const reached = await this.waitState(run.jobid, ['RUNNING'], ctx)
     if (reached !== 'RUNNING') throw new AppError('ERR_UPSTREAM', `resubmitted job ${run.jobid} reached ${reached} instead of RUNNING`, { retriable: true })
-    return { newJobId: run.jobid, restoredFrom: restore, previous, details: { ...details, jarId, flinkVersion: version, request: body } }
+    // Operation results and audit events are readable by viewers: the program arguments (credentials, endpoints)
+    // are not stored, only their count.
+    const request = { jarId, ...(policy.entryClass ? { entryClass: policy.entryClass } : {}), ...(policy.parallelism ? { parallelism: policy.parallelism } : {}), savepointPath: restore?.path ?? null, allowNonRestoredState: policy.allowNonRestoredState, argCount: policy.args.length }
+    return { newJobId: run.jobid, restoredFrom: restore, previous, details: { ...details, jarId, flinkVersion: version, request } }
   }
 
   async latestRestorePoint(job: JobRef, ctx: ActionContext): Promise<RestorePoint | null> {
@@ -163,12 +167,13 @@ export class FlinkSessionActions implements LifecycleActions {
       const res = await this.o.http.send('GET', `/jobs/${jobPath(inst.jid)}/checkpoints`, { signal: ctx.signal })
       if (res.status === 404) continue // checkpointing not enabled, or the job is gone
       if (res.status !== 200) throw statusError(this.o.http.upstream, res.url, res)
-      observed.push(...restorePointsOf(inst.jid, decodeJson(this.o.http.upstream, res.url, res.text, Checkpoints)))
+      observed.push(...flinkRestorePoints(inst.jid, decodeJson(this.o.http.upstream, res.url, res.text, Checkpoints)))
     }
     const remembered = (await this.o.memory?.get(job.cluster, job.jobName)) ?? null
-    const exists = this.o.pathExists ?? fileRestorePathExists
-    const exclude = [...observed, ...(remembered ? [remembered] : [])].filter((p) => !exists(p.path)).map((p) => p.path)
-    const best = chooseRestorePoint({ observed, remembered, exclude })
+    // No check of `file:` paths on this host: flinkwatch rarely shares Flink's filesystem (docker-compose, any
+    // real deployment). Flink validates the path; a missing one fails the submission with Flink's error, which
+    // the operation reports.
+    const best = chooseRestorePoint({ observed, remembered })
     if (best) await this.remember(job, best)
     return best
   }

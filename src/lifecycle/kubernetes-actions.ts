@@ -52,8 +52,12 @@ const Nonces = Type.Object({
   ),
 })
 
-export function createKubernetesActions(o: { clock: Clock; client?: KubeClient } & Partial<KubeClientOptions>): KubernetesActions {
-  const client = o.client ?? createKubeClient({ ...o, timeoutMs: o.timeoutMs ?? 10_000 } as KubeClientOptions)
+export type KubernetesActionsOptions = { client?: KubeClient } & Omit<KubeClientOptions, 'timeoutMs'> & { timeoutMs?: number }
+
+export function createKubernetesActions(o: KubernetesActionsOptions): KubernetesActions {
+  const { client: injected, timeoutMs, ...connection } = o
+  const options: KubeClientOptions = { ...connection, timeoutMs: timeoutMs ?? 10_000 }
+  const client = injected ?? createKubeClient(options)
   const path = (ref: KubernetesResourceRef): string => crPath(ref.kind === 'FlinkDeployment' ? 'flinkdeployments' : 'flinksessionjobs', ref.namespace, ref.name)
 
   async function fetchRaw(ref: KubernetesResourceRef, signal?: AbortSignal): Promise<string> {

@@ -1,6 +1,7 @@
 /**
  * The lifecycle feature: actions per cluster type, operations and the audit trail, restore-point memory,
- * auto-restart, and `/api/v1/jobs/:cluster/:jobId/actions`, `/operations/:id`, `/events`.
+ * auto-restart. The routes (`/api/v1/jobs/:cluster/:jobId/actions`, `/operations/:id`, `/events`) are built
+ * by app.ts from `service` (domain code does not import the HTTP layer).
  * Needs the fleet's view and the alerting feature's IncidentSink (app.ts passes both).
  */
 import { randomUUID } from 'node:crypto'
@@ -8,7 +9,6 @@ import { hostname } from 'node:os'
 import type { AppContext, FeatureModule } from '../app.js'
 import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
-import { lifecycleRoutes } from '../http/routes/lifecycle.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
 import type { LifecycleActions } from './actions.js'
 import { AutoRestarter, restartStateCollection } from './auto-restart.js'
@@ -94,6 +94,5 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     collections: [operationsCollection, auditCollection, leasesCollection, restartStateCollection, restorePointsCollection],
     // Stopped in reverse: the restarter first (no new operations), then running operations are aborted.
     components: [operationsComponent, recorder, restarter],
-    routes: [lifecycleRoutes(service)],
   }
 }

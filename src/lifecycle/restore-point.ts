@@ -7,7 +7,7 @@
  */
 import { ConflictError, type AppError } from '../core/errors.js'
 import type { RestorePoint } from '../model/operation.js'
-import type { Checkpoints } from '../../collectors/flink/flink-schemas.js'
+import type { CheckpointStats } from '../model/job.js'
 
 export interface RestoreCandidates {
   /** Read from the cluster now: completed checkpoints and savepoints of each listed instance. */
@@ -30,16 +30,17 @@ export function chooseRestorePoint(c: RestoreCandidates): RestorePoint | null {
 }
 
 /**
- * The candidates one job instance offers, from its `GET /jobs/:id/checkpoints`: the latest completed
- * checkpoint and the latest savepoint, if externally addressable and completed. `latest.restored` (the path
- * the instance was started from) is deliberately not read: it is never newer than what the instance that
- * wrote it reports, and after a JobManager failover it is the stale path peers restored from.
+ * The candidates one job instance offers (its checkpoint statistics in model form, decoded at the Flink edge):
+ * the latest completed checkpoint and the latest savepoint, if externally addressable. The path the instance
+ * was started from (Flink's `latest.restored`) is not part of CheckpointStats on purpose: it is never newer
+ * than what the instance that wrote it reports, and after a JobManager failover it is the stale path peers
+ * restored from.
  */
-export function restorePointsOf(jobId: string, cps: Checkpoints): RestorePoint[] {
+export function restorePointsOf(jobId: string, cps: Pick<CheckpointStats, 'lastCompleted' | 'lastSavepoint'>): RestorePoint[] {
   const out: RestorePoint[] = []
-  for (const c of [cps.latest?.completed, cps.latest?.savepoint]) {
-    if (!c || !c.external_path || (c.status !== undefined && c.status !== 'COMPLETED')) continue
-    out.push({ path: c.external_path, kind: c.is_savepoint ? 'savepoint' : 'checkpoint', completedAt: c.latest_ack_timestamp ?? c.trigger_timestamp ?? 0, jobId })
+  for (const c of [cps.lastCompleted, cps.lastSavepoint]) {
+    if (!c?.externalPath) continue
+    out.push({ path: c.externalPath, kind: c.isSavepoint ? 'savepoint' : 'checkpoint', completedAt: c.completedAt, jobId })
   }
   return out
 }

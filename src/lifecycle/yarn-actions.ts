@@ -27,6 +27,8 @@ export interface SavepointTrigger {
 export type SavepointStatus = { status: 'IN_PROGRESS' } | { status: 'COMPLETED'; location: string } | { status: 'FAILED'; failure: string }
 
 export interface YarnActions {
+  /** The application's YARN state as the RM reports it now (NEW … RUNNING, FINISHED, FAILED, KILLED). */
+  applicationState(applicationId: string, signal?: AbortSignal): Promise<string>
   /** Kills the YARN application (all its jobs); resolves with the final state. */
   kill(applicationId: string, signal?: AbortSignal): Promise<{ state: string }>
   /** Cancels one job through the RM proxy. */
@@ -79,6 +81,9 @@ export function createYarnActions(o: YarnActionsOptions): YarnActions {
   }
 
   return {
+    applicationState(applicationId, signal) {
+      return rm.getAppState(applicationId, signal)
+    },
     async kill(applicationId, signal) {
       const attempts = o.killAttempts ?? 30
       for (let i = 0; i < attempts; i++) {

@@ -5,9 +5,14 @@
  * savepoint if running (kill the application when that fails), then the policy's `command` template
  * (e.g. `flink run-application -t yarn-application -s {savepoint} ...`) run without a shell, with a
  * timeout and its output captured.
+ *
+ * "Could not read" never counts as "not running": a job whose state cannot be read (proxy error, no
+ * application id) is only treated as ended when the RM says its application is terminal; otherwise the
+ * action fails (retriable) rather than risk a second copy.
  */
+import { Type } from '@sinclair/typebox'
 import { sleep, type Clock } from '../core/clock.js'
-import { AppError, BadRequestError, UpstreamError, errorMessage } from '../core/errors.js'
+import { AppError, BadRequestError, ConflictError, UpstreamError, errorMessage } from '../core/errors.js'
 import { parseDuration } from '../core/duration.js'
 import { isTerminal, toJobState } from '../model/job.js'
 import type { RestorePoint } from '../model/operation.js'
@@ -18,6 +23,11 @@ import { FlinkSessionActions } from './flink-session-actions.js'
 import { requireRestorePoint } from './restore-point.js'
 import type { RestorePointMemory } from './restore-point-memory.js'
 import type { YarnActions, YarnJobRef } from './yarn-actions.js'
+import { decodeJson } from '../../collectors/yarn/http-json.js'
+
+const JobStatus = Type.Object({ state: Type.String() })
+/** YARN application states after which nothing of the application runs. */
+const TERMINAL_APP_STATES = new Set(['FINISHED', 'FAILED', 'KILLED'])
 
 export interface YarnLifecycleOptions {
   cluster: string
@@ -60,16 +70,20 @@ export class YarnLifecycleActions implements LifecycleActions {
     let previous: RestartResult['previous'] = 'terminal'
     let restore: RestorePoint | null = opts.restorePoint ?? null
     const details: Record<string, unknown> = {}
-    const state = job.state && !isTerminal(toJobState(job.state)) ? await this.state(job, ctx).catch(() => job.state) : null
-    if (state && !isTerminal(toJobState(state))) {
+    // Re-read now, whatever flinkwatch saw last; an unreadable state throws (only the RM can say "ended").
+    const state = await this.state(job, ctx)
+    if (state !== null && !isTerminal(toJobState(state))) {
       try {
         const s = await this.stop(job, { drain: false }, ctx)
         restore = { path: s.savepointPath, kind: 'savepoint', completedAt: this.o.clock.now(), jobId: job.jobId }
         previous = 'stopped'
       } catch (err) {
         details['stopFailed'] = errorMessage(err)
+        const applicationId = job.platform?.applicationId
+        if (!applicationId) throw new ConflictError(`stopping job ${job.jobId} failed (${errorMessage(err)}) and it has no YARN application id to kill: not resubmitting a second copy`)
         restore = requireRestorePoint(restore ?? (await this.latestRestorePoint(job, ctx)), opts.allowFreshStart, job)
-        if (job.platform?.applicationId) await this.o.yarn.kill(job.platform.applicationId, ctx.signal)
+        ctx.progress(`stop failed, killing application ${applicationId}`)
+        await this.o.yarn.kill(applicationId, ctx.signal)
         previous = 'canceled'
       }
     }
@@ -84,7 +98,9 @@ export class YarnLifecycleActions implements LifecycleActions {
     if (!r.ok) throw new AppError('ERR_UPSTREAM', `resubmit command ${r.timedOut ? 'timed out' : `exited with ${r.exitCode ?? r.signal}`}: ${tail(r.stderr || r.stdout).slice(-500)}`, { retriable: true })
     // `flink run-application` prints the new application id; the job id appears on the next poll.
     const appId = /application_\d+_\d+/.exec(r.stdout + r.stderr)?.[0] ?? null
-    return { newJobId: null, restoredFrom: restore, previous, details: { ...details, applicationId: appId, argv: r.argv, stdout: tail(r.stdout), durationMs: r.durationMs } }
+    // Operation results and audit events are readable by viewers: the command line (and the output that may
+    // echo it) can carry credentials, so only its program and argument count are stored.
+    return { newJobId: null, restoredFrom: restore, previous, details: { ...details, applicationId: appId, program: r.argv[0] ?? null, argCount: Math.max(0, r.argv.length - 1), durationMs: r.durationMs } }
   }
 
   async latestRestorePoint(job: JobRef, ctx: ActionContext): Promise<RestorePoint | null> {
@@ -102,12 +118,17 @@ export class YarnLifecycleActions implements LifecycleActions {
 
   async activeInstance(job: JobRef, ctx: ActionContext): Promise<{ jobId: string; state: string } | null> {
     const http = this.proxy(job)
-    if (!http) return null
-    try {
-      return await new FlinkSessionActions({ cluster: job.cluster, http, clock: this.o.clock }).activeInstance(job, ctx)
-    } catch {
-      return null
+    let unreadable = 'no JobManager address known'
+    if (http) {
+      try {
+        return await new FlinkSessionActions({ cluster: job.cluster, http, clock: this.o.clock }).activeInstance(job, ctx)
+      } catch (err) {
+        unreadable = errorMessage(err)
+      }
     }
+    // Nothing runs in an application the RM reports as ended; anything else is unknown, not "not running".
+    if (await this.applicationEnded(job, unreadable, ctx)) return null
+    throw new UpstreamError('Flink JobManager (via RM proxy)', http?.baseUrl ?? '', `cannot tell whether job "${job.jobName}" runs (${unreadable}) and its application is not terminal: not treating it as stopped`, { retriable: true })
   }
 
   private ref(job: JobRef): YarnJobRef {
@@ -121,13 +142,38 @@ export class YarnLifecycleActions implements LifecycleActions {
     return base ? new FlinkHttp({ baseUrl: base, clock: this.o.clock, timeoutMs: this.o.timeoutMs, upstream: 'Flink JobManager (via RM proxy)' }) : null
   }
 
+  /**
+   * The job's state now; null only when the RM reports its application terminal (an application-mode
+   * JobManager goes away with its job). A state that cannot be read otherwise throws (retriable).
+   */
   private async state(job: JobRef, ctx: ActionContext): Promise<string | null> {
     const http = this.proxy(job)
-    if (!http) return null
-    const res = await http.send('GET', `/jobs/${job.jobId}`, { signal: ctx.signal })
-    if (res.status !== 200) return null
-    const s = (JSON.parse(res.text) as { state?: unknown }).state
-    return typeof s === 'string' ? s : null
+    let unreadable = 'no JobManager address known'
+    if (http) {
+      try {
+        const res = await http.send('GET', `/jobs/${job.jobId}`, { signal: ctx.signal })
+        if (res.status === 200) return decodeJson(http.upstream, res.url, res.text, JobStatus).state
+        unreadable = `HTTP ${res.status}`
+      } catch (err) {
+        if (ctx.signal.aborted) throw err
+        unreadable = errorMessage(err)
+      }
+    }
+    if (await this.applicationEnded(job, unreadable, ctx)) return null
+    throw new UpstreamError('Flink JobManager (via RM proxy)', http?.baseUrl ?? '', `cannot read the state of job ${job.jobId} (${unreadable}) and its application is not terminal`, { retriable: true })
+  }
+
+  /** Whether the RM reports the job's application terminal; throws when that cannot be known either. */
+  private async applicationEnded(job: JobRef, unreadable: string, ctx: ActionContext): Promise<boolean> {
+    const applicationId = job.platform?.applicationId
+    if (!applicationId) throw new AppError('ERR_UPSTREAM', `cannot read the state of job ${job.jobId} (${unreadable}) and it has no YARN application id to ask the RM about`, { retriable: true })
+    let appState: string
+    try {
+      appState = await this.o.yarn.applicationState(applicationId, ctx.signal)
+    } catch (err) {
+      throw new UpstreamError('YARN ResourceManager', '', `cannot read the state of job ${job.jobId} (${unreadable}) nor of application ${applicationId}: ${errorMessage(err)}`, { retriable: true, cause: err })
+    }
+    return TERMINAL_APP_STATES.has(appState)
   }
 
   private async waitSavepoint(job: JobRef, triggerId: string, ctx: ActionContext): Promise<string> {
@@ -145,8 +191,16 @@ export class YarnLifecycleActions implements LifecycleActions {
   private async waitTerminal(job: JobRef, ctx: ActionContext): Promise<string | null> {
     const deadline = this.o.clock.now() + (this.o.stepTimeoutMs ?? 10 * 60_000)
     for (;;) {
-      const s = await this.state(job, ctx).catch(() => null)
-      // An application-mode cluster goes away with its job: no answer means it ended.
+      let s: string | null
+      try {
+        // null: the RM reports the application ended (an application-mode cluster goes away with its job).
+        s = await this.state(job, ctx)
+      } catch (err) {
+        // Unknown for now (the JobManager shutting down while the RM still says RUNNING): look again until the deadline.
+        if (ctx.signal.aborted || this.o.clock.now() >= deadline) throw err
+        await sleep(this.o.clock, this.o.pollMs ?? 1000, ctx.signal)
+        continue
+      }
       if (s === null || isTerminal(toJobState(s))) return s
       if (this.o.clock.now() >= deadline) return s
       await sleep(this.o.clock, this.o.pollMs ?? 1000, ctx.signal)

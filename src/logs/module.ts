@@ -3,7 +3,6 @@ import type { Component } from '../core/component.js'
 import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
 import { ElasticsearchStore } from '../storage/elasticsearch-store.js'
-import { logsRoutes } from '../http/routes/logs.js'
 import { DEAD_LETTER_COLLECTION, FIELD, LOGS_COLLECTION, deadLetterCollection, fromDocument, logsCollection, read } from './document.js'
 import type { NewDoc } from '../storage/store.js'
 import { EsBulkWriter } from './es-bulk-writer.js'
@@ -97,7 +96,6 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
     name: 'logs',
     collections: [logsCollection, deadLetterCollection],
     components,
-    routes: [logsRoutes({ pipeline, search, clock: ctx.clock })],
     topics: [tail],
     pipeline,
     search,

@@ -298,11 +298,14 @@ export interface MemorySample {
   heapMaxBytes: number | null
 }
 
+/** `none`: no recommendation can be made from what the history holds. */
+export type MemoryConfidence = Confidence | 'none'
+
 export interface MemoryRecommendation {
   current: number | null
   recommended: number | null
   reason: string
-  confidence: Confidence
+  confidence: MemoryConfidence
   window: { from: number; to: number; samples: number }
 }
 
@@ -321,10 +324,13 @@ export function recommendHeap(samples: readonly MemorySample[], headroom: number
   return { current, recommended, reason, confidence: used.length >= 60 ? 'high' : used.length >= 15 ? 'medium' : 'low', window }
 }
 
-/** Managed memory: flinkwatch's history has no managed-memory usage, so the configured value stands unless it is unused. */
-export function recommendManaged(current: number | null, stateBackendUsesManaged: boolean | null): MemoryRecommendation {
-  const window = { from: 0, to: 0, samples: 0 }
-  if (current === null) return { current, recommended: null, reason: 'managed memory size unknown', confidence: 'low', window }
-  if (stateBackendUsesManaged === false && current > 0) return { current, recommended: 0, reason: 'no RocksDB state backend or batch operators use managed memory: it can go to the heap', confidence: 'medium', window }
-  return { current, recommended: current, reason: 'no managed-memory usage in the history: keeping the configured size', confidence: 'low', window }
+export const NO_MANAGED_MEMORY_HISTORY = 'no managed-memory usage in history; Flink exposes it per TaskManager as Status.Flink.Memory.Managed.Used'
+
+/**
+ * Managed memory: the history samples carry no managed-memory usage (src/fleet/history.ts), so there is
+ * nothing to size it from; the answer says so, with the configured size for reference, instead of pretending
+ * the configured size was checked.
+ */
+export function recommendManaged(current: number | null, window: { from: number; to: number }): MemoryRecommendation {
+  return { current, recommended: null, reason: NO_MANAGED_MEMORY_HISTORY, confidence: 'none', window: { from: window.from, to: window.to, samples: 0 } }
 }

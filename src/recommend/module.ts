@@ -1,13 +1,12 @@
 /**
  * The recommendations feature: per running job and vertex, recommended parallelism, TaskManager heap and
- * managed memory from the metric history; `GET /api/v1/recommendations`; the gauge
- * `flinkwatch_recommended_parallelism{cluster,job_name,vertex}`. Needs the fleet's view.
+ * managed memory from the metric history, and the gauge `flinkwatch_recommended_parallelism{cluster,job_name,vertex}`.
+ * `GET /api/v1/recommendations` is built by app.ts from `service`. Needs the fleet's view.
  */
 import { Gauge } from 'prom-client'
 import type { AppContext, FeatureModule } from '../app.js'
 import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
-import { recommendationRoutes } from '../http/routes/recommendations.js'
 import { storeHistoryReader } from './history-reader.js'
 import { RecommendationService, recommendationsCollection } from './recommendation-service.js'
 import { ModelRecommender, type Recommender } from './recommender.js'
@@ -54,6 +53,5 @@ export function createRecommendationsModule(ctx: AppContext, deps: Recommendatio
     service,
     collections: [recommendationsCollection],
     components: [service],
-    routes: [recommendationRoutes(service, deps.fleet)],
   }
 }

@@ -5,7 +5,7 @@
  * flinkwatch. Jobs that no longer run drop out at the next full computation (and so do their metric series).
  */
 import cron, { type ScheduledTask } from 'node-cron'
-import type { RecommendationsConfig } from '../config/sections/auto-restart.js'
+import type { RecommendationsConfig } from '../config/sections/recommendations.js'
 import type { Clock } from '../core/clock.js'
 import type { Component, ComponentStatus } from '../core/component.js'
 import { ConfigError, errorMessage } from '../core/errors.js'

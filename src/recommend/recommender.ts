@@ -133,8 +133,8 @@ export class ModelRecommender implements Recommender {
     }
     vertices.sort((a, b) => Number(b.isSource) - Number(a.isSource) || a.vertexName.localeCompare(b.vertexName))
     const heapBytes = recommendHeap(jobSamples, this.headroom)
-    const managed = recommendManaged(facts.managedMemoryBytes ?? null, null)
     const window = { from: samples[0]!.at, to: newest.at, samples: samples.length }
+    const managedMemoryBytes = recommendManaged(facts.managedMemoryBytes ?? null, window)
     return {
       cluster: newest.cluster,
       jobName: newest.jobName,
@@ -142,7 +142,7 @@ export class ModelRecommender implements Recommender {
       computedAt: h.to,
       window,
       vertices,
-      taskManager: { heapBytes, managedMemoryBytes: { ...managed, window: { from: window.from, to: window.to, samples: jobSamples.length } } },
+      taskManager: { heapBytes, managedMemoryBytes },
     }
   }
 }

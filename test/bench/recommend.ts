@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util'
 import { DEFAULT_MODEL, recommendParallelism, type HysteresisState, type VertexSample } from '../../src/recommend/model.js'
-import { AUTOSCALER_DEFAULTS, autoscalerStep, type AutoscalerState } from '../../src/recommend/autoscaler.js'
+import { AUTOSCALER_DEFAULTS, autoscalerStep, type AutoscalerState } from './autoscaler.js'
 
 type Shape = 'steady' | 'diurnal' | 'skewed' | 'lag-spike'
 const SHAPES: Shape[] = ['steady', 'diurnal', 'skewed', 'lag-spike']

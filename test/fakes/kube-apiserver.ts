@@ -30,7 +30,7 @@ export interface KubeCall {
 }
 
 const PLURALS = ['flinkdeployments', 'flinksessionjobs', 'flinkstatesnapshots'] as const
-type Plural = (typeof PLURALS)[number]
+export type Plural = (typeof PLURALS)[number]
 
 export const TEST_CA = `${FIXTURES}k8s/tls/ca.crt`
 
@@ -60,6 +60,8 @@ export class FakeKubeApiServer {
   stateSnapshotCrdInstalled = true
   /** Raw answers by path (without query), for malformed-payload tests. */
   readonly overrides = new Map<string, { status: number; body: string }>()
+  /** Plays the Flink operator: called after a merge patch of a custom resource is applied (it may change `status`). */
+  onPatch: ((plural: Plural, obj: KubeObject, patch: unknown) => void) | null = null
   url = ''
   /** Pod events with their resourceVersion, oldest first (what a watch from an older version replays). */
   readonly podHistory: { rv: number; type: WatchEventType; object: KubeObject }[] = []
@@ -215,7 +217,9 @@ export class FakeKubeApiServer {
         next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) } as KubeObject['metadata']
         Object.keys(obj).forEach((k) => delete obj[k])
         Object.assign(obj, next)
-        return sendJson(res, 200, obj)
+        const answer = structuredClone(obj)
+        this.onPatch?.(plural, obj, patch)
+        return sendJson(res, 200, answer)
       }
       return sendJson(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
     }

@@ -2,12 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { NotFoundError } from '../../core/errors.js'
-import type { AlertEngine } from '../../../alerting/engine/engine.js'
-import { queryIncidents, type IncidentBook } from '../../../alerting/engine/incident-book.js'
-import type { Outbox } from '../../../alerting/notify/outbox.js'
-import type { NotificationPipeline } from '../../../alerting/notify/pipeline.js'
-import { ALERTS } from '../../../alerting/engine/collections.js'
-import type { AlertEvent } from '../../model/alert.js'
+import type { AlertsService } from '../../../alerting/alerts-service.js'
 import { errorResponses } from '../schemas.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
@@ -57,15 +52,8 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String()),
 })
 
-export interface AlertRouteDeps {
-  engine: AlertEngine
-  book: IncidentBook
-  outbox: Outbox
-  pipeline: NotificationPipeline
-}
-
 /** GET /alerts (incidents, newest first) and GET /alerts/:id (with its notifications). */
-export function alertRoutes(d: AlertRouteDeps): FastifyPluginAsync {
+export function alertRoutes(alerts: AlertsService): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<TypeBoxTypeProvider>()
     api.addSchema(AlertSchema)
@@ -81,7 +69,7 @@ export function alertRoutes(d: AlertRouteDeps): FastifyPluginAsync {
       },
       async (req) => {
         const q = req.query as Static<typeof ListQuery>
-        const r = await queryIncidents(d.book, d.book.store, {
+        return alerts.list({
           ...(q.state !== 'all' ? { state: q.state } : {}),
           ...(q.cluster ? { cluster: q.cluster } : {}),
           ...(q.rule ? { rule: q.rule } : {}),
@@ -89,7 +77,6 @@ export function alertRoutes(d: AlertRouteDeps): FastifyPluginAsync {
           limit: q.limit,
           ...(q.cursor ? { cursor: q.cursor } : {}),
         })
-        return { ...r, channels: d.pipeline.channelHealth() }
       },
     )
     api.get(
@@ -104,14 +91,9 @@ export function alertRoutes(d: AlertRouteDeps): FastifyPluginAsync {
       },
       async (req) => {
         const { id } = req.params as { id: string }
-        await d.book.flush()
-        const doc = await d.book.store.get(ALERTS, id)
-        if (!doc) throw new NotFoundError(`no alert ${id}`)
-        const items = await d.outbox.itemsOf(id)
-        return {
-          alert: doc.body as unknown as AlertEvent,
-          notifications: items.map((i) => ({ channel: i.channel, kind: i.kind, state: i.state, messageId: i.messageId, createdAt: i.createdAt, sentAt: i.sentAt })),
-        }
+        const one = await alerts.get(id)
+        if (!one) throw new NotFoundError(`no alert ${id}`)
+        return one
       },
     )
   }

@@ -52,7 +52,9 @@ const Memory = Type.Object(
     current: Nullable(Type.Integer({ description: 'Bytes configured (heap max, managed size)' })),
     recommended: Nullable(Type.Integer({ description: 'Bytes' })),
     reason: Type.String(),
-    confidence: Confidence,
+    confidence: Type.Union([Type.Literal('none'), Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')], {
+      description: 'none: the history holds nothing to base a recommendation on (managed memory: no usage samples); otherwise as for parallelism',
+    }),
     window: Type.Ref('RecommendationWindow'),
   },
   { $id: 'MemoryRecommendation' },

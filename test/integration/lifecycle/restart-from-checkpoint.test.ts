@@ -26,7 +26,8 @@ describe('auto-restart from the latest checkpoint (real Flink)', () => {
     const before = (await getJson<{ latest?: { completed?: { id: number } | null } }>(`http://127.0.0.1:8081/jobs/${job.jobId}/checkpoints`)).latest?.completed?.id ?? 0
     const cp = await checkpointAfter(job.jobId, before)
 
-    service = await start(flinkwatchConfig(policyFor(job)))
+    const policy = policyFor(job)
+    service = await start(flinkwatchConfig(policy))
     await produce(job.input, [{ value: 'poison' }])
     const failedAt = await waitForFailed(job.jobId)
     const again = await waitForNewRunning(job.name, [job.jobId])
@@ -47,6 +48,10 @@ describe('auto-restart from the latest checkpoint (real Flink)', () => {
     assert.equal(restored.kind, 'checkpoint')
     assert.equal(restored.jobId, job.jobId)
     assert.ok(Number(/chk-(\d+)/.exec(restored.path)?.[1]) >= cp.id, `restored from ${restored.path}, newer than or equal to checkpoint ${cp.id}`)
+    // Viewers read events and operations: the submission is described without the program arguments.
+    const args = policy['args'] as string[]
+    assert.deepEqual(done.details['request'], { jarId: done.details['jarId'], savepointPath: restored.path, allowNonRestoredState: false, argCount: args.length })
+    assert.ok(!JSON.stringify(events.events).includes('"--poison"'), 'no program argument in the audit trail')
     assert.equal((await instances(job.name)).filter((i) => i.state === 'RUNNING').length, 1, 'exactly one copy runs')
   })
 })

@@ -23,13 +23,23 @@ describe('auto-restart with two flinkwatch instances (real Flink)', () => {
     await produce(job.input, [{ value: 'poison' }])
     await waitForFailed(job.jobId)
     const again = await waitForNewRunning(job.name, [job.jobId])
-    // Let both instances see the failure and the new instance for a few polls before counting.
     type Ev = { action: string; outcome: string }
-    await waitFor('both instances to have decided', async () => {
-      const ev = (await getJson<{ events: Ev[] }>(`${services[0]!.url}/api/v1/events?job=${encodeURIComponent(job!.name)}`)).events
-      return ev.some((e) => e.outcome === 'succeeded') ? ev : undefined
-    }, 60_000)
-    await new Promise((r) => setTimeout(r, 4000))
+    const failedId = job.jobId
+    const name = job.name
+    // Settled, with no sleeping: the restart is audited as succeeded, and each instance has either recorded its
+    // decision on the failed instance (claimed it, or found it claimed) or already sees the new instance running
+    // (then it never decides on the failed one). No claim is possible after that, so the counts below are final.
+    const decided = (s: RunningService): boolean =>
+      s.logs.some((l) => l.includes(failedId) && (l.includes('not claimed') || l.includes(': attempt 1/')))
+    const seesNewRunning = async (s: RunningService): Promise<boolean> =>
+      (await getJson<{ jobs: { jobId: string; state: string }[] }>(`${s.url}/api/v1/jobs?cluster=local&q=${encodeURIComponent(name)}`)).jobs.some((j) => j.jobId === again.jid && j.state === 'RUNNING')
+    await waitFor('the restart to be audited and both instances to have decided', async () => {
+      const ev = (await getJson<{ events: Ev[] }>(`${services[0]!.url}/api/v1/events?job=${encodeURIComponent(name)}`)).events
+      if (!ev.some((e) => e.action === 'restart' && e.outcome === 'succeeded')) return undefined
+      for (const s of services) if (!decided(s) && !(await seesNewRunning(s))) return undefined
+      return ev
+    }, 60_000, 200)
+    assert.equal(services.filter((s) => s.logs.some((l) => l.includes(failedId) && l.includes(': attempt 1/'))).length, 1, 'exactly one instance claimed the failure')
     const all = await instances(job.name)
     assert.equal(all.length, 2, all.map((i) => `${i.jid}:${i.state}`).join(' '))
     assert.equal(all.filter((i) => i.state === 'RUNNING').length, 1)

@@ -3,19 +3,24 @@ import assert from 'node:assert/strict'
 import { buildApp } from '../../../src/app.js'
 import { testConfig } from '../../helpers/service.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
-import { job, quietLogger } from './helpers.js'
+import type { Store } from '../../../src/storage/store.js'
+import { ALERTS, MESSAGES, SILENCES } from '../../../alerting/engine/collections.js'
+import { alert, job, quietLogger, tempStore } from './helpers.js'
 
 const viewer = { authorization: 'Bearer viewer-token' }
 const operator = { authorization: 'Bearer operator-token' }
 
-async function app() {
+async function app(store?: Store) {
   const clock = new FakeClock(Date.UTC(2026, 0, 1))
   const config = testConfig({
     auth: { tokens: [{ name: 'v', token: 'viewer-token', role: 'viewer' }, { name: 'ops', token: 'operator-token', role: 'operator' }] },
     alerting: { rulesFile: new URL('../../../config/rules.yaml', import.meta.url).pathname, channels: [{ id: 'oncall', type: 'lark', url: 'http://127.0.0.1:1/hook' }] },
   })
-  const a = await buildApp(config, { clock, logger: quietLogger })
-  await a.start()
+  const a = await buildApp(config, { clock, logger: quietLogger, ...(store ? { store } : {}) })
+  await a.start().catch(async (err: unknown) => {
+    await a.stop()
+    throw err
+  })
   return { a, clock }
 }
 
@@ -65,6 +70,37 @@ test('silences: viewers list, operators create and delete; bad input is a 400', 
     assert.equal(bad.statusCode, 400)
     assert.match((bad.json() as { message: string }).message, /matchers.job: not a valid regular expression/)
     assert.equal((await a.http.inject({ method: 'POST', url: '/api/v1/silences', headers: operator, payload: { matchers: {}, duration: '1h' } })).statusCode, 400)
+  } finally {
+    await a.stop()
+  }
+})
+
+test('malformed stored documents are skipped and counted; start-up goes on', async () => {
+  const store = await tempStore()
+  const T = Date.UTC(2026, 0, 1)
+  const good = { id: 'good', matchers: { job: 'orders-.*' }, startsAt: T - 1000, endsAt: T + 3_600_000, createdBy: 'ops', comment: 'deploy', expiredAt: null }
+  await store.write(SILENCES, [
+    { id: 'good', timestamp: T, body: good },
+    // An older shape (matchers as a list, no endsAt), and one whose matcher no longer compiles.
+    { id: 'old-shape', timestamp: T, body: { id: 'old-shape', matchers: [{ name: 'job', value: 'x' }], startsAt: T, createdBy: 'ops' } },
+    { id: 'bad-regex', timestamp: T, body: { ...good, id: 'bad-regex', matchers: { job: 'orders-(' } } },
+  ])
+  await store.write(ALERTS, [
+    { id: 'torn', timestamp: T, body: { id: 'torn', state: 'firing', rule: 'job-failed' } },
+    { id: 'inc-ok', timestamp: T, body: { ...alert('ok'), id: 'inc-ok' } },
+  ])
+  await store.write(MESSAGES, [{ id: 'oncall-x-0', timestamp: T, body: { id: 'oncall-x-0', channel: 'oncall', state: 'pending' } }])
+  const { a } = await app(store)
+  try {
+    const list = (await a.http.inject({ method: 'GET', url: '/api/v1/silences', headers: viewer })).json() as { silences: { id: string }[] }
+    assert.deepEqual(list.silences.map((x) => x.id), ['good'])
+    const firing = (await a.http.inject({ method: 'GET', url: '/api/v1/alerts?state=firing', headers: viewer })).json() as { alerts: { id: string }[] }
+    assert.deepEqual(firing.alerts.map((x) => x.id), ['inc-ok'])
+    assert.equal((await a.http.inject({ method: 'GET', url: '/api/v1/alerts/torn', headers: viewer })).statusCode, 404)
+    const metrics = await a.context.registry.metrics()
+    assert.match(metrics, /flinkwatch_alerting_invalid_documents_total\{collection="alert_silences"\} 2/)
+    assert.match(metrics, /flinkwatch_alerting_invalid_documents_total\{collection="alert_messages"\} 1/)
+    assert.match(metrics, /flinkwatch_alerting_invalid_documents_total\{collection="alerts"\} [1-9]/)
   } finally {
     await a.stop()
   }

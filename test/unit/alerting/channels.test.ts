@@ -66,6 +66,25 @@ test('lark: a wrong secret is a permanent auth failure (19021), never a success'
   })
 })
 
+test('wecom: mentions go in a short text message after the markdown digest (markdown cannot @-mention)', async () => {
+  const clock = new FakeClock()
+  await withFake(new FakeWeComBot('k1', () => clock.now()), async (fake) => {
+    const ch = createChannel(channelConfig({ id: 'w', type: 'wecom', url: `${fake.url}/cgi-bin/webhook/send?key=k1`, mentionedMobiles: ['13800000000'] }), clock)
+    const msgs = ch.render(digest(3))
+    assert.deepEqual(msgs.map((m) => m.payload['msgtype']), ['markdown', 'text'])
+    assert.deepEqual(msgs[1]!.itemIds, [], 'the mention names no item: the digest carries them')
+    for (const m of msgs) assert.deepEqual(await ch.send(m.payload), { status: 'success' })
+    assert.deepEqual(fake.mentioned, ['13800000000'])
+    assert.equal(fake.ignoredMentions, 0)
+    assert.match(fake.deliveredText(), /orders-2/)
+    // Nothing to @ anyone for when everything resolved, or when no mobiles are configured.
+    const resolved = { entries: [{ itemId: 'r', kind: 'resolved' as const, alert: transition('orders-0', 'resolved', { state: 'resolved', endsAt: 5000 }).alert, at: 5000 }], links: noLinks }
+    assert.deepEqual(ch.render(resolved).map((m) => m.payload['msgtype']), ['markdown'])
+    const quiet = createChannel(channelConfig({ id: 'w2', type: 'wecom', url: `${fake.url}/cgi-bin/webhook/send?key=k1` }), clock)
+    assert.deepEqual(quiet.render(digest(3)).map((m) => m.payload['msgtype']), ['markdown'])
+  })
+})
+
 test('dingtalk: keyword mismatch is permanent (310000)', async () => {
   const clock = new FakeClock()
   await withFake(new FakeDingTalkBot(null, () => clock.now(), 'ALERT-KEYWORD'), async (fake) => {

@@ -7,21 +7,22 @@ import type { JobSnapshot } from '../../../src/model/job.js'
 import { AlertEngine } from '../../../alerting/engine/engine.js'
 import { IncidentBook } from '../../../alerting/engine/incident-book.js'
 import { Silences } from '../../../alerting/engine/silences.js'
-import { buildRules } from '../../../alerting/rules/load.js'
+import { buildRules, mergeRules, readRulesFile } from '../../../alerting/rules/load.js'
+import type { Rule } from '../../../alerting/rules/rule.js'
 import type { Store } from '../../../src/storage/store.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
 import { job, quietLogger, ruleConfig, tempStore } from './helpers.js'
 
 const H = 3_600_000
 
-async function harness(store?: Store, clock = new FakeClock()) {
+async function harness(store?: Store, clock = new FakeClock(), rules?: Rule[]) {
   store ??= await tempStore()
   const bus = new EventBus()
   const sent: AlertTransition[] = []
   const silences = new Silences(store)
   await silences.load()
   const book = new IncidentBook(store, quietLogger)
-  const rules = buildRules([
+  rules ??= buildRules([
     ruleConfig({ name: 'job-failed', kind: 'job-failed' }),
     ruleConfig({ name: 'kafka-lag', kind: 'kafka-lag', for: '5m', params: { threshold: 100 } }),
     ruleConfig({ name: 'cluster-down', kind: 'cluster-down' }),
@@ -129,6 +130,22 @@ test('a restarted engine keeps firing incidents open: no second firing notificat
   assert.deepEqual(again.sent.map((t) => t.kind), ['resolved'])
   assert.equal(again.sent[0]!.alert.id, h.sent[0]!.alert.id)
   await again.engine.stop()
+})
+
+test('default rules: stuck jobs fire although the poller repeats cached lag between metric refreshes', async () => {
+  // config/rules.yaml as shipped (throughput-zero `for: 2m`, kafka-lag-trend 10 samples); a 10 s
+  // poll that sees a fresh lag reading every 60 s, as the Flink poller publishes it.
+  const defaults = mergeRules(readRulesFile(new URL('../../../config/rules.yaml', import.meta.url).pathname), [])
+  const h = await harness(undefined, undefined, buildRules(defaults.filter((r) => r.name === 'throughput-zero' || r.name === 'kafka-lag-trend')))
+  for (let poll = 0; poll <= 6 * 12; poll++) {
+    const lag = 1000 + 500 * Math.floor(poll / 6)
+    h.fleet(job('c1', 'stuck', 'RUNNING', { lag, recordsInPerSec: 0 }), job('c1', 'healthy', 'RUNNING', { lag: poll % 12 < 6 ? 40 : 55, recordsInPerSec: 900 }))
+    await h.clock.advance(10_000)
+  }
+  // Fresh readings at 0, 60 s, 120 s, 180 s...: growing since 60 s, so firing from 180 s on.
+  assert.deepEqual(h.sent.map((t) => `${t.kind}:${t.alert.rule}:${t.alert.jobName}`), ['firing:throughput-zero:stuck', 'firing:kafka-lag-trend:stuck'])
+  assert.equal(h.sent[0]!.alert.startsAt - h.sent[0]!.alert.detectedAt!, 2 * 60_000)
+  await h.engine.stop()
 })
 
 test('IncidentSink: raise once, resolve, announce', async () => {

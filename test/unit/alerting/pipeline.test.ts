@@ -117,3 +117,61 @@ test('restart from the outbox: a pipeline dropped mid-storm loses nothing and do
   assert.equal(all().length, 400, 'nothing doubled')
   await b.stop()
 })
+
+test('a message waiting for its retry time does not hold up the channel: later messages go first', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  // First life: the platform keeps failing, the retries run out, the message is put back for 60 s.
+  const failing = scripted(clock, () => ({ status: 'retryable', reason: 'server', message: 'HTTP 503' }))
+  const lifeClock = killable(clock)
+  const a = pipeline(store, lifeClock, failing.channel, { instanceId: 'a' })
+  await a.start()
+  a.accept(transition('job-1'))
+  await a.settled()
+  const outbox = new Outbox(store)
+  let putBack = false
+  await until('put back for later', () => putBack, async () => {
+    await clock.advance(250)
+    const [m] = await outbox.openMessages()
+    putBack = m?.state === 'pending' && m.notBefore !== null
+  })
+  lifeClock.kill()
+  const [waiting] = await outbox.openMessages()
+  assert.ok(waiting!.notBefore! - clock.now() > 50_000)
+
+  // Second life: the put-back message is recovered, then a new incident arrives.
+  const ch = scripted(clock)
+  const b = pipeline(store, clock, ch.channel, { instanceId: 'b' })
+  await b.start()
+  const started = clock.now()
+  b.accept(transition('job-2', 'firing', {}, clock.now()))
+  await b.settled()
+  await until('the new message delivered', () => ch.sent.length === 1, () => clock.advance(100))
+  assert.ok(clock.now() - started < 10_000, `delivered after ${clock.now() - started} ms`)
+  const first = () => ch.sent.map((body) => body.match(/job-\d+/)?.[0])
+  assert.deepEqual(first(), ['job-2'])
+  assert.equal(b.channelHealth()['lark']!.queued, 1, 'the waiting message still counts as queued')
+  await until('the put-back message delivered when due', () => ch.sent.length === 2, () => clock.advance(1000))
+  assert.ok(clock.now() >= waiting!.notBefore!)
+  assert.deepEqual(first(), ['job-2', 'job-1'])
+  await b.stop()
+})
+
+test('dedup memory is bounded: ids are forgotten by age and by count', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const ch = scripted(clock)
+  const p = pipeline(store, clock, ch.channel, { dedup: { maxAgeMs: 60_000, maxEntries: 10 } })
+  await p.start()
+  for (let i = 0; i < 50; i++) p.accept(transition(`job-${i}`, 'firing', {}, clock.now()))
+  assert.ok(p.acceptedCount <= 10, `${p.acceptedCount} ids remembered`)
+  // Within the window a duplicate is still dropped.
+  p.accept(transition('job-49', 'firing', {}, clock.now()))
+  await p.settled()
+  await until('all delivered', () => new Set(names(ch.sent)).size === 50, () => clock.advance(100))
+  assert.equal(names(ch.sent).length, 50)
+  await clock.advance(61_000)
+  p.accept(transition('job-new', 'firing', {}, clock.now()))
+  assert.equal(p.acceptedCount, 1, 'ids older than maxAge are forgotten')
+  await p.stop()
+})

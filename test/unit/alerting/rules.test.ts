@@ -1,10 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildRules, mergeRules, readRulesFile } from '../../../alerting/rules/load.js'
+import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { checkAlertingConfig } from '../../../alerting/check.js'
+import { buildRules, mergeRules, readRulesFile, resolveRulesFile } from '../../../alerting/rules/load.js'
 import type { ServiceEvent } from '../../../src/model/events.js'
 import type { JobSnapshot } from '../../../src/model/job.js'
 import type { ClusterStatus } from '../../../src/model/cluster.js'
 import { ConfigError } from '../../../src/core/errors.js'
+import { testConfig } from '../../helpers/service.js'
 import { job, ruleConfig } from './helpers.js'
 
 const T0 = Date.UTC(2026, 0, 1)
@@ -14,6 +18,8 @@ const fleet = (at: number, ...jobs: JobSnapshot[]): ServiceEvent => ({ type: 'fl
 const cp = (extra: Partial<NonNullable<JobSnapshot['checkpoints']>>) => ({ completed: 1, failed: 0, inProgress: 0, intervalMs: 10 * S, lastCompleted: null, lastSavepoint: null, lastFailedAt: null, lastFailureMessage: null, ...extra })
 const status = (s: 'up' | 'down', total = 7): ClusterStatus => ({ id: 'c1', type: 'flink', status: s, version: '1.20', taskManagers: 1, slots: { total: 2, available: 0 }, jobs: { total, running: total }, lastSeen: T0, consecutiveFailures: s === 'down' ? 3 : 0, lastError: s === 'down' ? 'connect ECONNREFUSED' : null, jobManagerUrl: null, webUiUrl: null })
 const logs = (n: number, name = 'a'): ServiceEvent => ({ type: 'log.stored', records: Array.from({ length: n }, (_, i) => ({ id: `l${i}`, timestamp: T0, level: 'ERROR' as const, message: 'java.io.IOException: broken pipe', logger: null, thread: null, cluster: 'c1', jobId: null, jobName: name, taskManager: null, errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'http' })) })
+
+const repeat = <T>(v: T, n: number): T[] => Array.from({ length: n }, () => v)
 
 type Step = { event: ServiceEvent; at?: number } | { tick: number }
 
@@ -46,10 +52,19 @@ const cases: Case[] = [
   { name: 'checkpoint stale: checkpointing off is not judged', kind: 'checkpoint-stale', steps: [{ event: fleet(T0 + 60 * M, A('RUNNING', { checkpoints: cp({ intervalMs: null }) })) }], expect: [undefined] },
   { name: 'checkpoint slow', kind: 'checkpoint-slow', params: { duration: '1m' }, steps: [{ event: fleet(T0, A('RUNNING', { checkpoints: cp({ lastCompleted: { id: 1, completedAt: T0, durationMs: 90 * S, sizeBytes: 1, externalPath: null, isSavepoint: false } }) })) }], expect: [true] },
   { name: 'kafka lag above threshold', kind: 'kafka-lag', params: { threshold: 1000 }, steps: [{ event: fleet(T0, A('RUNNING', { lag: 10 })) }, { event: fleet(T0 + S, A('RUNNING', { lag: 5000 })) }, { event: fleet(T0 + 2 * S, A('RUNNING', { lag: null })) }], expect: [false, true, undefined] },
-  { name: 'lag trend: never decreased over 4 samples (Burrow WARN)', kind: 'kafka-lag-trend', params: { samples: 4 }, steps: [10, 20, 20, 30, 25].map((lag, i) => ({ event: fleet(T0 + i * S, A('RUNNING', { lag })) })), expect: [undefined, undefined, undefined, true, false] },
+  { name: 'lag trend: never decreased over 4 samples (Burrow WARN)', kind: 'kafka-lag-trend', params: { samples: 4 }, steps: [10, 20, 25, 30, 25].map((lag, i) => ({ event: fleet(T0 + i * S, A('RUNNING', { lag })) })), expect: [undefined, undefined, undefined, true, false] },
+  // The poller repeats cached lag between metric refreshes (60 s) on every 10 s poll: repeats are not samples.
+  { name: 'lag trend: repeated cached readings are not samples (a healthy 40 → 55 never fires)', kind: 'kafka-lag-trend', steps: [...repeat(40, 6), ...repeat(55, 6)].map((lag, i) => ({ event: fleet(T0 + i * 10 * S, A('RUNNING', { lag })) })), expect: repeat(undefined, 12) },
+  { name: 'lag trend: fresh readings that never decrease fire, repeats in between', kind: 'kafka-lag-trend', params: { samples: 4 }, steps: [10, 10, 20, 20, 30, 30, 40, 40].map((lag, i) => ({ event: fleet(T0 + i * 10 * S, A('RUNNING', { lag })) })), expect: [undefined, undefined, undefined, undefined, undefined, undefined, true, undefined] },
   { name: 'lag trend: a zero-lag sample resolves (Burrow rule 1)', kind: 'kafka-lag-trend', params: { samples: 3 }, steps: [5, 6, 7, 0].map((lag, i) => ({ event: fleet(T0 + i * S, A('RUNNING', { lag })) })), expect: [undefined, undefined, true, false] },
   { name: 'backpressure above ratio', kind: 'backpressure', steps: [{ event: fleet(T0, A('RUNNING', { backpressure: 0.95 })) }, { event: fleet(T0 + S, A('RUNNING', { backpressure: 0.1 })) }], expect: [true, false] },
   { name: 'busy above ratio', kind: 'busy', steps: [{ event: fleet(T0, A('RUNNING', { busy: 0.99 })) }], expect: [true] },
+  {
+    name: 'throughput zero: repeated cached lag is no opinion, fresh growth is',
+    kind: 'throughput-zero',
+    steps: [100, 100, 100, 200, 200, 200, 300].map((lag, i) => ({ event: fleet(T0 + i * 10 * S, A('RUNNING', { lag, recordsInPerSec: 0 })) })),
+    expect: [undefined, undefined, undefined, true, undefined, undefined, true],
+  },
   { name: 'throughput zero while lag grows', kind: 'throughput-zero', steps: [{ event: fleet(T0, A('RUNNING', { lag: 100, recordsInPerSec: 0 })) }, { event: fleet(T0 + S, A('RUNNING', { lag: 200, recordsInPerSec: 0 })) }, { event: fleet(T0 + 2 * S, A('RUNNING', { lag: 300, recordsInPerSec: 50 })) }], expect: [undefined, true, false] },
   { name: 'cluster down and up', kind: 'cluster-down', steps: [{ event: { type: 'cluster.status', status: status('down'), previous: 'up' } }, { event: { type: 'cluster.status', status: status('up'), previous: 'down' } }], expect: [true, false] },
   { name: 'jobmanager failover resolves after resolveAfter', kind: 'jobmanager-failover', params: { resolveAfter: '5m' }, steps: [{ event: { type: 'cluster.incident', incident: { kind: 'jobmanager-failover', cluster: 'c1', subject: 'jm-2:8081', message: 'leader changed', at: T0 } } }, { tick: T0 + 4 * M }, { tick: T0 + 5 * M }], expect: [true, undefined, false] },
@@ -87,4 +102,41 @@ test('rules: unknown kinds and bad params are one clear config error', () => {
     () => buildRules([ruleConfig({ name: 'x', kind: 'nope' }), ruleConfig({ name: 'y', kind: 'kafka-lag', params: { threshold: 'lots' } })]),
     (err: unknown) => err instanceof ConfigError && /alerting\.rules\[x\]\.kind: unknown rule kind "nope"/.test(err.message) && /alerting\.rules\[y\]\.params\.threshold/.test(err.message),
   )
+})
+
+test('rules file: a relative path is relative to the flinkwatch install, not the working directory', () => {
+  const cwd = process.cwd()
+  process.chdir(tmpdir())
+  try {
+    assert.equal(resolveRulesFile('config/rules.yaml'), fileURLToPath(new URL('../../../config/rules.yaml', import.meta.url)))
+    assert.ok(readRulesFile(resolveRulesFile('config/rules.yaml')).length >= 15)
+    assert.equal(resolveRulesFile('/etc/flinkwatch/rules.yaml'), '/etc/flinkwatch/rules.yaml')
+  } finally {
+    process.chdir(cwd)
+  }
+})
+
+test('rules file: a missing file is a config error, never "no rules"', () => {
+  assert.throws(() => readRulesFile('/nonexistent/rules.yaml'), (err: unknown) => err instanceof ConfigError && /^alerting\.rulesFile: cannot read \/nonexistent\/rules\.yaml: ENOENT$/.test(err.message))
+  assert.deepEqual(checkAlertingConfig(testConfig({ alerting: { rulesFile: '/nonexistent/rules.yaml' } })), ['alerting.rulesFile: cannot read /nonexistent/rules.yaml: ENOENT'])
+})
+
+test('checkAlertingConfig: unknown kinds, bad params and bad regular expressions, one line each', () => {
+  const problems = checkAlertingConfig(
+    testConfig({
+      alerting: {
+        rules: [
+          { name: 'x', kind: 'nope' },
+          { name: 'kafka-lag', params: { threshold: 'lots' } },
+        ],
+      },
+    }),
+  )
+  assert.equal(problems.length, 2, problems.join('\n'))
+  assert.ok(problems.some((p) => /^alerting\.rules\[x\]\.kind: unknown rule kind "nope"/.test(p)), problems.join('\n'))
+  assert.ok(problems.some((p) => /^alerting\.rules\[kafka-lag\]\.params\.threshold/.test(p)), problems.join('\n'))
+  assert.deepEqual(checkAlertingConfig(testConfig()), [])
+  assert.deepEqual(checkAlertingConfig(testConfig({ alerting: { enabled: false, rulesFile: '/nonexistent' } })), [])
+  // The config schema checks user matchers; a rules file's are checked when rules are built.
+  assert.throws(() => buildRules([ruleConfig({ name: 'r', kind: 'busy', match: { job: 'orders-(' } })]), (err: unknown) => err instanceof ConfigError && /^alerting\.rules\[r\]\.match\.job: not a valid regular expression: orders-\($/.test(err.message))
 })

@@ -52,6 +52,13 @@ describe('flinkwatch CLI', () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace')
   })
 
+  it('check-config: an unknown alert rule kind is exit 2 with the rule named', async () => {
+    const r = await cli(['check-config', '--config', tempConfig('storage: { type: embedded, path: $DIR/data }\nalerting:\n  rules:\n    - { name: orders-lag, kind: kafka-lagg }\n')])
+    assert.equal(r.code, 2, r.stdout)
+    assert.match(r.stderr, /^alerting\.rules\[orders-lag\]\.kind: unknown rule kind "kafka-lagg" \(known: .*kafka-lag.*\)$/m)
+    assert.doesNotMatch(r.stdout, /valid/)
+  })
+
   it('check-config reads FLINKWATCH_CONFIG when --config is absent', async () => {
     const r = await cli(['check-config'], { FLINKWATCH_CONFIG: 'config/testdata/bad-url.yaml' })
     assert.equal(r.code, 2)

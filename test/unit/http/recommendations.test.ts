@@ -10,6 +10,7 @@ import { TokenAuth } from '../../../src/http/auth.js'
 import { buildHttpServer, type Api } from '../../../src/http/server.js'
 import { RECOMMENDATIONS_COLLECTION } from '../../../src/recommend/recommendation-service.js'
 import { createRecommendationsModule, type RecommendationsModule } from '../../../src/recommend/module.js'
+import { recommendationRoutes } from '../../../src/http/routes/recommendations.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
 import { captureLogger, testConfig } from '../../helpers/service.js'
@@ -51,7 +52,7 @@ describe('recommendations API', () => {
     assert.equal(w.written, 540)
     // One document another version wrote: skipped, not fatal.
     await store.write(HISTORY_COLLECTION, [{ id: 'odd', timestamp: T0 + MIN, body: { kind: 'vertex', cluster: 'prod', jobName: 'orders', at: 'yesterday' } }], 'create')
-    http = await buildHttpServer({ logger, registry, auth: new TokenAuth({ tokens: [] }), readiness: async () => ({ ready: true, components: {} }), version: 'test', routes: mod.routes ?? [] })
+    http = await buildHttpServer({ logger, registry, auth: new TokenAuth({ tokens: [] }), readiness: async () => ({ ready: true, components: {} }), version: 'test', routes: [recommendationRoutes(mod.service, fleet)] })
   })
   after(async () => {
     await http.close()
@@ -109,8 +110,13 @@ describe('recommendations API', () => {
       confidence: 'high',
       window: { from: T0, to: T0 + 179 * MIN, samples: 180 },
     })
-    assert.equal(rec.taskManager.managedMemoryBytes['current'], 256 * MiB)
-    assert.equal(rec.taskManager.managedMemoryBytes['recommended'], 256 * MiB)
+    assert.deepEqual(rec.taskManager.managedMemoryBytes, {
+      current: 256 * MiB,
+      recommended: null,
+      reason: 'no managed-memory usage in history; Flink exposes it per TaskManager as Status.Flink.Memory.Managed.Used',
+      confidence: 'none',
+      window: { from: T0, to: T0 + 179 * MIN, samples: 0 },
+    })
   })
 
   it('filters by cluster and by job name or id; 404 for an unknown cluster, 400 for a bad flag', async () => {

@@ -31,6 +31,8 @@ class FakeActions implements LifecycleActions {
   readonly calls: string[] = []
   running: { jobId: string; state: string } | null = null
   restartError: Error | null = null
+  /** activeInstance cannot tell (the cluster's JobManager does not answer). */
+  activeError: Error | null = null
   onRestart: (() => void) | null = null
   point: RestorePoint | null = { path: 'file:/cp/chk-7', kind: 'checkpoint', completedAt: 1, jobId: FAILED_ID }
   private next = 0
@@ -59,6 +61,7 @@ class FakeActions implements LifecycleActions {
     return this.point
   }
   async activeInstance(): Promise<{ jobId: string; state: string } | null> {
+    if (this.activeError) throw this.activeError
     return this.running
   }
 }
@@ -349,5 +352,52 @@ describe('auto-restart', () => {
     await h.clock.advance(60 * S)
     await h.idle()
     assert.deepEqual(h.actions.calls, [])
+  })
+
+  it('does not resubmit while it cannot tell whether the job runs, and retries later', async () => {
+    const h = await harness(config())
+    const bad = failed(h.clock)
+    h.actions.activeError = new Error('JobManager (via RM proxy) answered HTTP 502')
+    await h.poll([bad])
+    await h.clock.advance(10 * S)
+    await h.idle()
+    assert.deepEqual(restarts(h.actions), [], 'unknown is not "not running"')
+    const failedEv = (await h.audit()).filter((e) => e.outcome === 'failed')
+    assert.equal(failedEv.length, 1)
+    assert.match(failedEv[0]!.message, /cannot tell whether it already runs \(JobManager \(via RM proxy\) answered HTTP 502\); retrying later/)
+    // The next attempt follows the budget's backoff (attempt 2: 20 s) and succeeds once the state can be read.
+    h.actions.activeError = null
+    await h.clock.advance(20 * S)
+    await h.idle()
+    assert.deepEqual(restarts(h.actions), [`restart ${FAILED_ID} policy=orders-.*`])
+    const attempts = (await h.store.get<RestartState>('restart_state', `prod/${NAME}`))!.body.attempts
+    assert.deepEqual(attempts.map((a) => a.outcome), ['failed', 'succeeded'])
+  })
+
+  it('forgets decided instances after the window plus the claim expiry, without restarting them again', async () => {
+    const h = await harness(config())
+    const r = h.restarters[0]!
+    const ids: string[] = []
+    // A failure every 10 minutes for 4 hours, each a new job name (so each is restarted once).
+    for (let i = 0; i < 24; i++) {
+      const id = i.toString(16).padStart(32, 'e')
+      ids.push(id)
+      h.actions.running = null // the fake's "cluster" runs one job; each name here is another job
+      await h.poll([job('prod', id, 'FAILED', { name: `orders-${i}`, startTime: h.clock.now() - 60 * S, endTime: h.clock.now() })])
+      await h.clock.advance(10 * S)
+      await h.idle()
+      await h.clock.advance(10 * 60 * S - 10 * S)
+    }
+    assert.equal(restarts(h.actions).length, 24)
+    // 1 h window + 15 min claim expiry at one decision per 10 min: at most 8 entries, not 24.
+    await h.poll([])
+    assert.ok(r.decidedCacheSize <= 8, `cache holds ${r.decidedCacheSize} entries`)
+    // A forgotten instance the cluster still lists is not restarted again (the store knows it was handled).
+    h.actions.running = null
+    const recent = job('prod', ids[14]!, 'FAILED', { name: 'orders-14', startTime: h.clock.now() - 90 * 60 * S, endTime: h.clock.now() - 30 * 60 * S })
+    await h.poll([recent])
+    await h.clock.advance(60 * S)
+    await h.idle()
+    assert.equal(restarts(h.actions).length, 24)
   })
 })

@@ -3,7 +3,8 @@ import { afterEach, describe, it } from 'node:test'
 import { Value } from '@sinclair/typebox/value'
 import { Checkpoints } from '../../../collectors/flink/flink-schemas.js'
 import { EventBus } from '../../../src/core/event-bus.js'
-import { chooseRestorePoint, noRestorePoint, requireRestorePoint, restoreModeField, restorePointsOf } from '../../../src/lifecycle/restore-point.js'
+import { chooseRestorePoint, noRestorePoint, requireRestorePoint, restoreModeField } from '../../../src/lifecycle/restore-point.js'
+import { flinkRestorePoints } from '../../../src/lifecycle/flink-session-actions.js'
 import { restorePointsCollection, storeRestorePointMemory } from '../../../src/lifecycle/restore-point-memory.js'
 import { RestorePointRecorder } from '../../../src/lifecycle/restore-point-recorder.js'
 import type { RestorePoint } from '../../../src/model/operation.js'
@@ -49,24 +50,24 @@ describe('restore point', () => {
     // A tie goes to the savepoint: it is self-contained, a checkpoint may be incremental.
     assert.equal(chooseRestorePoint({ observed: [cp('s3://cp/chk-41', T), sp('s3://sp/savepoint-3', T)] })?.kind, 'savepoint')
     // Any instance of the job: the newer instance's checkpoint beats the older instance's savepoint.
-    const points = [...restorePointsOf(OLD, checkpointsJson({ completed: [7, 's3://cp/old/chk-7', T - 2 * H], savepoint: [8, 's3://sp/old', T - H] })), ...restorePointsOf(NEW, checkpointsJson({ completed: [3, 's3://cp/new/chk-3', T] }))]
+    const points = [...flinkRestorePoints(OLD, checkpointsJson({ completed: [7, 's3://cp/old/chk-7', T - 2 * H], savepoint: [8, 's3://sp/old', T - H] })), ...flinkRestorePoints(NEW, checkpointsJson({ completed: [3, 's3://cp/new/chk-3', T] }))]
     assert.deepEqual(chooseRestorePoint({ observed: points }), { path: 's3://cp/new/chk-3', kind: 'checkpoint', completedAt: T, jobId: NEW })
   })
 
   it('never uses the path the job was started from', () => {
     // The instance was started from a ten-day-old savepoint and failed before its first checkpoint.
     const started = checkpointsJson({ completed: null, savepoint: null, restored: [1, 's3://sp/initial-10-days-old', true] })
-    assert.deepEqual(restorePointsOf(NEW, started), [])
-    assert.equal(chooseRestorePoint({ observed: restorePointsOf(NEW, started) }), null)
+    assert.deepEqual(flinkRestorePoints(NEW, started), [])
+    assert.equal(chooseRestorePoint({ observed: flinkRestorePoints(NEW, started) }), null)
     // With checkpoints of its own, those count; the start path still does not, however its timestamp looks.
     const running = checkpointsJson({ completed: [5, 's3://cp/new/chk-5', T - H], savepoint: null, restored: [1, 's3://sp/initial-10-days-old', true] })
-    assert.deepEqual(restorePointsOf(NEW, running).map((p) => p.path), ['s3://cp/new/chk-5'])
+    assert.deepEqual(flinkRestorePoints(NEW, running).map((p) => p.path), ['s3://cp/new/chk-5'])
     // An explicitly excluded path (a configured initial savepoint, a path that no longer exists) is skipped even when newest.
     assert.equal(chooseRestorePoint({ observed: [cp('s3://cp/chk-5', T - H), sp('s3://sp/initial', T)], exclude: ['s3://sp/initial'] })?.path, 's3://cp/chk-5')
     // Only completed, externally addressable points count.
     const inProgress = { ...checkpointsJson({ completed: [9, 's3://cp/chk-9', T] }) }
     inProgress.latest!.completed!.status = 'IN_PROGRESS'
-    assert.deepEqual(restorePointsOf(NEW, inProgress), [])
+    assert.deepEqual(flinkRestorePoints(NEW, inProgress), [])
   })
 
   it('a JobManager failover keeps the newest point remembered', async () => {
@@ -91,7 +92,7 @@ describe('restore point', () => {
     await memory.remember('prod', 'orders', cp('s3://cp/old/chk-12', T - 5 * H, OLD))
     assert.equal((await memory.get('prod', 'orders'))?.path, 's3://cp/old/chk-40')
     // After the failover the JobManager forgot the old instance; the recovered one only reports an older checkpoint.
-    const observed = restorePointsOf(NEW, checkpointsJson({ completed: [12, 's3://cp/old/chk-12', T - 5 * H], restored: [12, 's3://cp/old/chk-12', false] }))
+    const observed = flinkRestorePoints(NEW, checkpointsJson({ completed: [12, 's3://cp/old/chk-12', T - 5 * H], restored: [12, 's3://cp/old/chk-12', false] }))
     const best = chooseRestorePoint({ observed, remembered: await memory.get('prod', 'orders') })
     assert.equal(best?.path, 's3://cp/old/chk-40')
     // A remembered point that no longer exists is skipped, not used.

@@ -7,7 +7,7 @@
  * it only looks at metrics of the current deployment: samples at another parallelism (before the last rescale)
  * and those of the stabilization interval after it are ignored.
  */
-import type { VertexSample } from './model.js'
+import type { VertexSample } from '../../src/recommend/model.js'
 
 export interface AutoscalerConfig {
   windowMs: number
