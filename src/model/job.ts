@@ -118,8 +118,8 @@ export interface JobPlatformRef {
   platformError?: string | null
 }
 
-/** A job known only from its platform (no JobManager detail): every Flink figure unknown. */
-export function platformOnlyJob(cluster: string, jobId: string, name: string, state: JobState, startTime: number | null, platform: JobPlatformRef): JobSnapshot {
+/** A job with every Flink figure unknown; collectors and tests fill in what they know. */
+export function emptyJob(cluster: string, jobId: string, name: string, state: JobState, startTime: number | null): JobSnapshot {
   return {
     cluster,
     jobId,
@@ -137,8 +137,12 @@ export function platformOnlyJob(cluster: string, jobId: string, name: string, st
     recordsOutPerSec: null,
     vertices: [],
     resources: null,
-    platform,
   }
+}
+
+/** A job known only from its platform (no JobManager detail). */
+export function platformOnlyJob(cluster: string, jobId: string, name: string, state: JobState, startTime: number | null, platform: JobPlatformRef): JobSnapshot {
+  return { ...emptyJob(cluster, jobId, name, state, startTime), platform }
 }
 
 export interface JobResources {

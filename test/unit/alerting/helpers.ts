@@ -8,7 +8,7 @@ import { applyDefaults } from '../../../src/config/defaults.js'
 import type { Clock, TimerHandle } from '../../../src/core/clock.js'
 import { createLogger } from '../../../src/core/logger.js'
 import type { AlertEvent, AlertTransition } from '../../../src/model/alert.js'
-import type { JobSnapshot, JobState } from '../../../src/model/job.js'
+import { emptyJob, type JobSnapshot, type JobState } from '../../../src/model/job.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 import { alertingCollections } from '../../../alerting/engine/collections.js'
 import type { LinkBuilder } from '../../../alerting/channels/content.js'
@@ -22,25 +22,7 @@ export async function tempStore(): Promise<SqliteStore> {
 }
 
 export function job(cluster: string, name: string, state: JobState, extra: Partial<JobSnapshot> = {}): JobSnapshot {
-  return {
-    cluster,
-    jobId: `${name}-id`.padEnd(32, '0').slice(0, 32),
-    name,
-    state,
-    startTime: 1000,
-    endTime: null,
-    restarts: 0,
-    checkpoints: null,
-    latestException: null,
-    lag: null,
-    backpressure: null,
-    busy: null,
-    recordsInPerSec: null,
-    recordsOutPerSec: null,
-    vertices: [],
-    resources: null,
-    ...extra,
-  }
+  return { ...emptyJob(cluster, `${name}-id`.padEnd(32, '0').slice(0, 32), name, state, 1000), ...extra }
 }
 
 export function ruleConfig(r: Partial<RuleConfig> & { name: string; kind: string }): RuleConfig {

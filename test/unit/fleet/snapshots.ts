@@ -1,27 +1,9 @@
 /** Builders for normalized snapshots in fleet tests. */
 import type { ClusterSnapshot } from '../../../src/model/cluster.js'
-import type { JobSnapshot, JobState } from '../../../src/model/job.js'
+import { emptyJob, type JobSnapshot, type JobState } from '../../../src/model/job.js'
 
 export function job(cluster: string, jobId: string, state: JobState, extra: Partial<JobSnapshot> = {}): JobSnapshot {
-  return {
-    cluster,
-    jobId,
-    name: `job-${jobId}`,
-    state,
-    startTime: 1000,
-    endTime: null,
-    restarts: 0,
-    checkpoints: null,
-    latestException: null,
-    lag: null,
-    backpressure: null,
-    busy: null,
-    recordsInPerSec: null,
-    recordsOutPerSec: null,
-    vertices: [],
-    resources: null,
-    ...extra,
-  }
+  return { ...emptyJob(cluster, jobId, `job-${jobId}`, state, 1000), ...extra }
 }
 
 export function snapshot(cluster: string, jobs: JobSnapshot[], at = 0, extra: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
