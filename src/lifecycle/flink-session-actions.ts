@@ -29,11 +29,15 @@ const JobStatus = Type.Object({ state: Type.String() })
 const Trigger = Type.Object({ 'request-id': Type.String() })
 const SavepointStatus = Type.Object({
   status: Type.Object({ id: Type.String() }),
+  // Flink answers `"operation": null` while the savepoint is in progress.
   operation: Type.Optional(
-    Type.Object({
-      location: Type.Optional(Type.String()),
-      'failure-cause': Type.Optional(Type.Object({ class: Type.Optional(Type.String()), 'stack-trace': Type.Optional(Type.String()) })),
-    }),
+    Type.Union([
+      Type.Object({
+        location: Type.Optional(Type.String()),
+        'failure-cause': Type.Optional(Type.Object({ class: Type.Optional(Type.String()), 'stack-trace': Type.Optional(Type.String()) })),
+      }),
+      Type.Null(),
+    ]),
   ),
 })
 const Jars = Type.Object({ files: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), uploaded: Type.Optional(Type.Number()) })) })

@@ -50,7 +50,8 @@ describe('auto-restart from the latest checkpoint (real Flink)', () => {
     assert.ok(Number(/chk-(\d+)/.exec(restored.path)?.[1]) >= cp.id, `restored from ${restored.path}, newer than or equal to checkpoint ${cp.id}`)
     // Viewers read events and operations: the submission is described without the program arguments.
     const args = policy['args'] as string[]
-    assert.deepEqual(done.details['request'], { jarId: done.details['jarId'], savepointPath: restored.path, allowNonRestoredState: false, argCount: args.length })
+    const submitted = done.details['details'] as Record<string, unknown>
+    assert.deepEqual(submitted['request'], { jarId: submitted['jarId'], savepointPath: restored.path, allowNonRestoredState: false, argCount: args.length })
     assert.ok(!JSON.stringify(events.events).includes('"--poison"'), 'no program argument in the audit trail')
     assert.equal((await instances(job.name)).filter((i) => i.state === 'RUNNING').length, 1, 'exactly one copy runs')
   })

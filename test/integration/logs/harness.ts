@@ -77,8 +77,10 @@ export class PrivateElasticsearch {
     const cmd = process.getuid?.() === 0 ? ['setpriv', `--reuid=${ES_USER}`, `--regid=${ES_USER}`, '--init-groups', '--reset-env', '--', ...env] : env
     const out = createWriteStream(join(this.dir, 'stdout.log'), { flags: 'a' })
     const proc = spawn(cmd[0]!, cmd.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    proc.stdout?.pipe(out)
-    proc.stderr?.pipe(out)
+    // Two sources into one file: neither may end it, or the other writes after end; the exit closes it.
+    proc.stdout?.pipe(out, { end: false })
+    proc.stderr?.pipe(out, { end: false })
+    proc.once('close', () => out.end())
     this.proc = proc
     const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`private Elasticsearch exited with ${code}; see ${this.dir}/stdout.log`))))
     exited.catch(() => undefined)
@@ -161,8 +163,10 @@ export class FlinkwatchProcess {
   async start(): Promise<void> {
     const out = createWriteStream(this.logFile, { flags: 'a' })
     const proc = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve', '--config', this.configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
-    proc.stdout?.pipe(out)
-    proc.stderr?.pipe(out)
+    // Two sources into one file: neither may end it, or the other writes after end; the exit closes it.
+    proc.stdout?.pipe(out, { end: false })
+    proc.stderr?.pipe(out, { end: false })
+    proc.once('close', () => out.end())
     this.proc = proc
     const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`flinkwatch exited with ${code}; see ${this.logFile}`))))
     exited.catch(() => undefined)
