@@ -16,7 +16,7 @@
  * URL is their proxy; state is kept per job id, so a new base URL after failover keeps history.
  */
 import { setMaxListeners } from 'node:events'
-import { sleep, type Clock } from '../../src/core/clock.js'
+import type { Clock } from '../../src/core/clock.js'
 import { errorMessage } from '../../src/core/errors.js'
 import type { CollectorWarning } from '../../src/model/cluster.js'
 import { isTerminal, toJobState, type CheckpointStats, type JobException, type JobResources, type JobSnapshot, type JobState, type VertexSnapshot } from '../../src/model/job.js'
@@ -55,10 +55,6 @@ export interface JobManagerPoll {
 
 const TASK_METRICS = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'numRecordsInPerSecond', 'numRecordsOutPerSecond']
 const TM_METRICS = ['Status.JVM.CPU.Load', 'Status.JVM.Memory.Heap.Used', 'Status.JVM.Memory.Heap.Max', 'Status.JVM.GarbageCollector.All.TimeMsPerSecond', 'Status.Flink.Memory.Managed.Used']
-/** A failing job's exception history is asked for again this often, this many times, within one poll. */
-const EXCEPTION_RETRY_MS = 300
-const EXCEPTION_RETRIES = 3
-
 /** Flink keeps at most this many root entries (web.exception-history-size default). */
 const EXCEPTION_HISTORY = 16
 /** Source metrics are registered lazily (after partition assignment); look again at most this often. */
@@ -330,19 +326,9 @@ export class JobManagerPoller {
       const redeployed = previousState === 'RUNNING' && t.state === 'RUNNING'
       if (t.restarts > before || failing || redeployed || (firstSeen && t.restarts > 0)) {
         await attempt(async () => {
-          // Right after a job fails, Flink hands it to its archive and the exception history can be briefly
-          // missing or empty; on-call needs the cause with the first FAILED report, so ask again shortly.
-          for (let tries = 0; ; tries++) {
-            try {
-              const dto = await client.get(`/jobs/${id}/exceptions?maxExceptions=${EXCEPTION_HISTORY}`, Exceptions, signal)
-              t.exceptions = decodeExceptions(dto, this.opts.maxExceptions ?? 5)
-              t.restarts = Math.max(t.restarts, restartsFromHistory(dto, t.state))
-              if (!failing || t.exceptions.length > 0 || tries >= EXCEPTION_RETRIES) return
-            } catch (err) {
-              if (!failing || tries >= EXCEPTION_RETRIES) throw err
-            }
-            await sleep(this.opts.clock, EXCEPTION_RETRY_MS, signal)
-          }
+          const dto = await client.get(`/jobs/${id}/exceptions?maxExceptions=${EXCEPTION_HISTORY}`, Exceptions, signal)
+          t.exceptions = decodeExceptions(dto, this.opts.maxExceptions ?? 5)
+          t.restarts = Math.max(t.restarts, restartsFromHistory(dto, t.state))
         })
       }
     }

@@ -102,14 +102,6 @@ describe('flink collector on Flink 1.20 payloads', () => {
     assert.equal(jobOf(await collect(), JOB_A).checkpoints?.intervalMs, null)
   })
 
-  it("asks again for a failed job's exceptions while Flink is still archiving it, so the first report has the cause", async () => {
-    const flink = FakeFlink.standard().set(`/jobs/${JOB_B}/exceptions`, (n) => (n === 1 ? { status: 404, body: { errors: ['Job not found'] } } : n === 2 ? { body: { 'root-exception': null, 'all-exceptions': [], truncated: false, exceptionHistory: { entries: [], truncated: false } } } : { body: fixture('1.20', 'exceptions') }))
-    const { collect, clock } = setup('1.20', flink)
-    const job = jobOf(await collectWhileAdvancing(clock, collect(), 5_000), JOB_B)
-    assert.equal(flink.count(`/jobs/${JOB_B}/exceptions`), 3)
-    assert.equal(job.latestException?.message, 'java.lang.RuntimeException: poison record')
-  })
-
   it('reads the failed job once: restarts, newest exception with its endpoint, no checkpoints', async () => {
     const { collect, flink, clock } = setup()
     const job = jobOf(await collect(), JOB_B)
