@@ -4,8 +4,8 @@
  * follow ../shared/reference/flink-apis.md §1 (Flink 1.17–1.20) field by field. Flink collector tests run
  * against the real Flink of the test stack, never against this.
  */
+import { closeServer, listenLoopback } from './http-util.js'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 export interface FakeFlinkJob {
   jid: string
@@ -47,17 +47,14 @@ export class FakeJobManager {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.onRequest(req, res))
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = `http://127.0.0.1:${await listenLoopback(this.server)}`
     return this
   }
 
   async close(): Promise<void> {
     const s = this.server
     this.server = undefined
-    if (!s) return
-    s.closeAllConnections()
-    await new Promise<void>((resolve) => s.close(() => resolve()))
+    await closeServer(s)
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,4 @@
-/** Small pieces the YARN and Kubernetes fakes share. */
+/** Small pieces the YARN, Kubernetes and JobManager fakes share. */
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFileSync } from 'node:fs'
 
@@ -46,4 +46,17 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v)
   }
   return out
+}
+
+/** Listens on an ephemeral loopback port; returns the port. */
+export async function listenLoopback(server: import('node:net').Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as import('node:net').AddressInfo).port
+}
+
+/** Closes a fake server, cutting keep-alive connections so tests do not wait for them. */
+export async function closeServer(server: import('node:http').Server | undefined): Promise<void> {
+  if (!server) return
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
 }

@@ -15,9 +15,8 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { FakeJobManager } from './flink-jobmanager.js'
-import { FIXTURES, forward, mergePatch, readBody, sendJson } from './http-util.js'
+import { FIXTURES, forward, mergePatch, readBody, sendJson, closeServer, listenLoopback } from './http-util.js'
 
 export type KubeObject = Record<string, unknown> & { metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> } }
 
@@ -149,17 +148,14 @@ export class FakeKubeApiServer {
   async start(): Promise<this> {
     const tls = `${FIXTURES}k8s/tls/`
     this.server = createServer({ key: readFileSync(`${tls}server.key`), cert: readFileSync(`${tls}server.crt`) }, (req, res) => void this.onRequest(req, res))
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
-    this.url = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = `https://127.0.0.1:${await listenLoopback(this.server)}`
     return this
   }
 
   async close(): Promise<void> {
     const s = this.server
     this.server = undefined
-    if (!s) return
-    s.closeAllConnections()
-    await new Promise<void>((resolve) => s.close(() => resolve()))
+    await closeServer(s)
   }
 
   add(kind: Plural | 'pods' | 'events', obj: KubeObject): KubeObject {

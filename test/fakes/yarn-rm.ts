@@ -5,9 +5,8 @@
  * methods, as Hadoop's WebAppProxyServlet does. Every request is recorded.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { FakeJobManager, RecordedCall } from './flink-jobmanager.js'
-import { fixture, forward, readBody, sendJson } from './http-util.js'
+import { fixture, forward, readBody, sendJson, closeServer, listenLoopback } from './http-util.js'
 
 export type YarnApp = Record<string, unknown> & { id: string; state: string }
 
@@ -28,17 +27,14 @@ export class FakeResourceManager {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.onRequest(req, res))
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = `http://127.0.0.1:${await listenLoopback(this.server)}`
     return this
   }
 
   async close(): Promise<void> {
     const s = this.server
     this.server = undefined
-    if (!s) return
-    s.closeAllConnections()
-    await new Promise<void>((resolve) => s.close(() => resolve()))
+    await closeServer(s)
   }
 
   /** A RUNNING Flink application (fixture app-flink-running.json) whose JobManager is `jm`. */
