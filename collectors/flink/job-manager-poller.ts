@@ -10,6 +10,13 @@
  * - TaskManager resources once per `metricsIntervalMs` for the whole cluster;
  * - terminal jobs: one final detail fetch, then nothing.
  *
+ * Flink's REST handlers for one job (`/jobs/:id`, `/jobs/:id/exceptions`) answer from an execution
+ * graph cache kept for `web.refresh-interval` (3 s), while `/jobs/overview` asks the dispatcher: right
+ * after a change the detail may still show the job as it was (a RUNNING job without vertices, a FAILED
+ * job without its exception). Such a stale detail is not taken and is asked again next poll, for at
+ * most STALE_DETAIL_TRIES polls; meanwhile a job that ended keeps showing its previous state, so that
+ * FAILED is reported together with its cause.
+ *
  * A failing detail request never fails the poll: the job keeps its last known detail and the
  * problem is returned as a warning. Only the two cluster-level requests decide whether the
  * JobManager answered. The YARN and Kubernetes collectors reuse this class with a client whose base
@@ -57,6 +64,8 @@ const TASK_METRICS = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'nu
 const TM_METRICS = ['Status.JVM.CPU.Load', 'Status.JVM.Memory.Heap.Used', 'Status.JVM.Memory.Heap.Max', 'Status.JVM.GarbageCollector.All.TimeMsPerSecond', 'Status.Flink.Memory.Managed.Used']
 /** Flink keeps at most this many root entries (web.exception-history-size default). */
 const EXCEPTION_HISTORY = 16
+/** Polls a job keeps its last agreed state while its detail lags the overview (Flink's cache lives 3 s). */
+const STALE_DETAIL_TRIES = 3
 /** Source metrics are registered lazily (after partition assignment); look again at most this often. */
 const REDISCOVER_MS = 5 * 60_000
 /** First wait before listing a source vertex's metric ids again when no lag metric was among them. */
@@ -125,6 +134,10 @@ interface Track {
   intervalKnown: boolean
   exceptions: JobException[]
   terminalDone: boolean
+  /** The state of the last snapshot, and the one shown instead of `state` while the detail lags. */
+  reported: JobState | null
+  held: JobState | null
+  staleReads: number
   /** The last snapshot, reused until something it shows changes (no copy per job per poll). */
   snap: JobSnapshot | null
   snapResources: JobResources | null
@@ -251,6 +264,9 @@ export class JobManagerPoller {
         intervalKnown: false,
         exceptions: [],
         terminalDone: false,
+        reported: null,
+        held: null,
+        staleReads: 0,
         snap: null,
         snapResources: null,
       }
@@ -285,6 +301,7 @@ export class JobManagerPoller {
     if (terminal && (t.terminalDone || !changed)) return
     if (changed) t.detailTriedAt = now
     const errors: unknown[] = []
+    let stale = false
     const attempt = async (fn: () => Promise<void>): Promise<void> => {
       if (signal.aborted) return void errors.push(signal.reason)
       await fn().catch((err: unknown) => void errors.push(err))
@@ -298,6 +315,10 @@ export class JobManagerPoller {
       await Promise.all([
         attempt(async () => {
           const details = await client.get(`/jobs/${id}`, JobDetails, signal)
+          if (toJobState(details.state) !== t.state && t.staleReads < STALE_DETAIL_TRIES) {
+            stale = true
+            return
+          }
           const vertices = decodeVertices(details)
           if (vertices.map((v) => v.id).join() !== t.vertices.map((v) => v.id).join()) {
             t.sourceIds.clear()
@@ -324,7 +345,15 @@ export class JobManagerPoller {
       // history, which counts failovers exactly.
       const failing = t.state === 'FAILING' || t.state === 'FAILED' || t.state === 'RESTARTING'
       const redeployed = previousState === 'RUNNING' && t.state === 'RUNNING'
-      if (t.restarts > before || failing || redeployed || (firstSeen && t.restarts > 0)) {
+      if (stale) {
+        t.staleReads++
+        // Only an end is held back, so that it is reported with its cause; a restart shows at once.
+        t.held = terminal ? t.reported : null
+      } else {
+        t.staleReads = 0
+        t.held = null
+      }
+      if (!stale && (t.restarts > before || failing || redeployed || (firstSeen && t.restarts > 0))) {
         await attempt(async () => {
           const dto = await client.get(`/jobs/${id}/exceptions?maxExceptions=${EXCEPTION_HISTORY}`, Exceptions, signal)
           t.exceptions = decodeExceptions(dto, this.opts.maxExceptions ?? 5)
@@ -369,6 +398,7 @@ export class JobManagerPoller {
     }
 
     if (errors.length > 0) throw errors[0]
+    if (stale) return
     t.detailKey = key
     if (terminal) t.terminalDone = true
   }
@@ -470,7 +500,7 @@ export class JobManagerPoller {
       cluster: this.opts.clusterId,
       jobId: e.jid,
       name: e.name,
-      state: t.state,
+      state: t.held ?? t.state,
       startTime: e.startTime > 0 ? e.startTime : null,
       endTime: e.endTime !== undefined && e.endTime > 0 ? e.endTime : null,
       restarts: t.restarts,
@@ -487,6 +517,7 @@ export class JobManagerPoller {
     }
     t.snap = snap
     t.snapResources = resources
+    t.reported = snap.state
     return snap
   }
 }

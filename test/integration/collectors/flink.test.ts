@@ -85,9 +85,10 @@ describe('flink collector on the real Flink', () => {
       60_000,
     )
     assert.equal(summary.name, name)
-    const detail = await waitFor('checkpoints counted', async () => {
+    // Flink answers job detail from a graph cached for 3 s: vertices may come a poll after RUNNING.
+    const detail = await waitFor('checkpoints counted and vertices read', async () => {
       const d = await api<JobDetail>(`/jobs/${CLUSTER}/${jobId}`)
-      return d.checkpoints && d.checkpoints.completed >= 2 ? d : undefined
+      return d.checkpoints && d.checkpoints.completed >= 2 && d.vertices.length > 0 ? d : undefined
     })
     assert.equal(detail.checkpoints?.intervalMs, 2000)
     assert.ok(detail.vertices.length >= 2, JSON.stringify(detail.vertices))

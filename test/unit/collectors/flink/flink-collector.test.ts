@@ -211,6 +211,72 @@ describe('flink collector request cadence', () => {
   })
 })
 
+describe("flink collector on Flink's cached job detail", () => {
+  // `/jobs/:id` and `/jobs/:id/exceptions` answer from an execution graph cached for web.refresh-interval.
+  const overviewWith = (state: string, lastModification: number) => {
+    const overview = fixture('1.20', 'jobs-overview') as { jobs: Record<string, unknown>[] }
+    overview.jobs[0]!.state = state
+    overview.jobs[0]!['last-modification'] = lastModification
+    return { body: overview }
+  }
+
+  it('keeps a failed job RUNNING while its detail is stale, then reports FAILED with the cause', async () => {
+    const { collect, flink, clock } = setup()
+    assert.equal(jobOf(await collect(), JOB_A).state, 'RUNNING')
+    const failedDetail = { ...(fixture('1.20', 'job-details') as Record<string, unknown>), state: 'FAILED' }
+    flink.set('/jobs/overview', overviewWith('FAILED', 1767225700000)).set(`/jobs/${JOB_A}/exceptions`, (n) => (n === 1 ? { body: fixture('1.20', 'exceptions') } : { body: { exceptionHistory: { entries: [], truncated: false } } }))
+    flink.set(`/jobs/${JOB_A}`, (n) => ({ body: n <= 2 ? fixture('1.20', 'job-details') : failedDetail }))
+    await clock.advance(10_000)
+    const held = jobOf(await collect(), JOB_A)
+    assert.equal(held.state, 'RUNNING', 'the stale detail still says RUNNING')
+    assert.equal(flink.count(`/jobs/${JOB_A}/exceptions`), 0, 'a stale graph has no exception to read yet')
+    flink.set(`/jobs/${JOB_A}/exceptions`, { body: fixture('1.20', 'exceptions') })
+    await clock.advance(10_000)
+    const failed = jobOf(await collect(), JOB_A)
+    assert.equal(failed.state, 'FAILED')
+    assert.equal(failed.latestException?.message, 'java.lang.RuntimeException: poison record')
+    assert.ok(failed.restarts >= 1)
+  })
+
+  it('reads vertices again when a job turned RUNNING but its detail is the sparse INITIALIZING graph', async () => {
+    const flink = FakeFlink.standard()
+    const sparse = { ...(fixture('1.20', 'job-details') as Record<string, unknown>), state: 'INITIALIZING', vertices: [], plan: { nodes: [] } }
+    flink.set(`/jobs/${JOB_A}`, (n) => ({ body: n === 1 ? sparse : fixture('1.20', 'job-details') }))
+    const { collect, clock } = setup('1.20', flink)
+    const first = jobOf(await collect(), JOB_A)
+    assert.equal(first.state, 'RUNNING', 'a job seen for the first time shows the overview state')
+    assert.equal(first.vertices.length, 0)
+    await clock.advance(10_000)
+    const second = jobOf(await collect(), JOB_A)
+    assert.equal(second.vertices.length, 3)
+    assert.equal(flink.count(`/jobs/${JOB_A}`) >= 2, true)
+  })
+
+  it('shows a restart at once even while the detail is stale, and reads the detail again', async () => {
+    const { collect, flink, clock } = setup()
+    await collect()
+    flink.set('/jobs/overview', overviewWith('RESTARTING', 1767225700000))
+    flink.calls.length = 0
+    await clock.advance(10_000)
+    assert.equal(jobOf(await collect(), JOB_A).state, 'RESTARTING')
+    await clock.advance(10_000)
+    await collect()
+    assert.equal(flink.count(`/jobs/${JOB_A}?`) + flink.calls.filter((c) => c === `/jobs/${JOB_A}`).length, 2, 'the stale detail is asked for again')
+  })
+
+  it('gives up waiting after a few polls when the detail never agrees', async () => {
+    const { collect, flink, clock } = setup()
+    await collect()
+    flink.set('/jobs/overview', overviewWith('FAILED', 1767225700000))
+    const states: string[] = []
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(10_000)
+      states.push(jobOf(await collect(), JOB_A).state)
+    }
+    assert.deepEqual(states, ['RUNNING', 'RUNNING', 'RUNNING', 'FAILED', 'FAILED'])
+  })
+})
+
 describe('flink collector on bad answers', () => {
   it('retries a 503 leader-election answer and succeeds', async () => {
     const flink = FakeFlink.standard().set('/overview', (n) => (n === 1 ? { status: 503, body: fixture('1.20', 'leader-election') } : { body: fixture('1.20', 'overview') }))
