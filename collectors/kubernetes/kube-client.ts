@@ -12,7 +12,7 @@ import { StringDecoder } from 'node:string_decoder'
 import type { TSchema, Static } from '@sinclair/typebox'
 import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import { ConfigError, UpstreamError, errorMessage } from '../../src/core/errors.js'
-import { decodeJson, statusError, type FetchLike } from '../yarn/http-json.js'
+import { decodeJson, statusError, type FetchLike } from '../../src/core/http-json.js'
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 

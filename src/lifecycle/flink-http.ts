@@ -6,7 +6,7 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Clock } from '../core/clock.js'
 import { UpstreamError, errorMessage } from '../core/errors.js'
-import { decodeJson, statusError, type FetchLike } from '../../collectors/yarn/http-json.js'
+import { decodeJson, statusError, type FetchLike } from '../core/http-json.js'
 
 export interface FlinkHttpOptions {
   baseUrl: string

@@ -15,7 +15,7 @@ import { crPath, mergePatchResource } from '../../collectors/kubernetes/kube-api
 import { FlinkDeploymentDto, FlinkSessionJobDto } from '../../collectors/kubernetes/kube-types.js'
 import { NotFoundError, UpstreamError } from '../core/errors.js'
 import { Type } from '@sinclair/typebox'
-import { decodeJson } from '../../collectors/yarn/http-json.js'
+import { decodeJson } from '../core/http-json.js'
 
 export interface KubernetesResourceRef {
   kind: 'FlinkDeployment' | 'FlinkSessionJob'

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { sleep, type Clock } from '../core/clock.js'
 import { AppError, ConflictError, NotFoundError, UpstreamError } from '../core/errors.js'
-import { decodeJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../../collectors/yarn/http-json.js'
+import { decodeJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../core/http-json.js'
 import { createYarnApi, type YarnApi } from '../../collectors/yarn/yarn-api.js'
 import { Type } from '@sinclair/typebox'
 

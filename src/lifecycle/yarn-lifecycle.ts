@@ -23,7 +23,7 @@ import { FlinkSessionActions } from './flink-session-actions.js'
 import { requireRestorePoint } from './restore-point.js'
 import type { RestorePointMemory } from './restore-point-memory.js'
 import type { YarnActions, YarnJobRef } from './yarn-actions.js'
-import { decodeJson } from '../../collectors/yarn/http-json.js'
+import { decodeJson } from '../core/http-json.js'
 
 const JobStatus = Type.Object({ state: Type.String() })
 /** YARN application states after which nothing of the application runs. */

@@ -1,12 +1,12 @@
 /**
- * JSON over Node's global fetch for the YARN RM and YARN JobManagers (plain HTTP or public-CA HTTPS).
- * The request timeout runs on the injected clock, and every failure becomes an UpstreamError or a
+ * JSON over Node's global fetch for the upstream peers other than the polled Flink REST API (YARN RM,
+ * Kubernetes API server, lifecycle actions): plain HTTP or public-CA HTTPS. The request timeout runs on the injected clock, and every failure becomes an UpstreamError or a
  * DecodeError with the (redacted) URL and the peer's own message.
  */
 import { Value } from '@sinclair/typebox/value'
 import type { TSchema, Static } from '@sinclair/typebox'
-import type { Clock } from '../../src/core/clock.js'
-import { DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.js'
+import type { Clock } from './clock.js'
+import { DecodeError, UpstreamError, errorMessage } from './errors.js'
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 
