@@ -52,6 +52,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     channels: cfg.channels.map((c) => createChannel(c, ctx.clock)),
     routes: cfg.routes,
     groupWaitMs: parseDuration(cfg.groupWait),
+    holdFirst: cfg.holdFirst,
     links: linkBuilder(ctx.config),
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),

@@ -57,6 +57,7 @@ export const OutboxItemDoc = Type.Object({
   channel: Type.String(),
   groupKey: Type.String(),
   groupWaitMs: Type.Number(),
+  holdFirst: Type.Optional(Type.Boolean()),
   transitionId: Type.String(),
   incidentId: Type.String(),
   kind: TransitionDoc.properties.kind,

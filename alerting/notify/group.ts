@@ -1,38 +1,86 @@
 /**
- * Group stage: items for the same channel and route that arrive within `groupWait` of the first
- * become one digest (Alertmanager's group_wait, per channel and route).
+ * Group stage, per channel and route (a "group").
+ *
+ * Leading edge (the default): when a group is quiet, its first transitions go out at once, because
+ * the first message is the one that tells on-call something broke, and holding it for groupWait
+ * only delays that. What arrives within groupWait after it becomes the next digest; while
+ * transitions keep coming the group sends at most one digest per groupWait, and once a whole
+ * groupWait passes without any, it is quiet again. A storm is therefore a first message at once
+ * plus one digest per groupWait, not one message per transition.
+ *
+ * `holdFirst` (Alertmanager's group_wait): the first transition of a group is held too, and
+ * everything within groupWait of it becomes one digest.
+ *
+ * Windows count from the detection of the transition that opened them, not from when it reached
+ * the outbox, so time spent writing the outbox is not added to the wait.
  */
 import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import type { OutboxItem } from './outbox.js'
 
+interface Group {
+  channel: string
+  /** Transitions waiting for the end of the window. */
+  items: OutboxItem[]
+  timer: TimerHandle
+  /** Leading-edge groups stay open one more window after a digest; held groups close. */
+  leading: boolean
+  waitMs: number
+}
+
 export class Grouper {
-  private readonly groups = new Map<string, { items: OutboxItem[]; timer: TimerHandle }>()
+  private readonly groups = new Map<string, Group>()
 
   constructor(private readonly clock: Clock, private readonly flush: (channel: string, items: OutboxItem[]) => void) {}
 
-  /** The group's wait counts from the first item's detection, not from when it reached the outbox. */
-  add(item: OutboxItem, waitMs = Math.max(0, item.transition.at + item.groupWaitMs - this.clock.now())): void {
-    const key = `${item.channel}\u0000${item.groupKey}`
-    const g = this.groups.get(key)
-    if (g) {
-      g.items.push(item)
-      return
+  /**
+   * Items written to the outbox together (one burst: a poll's worth of failures, or what a restart
+   * found pending) join one leading message per quiet group, so a cluster that loses 100 jobs at
+   * once is one first message naming all of them, not a message about one job and a digest later.
+   */
+  add(items: readonly OutboxItem[]): void {
+    const leading = new Map<string, OutboxItem[]>()
+    for (const item of items) {
+      const key = `${item.channel}\u0000${item.groupKey}`
+      const lead = leading.get(key)
+      if (lead) {
+        lead.push(item)
+        continue
+      }
+      const g = this.groups.get(key)
+      if (g) {
+        g.items.push(item)
+        continue
+      }
+      const waitMs = Math.max(0, item.transition.at + item.groupWaitMs - this.clock.now())
+      if (item.holdFirst === true) {
+        this.open(key, { channel: item.channel, items: [item], leading: false, waitMs: item.groupWaitMs }, waitMs)
+        continue
+      }
+      leading.set(key, [item])
+      this.open(key, { channel: item.channel, items: [], leading: true, waitMs: item.groupWaitMs }, waitMs)
     }
-    const timer = this.clock.setTimeout(() => {
-      const done = this.groups.get(key)
-      this.groups.delete(key)
-      if (done) this.flush(item.channel, done.items)
-    }, waitMs)
-    this.groups.set(key, { items: [item], timer })
+    for (const lead of leading.values()) this.flush(lead[0]!.channel, lead)
+  }
+
+  private open(key: string, g: Omit<Group, 'timer'>, waitMs: number): void {
+    const timer = this.clock.setTimeout(() => this.close(key), waitMs)
+    this.groups.set(key, { ...g, timer })
+  }
+
+  private close(key: string): void {
+    const g = this.groups.get(key)
+    this.groups.delete(key)
+    if (!g || g.items.length === 0) return
+    this.flush(g.channel, g.items)
+    // The group is still busy: the next transitions wait for the next digest instead of being
+    // sent at once, so a long storm costs one message per groupWait, not two.
+    if (g.leading) this.open(key, { ...g, items: [] }, g.waitMs)
   }
 
   /** Items waiting per channel (for the queue-depth gauge). */
   waiting(): Map<string, number> {
     const out = new Map<string, number>()
-    for (const g of this.groups.values()) {
-      const ch = g.items[0]!.channel
-      out.set(ch, (out.get(ch) ?? 0) + g.items.length)
-    }
+    for (const g of this.groups.values()) out.set(g.channel, (out.get(g.channel) ?? 0) + g.items.length)
     return out
   }
 

@@ -15,6 +15,8 @@ export interface OutboxItem {
   channel: string
   groupKey: string
   groupWaitMs: number
+  /** Absent in items written before the key existed: those groups send their first item at once. */
+  holdFirst?: boolean
   transitionId: string
   incidentId: string
   kind: TransitionKind

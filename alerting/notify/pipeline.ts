@@ -1,7 +1,8 @@
 /**
  * The notification pipeline, stage by stage (the one place to read their order):
  *
- *   accept ─▶ route ─▶ outbox (durable, idempotent) ─▶ group (groupWait) ─▶ render (fit the
+ *   accept ─▶ route ─▶ outbox (durable, idempotent) ─▶ group (a quiet group's first transitions
+ *   at once, then one digest per groupWait; see group.ts) ─▶ render (fit the
  *   platform, split, "... and N more") ─▶ queue (one serial queue per channel) ─▶ deliver
  *   (limiter, retry matrix, CAS claim) ─▶ record (message and items sent / failed)
  */
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   channels: readonly Channel[]
   routes: readonly RouteConfig[]
   groupWaitMs: number
+  /** Hold a quiet group's first transition for groupWait (Alertmanager's group_wait); default: send it at once. */
+  holdFirst?: boolean
   links: LinkBuilder
   delivery?: Partial<DeliveryOptions>
   /** Distinguishes this process's claims from a previous (killed) one's. */
@@ -65,7 +68,7 @@ export class NotificationPipeline implements Component {
 
   constructor(private readonly o: PipelineOptions) {
     const channels = new Map(o.channels.map((c) => [c.id, c]))
-    this.router = new Router(o.routes, channels, o.groupWaitMs)
+    this.router = new Router(o.routes, channels, { groupWaitMs: o.groupWaitMs, holdFirst: o.holdFirst ?? false })
     this.grouper = new Grouper(o.clock, (channel, items) => void this.flushGroup(channel, items))
     this.dedup = o.dedup ?? DEFAULT_DEDUP
     const delivery = { ...DEFAULT_DELIVERY, ...o.delivery }
@@ -137,10 +140,8 @@ export class NotificationPipeline implements Component {
       await sleep(this.o.clock, Math.min(30_000, 500 * 2 ** attempt)).catch(() => undefined)
       return this.persist(batch, attempt + 1)
     }
-    for (const item of batch) {
-      this.itemCache.set(item.id, item)
-      this.grouper.add(item)
-    }
+    for (const item of batch) this.itemCache.set(item.id, item)
+    this.grouper.add(batch)
   }
 
   /** Stage 3 (render) and 4 (queue): a digest becomes messages in the outbox, then in the channel's queue. */
@@ -206,8 +207,8 @@ export class NotificationPipeline implements Component {
     for (const item of pending) {
       this.accepted.set(item.id, now)
       this.itemCache.set(item.id, item)
-      this.grouper.add(item)
     }
+    this.grouper.add(pending)
     if (open.length + pending.length > 0) this.o.logger.info({ messages: open.length, items: pending.length }, 'resuming notifications from the outbox')
   }
 

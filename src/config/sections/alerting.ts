@@ -69,7 +69,8 @@ export const RouteConfig = Strict({
   channels: Type.Array(Id(), { minItems: 1 }),
   severities: Type.Optional(Type.Array(Severity)),
   match: Type.Optional(Matchers),
-  groupWait: Type.Optional(Duration()),
+  groupWait: Type.Optional(Duration({ description: "This route's alerting.groupWait (default: alerting.groupWait)." })),
+  holdFirst: Type.Optional(Type.Boolean({ description: "This route's alerting.holdFirst (default: alerting.holdFirst)." })),
   /** Stop at the first matching route. */
   continue: Type.Boolean({ default: false }),
 })
@@ -82,7 +83,16 @@ export const AlertingConfig = Strict(
     rules: Type.Array(RuleConfig, { default: [] }),
     channels: Type.Array(ChannelConfig, { default: [] }),
     routes: Type.Array(RouteConfig, { default: [] }),
-    groupWait: Duration({ default: '1s' }),
+    groupWait: Duration({
+      default: '1s',
+      description:
+        'Grouping window per route and channel. When a group has been quiet, its first transitions are sent at once; what arrives within groupWait after them becomes one digest, and while transitions keep coming the group sends at most one digest per groupWait. A whole groupWait without transitions makes it quiet again.',
+    }),
+    holdFirst: Type.Boolean({
+      default: false,
+      description:
+        "Hold a quiet group's first transition for groupWait too, so everything within groupWait of it is one digest (Alertmanager's group_wait): fewer messages, but the first one is groupWait later.",
+    }),
     repeatInterval: Duration({ default: '4h' }),
     evaluationInterval: Duration({ default: '5s' }),
     links: Strict(

@@ -45,6 +45,70 @@ test('grouping: 1,000 failures within groupWait become a handful of messages nam
   await p.stop()
 })
 
+/** A cluster's jobs failing in one poll: 100 transitions detected at the same moment. */
+function clusterFails(p: NotificationPipeline, clock: FakeClock, c: number): void {
+  for (let j = 0; j < 100; j++) p.accept(transition(`job-${c * 100 + j}`, 'firing', { cluster: `c${c}` }, clock.now()))
+}
+
+test('storm over one second: the first message leaves at detection, the rest as digests, every job once, at most 5 messages', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const ch = scripted(clock)
+  const sentAt: number[] = []
+  const channel: Channel = { ...ch.channel, send: async (payload) => {
+    const r = await ch.channel.send(payload)
+    if (r.status === 'success') sentAt.push(clock.now())
+    return r
+  } }
+  const p = pipeline(store, clock, channel)
+  await p.start()
+  const t0 = clock.now()
+  clusterFails(p, clock, 0)
+  await p.settled()
+  // Real I/O only (SQLite, promises): the clock does not move until the first message is out.
+  await until('first message delivered', () => ch.sent.length === 1)
+  assert.equal(sentAt[0], t0, 'sent at detection, not groupWait later')
+  assert.equal(new Set(names(ch.sent)).size, 100, "the first message names all of the first cluster's jobs")
+  for (let c = 1; c < 10; c++) {
+    await clock.advance(110)
+    clusterFails(p, clock, c)
+    await p.settled()
+  }
+  await until('all delivered', () => new Set(names(ch.sent)).size === 1000, () => clock.advance(50))
+  await clock.advance(10_000)
+  assert.ok(ch.sent.length <= 5, `${ch.sent.length} messages`)
+  assert.equal(names(ch.sent).length, 1000, 'no job named twice')
+  assert.ok(sentAt.at(-1)! - t0 <= 2000, `all named ${sentAt.at(-1)! - t0} ms after the storm began`)
+  await p.stop()
+})
+
+test('crash between the first message and the digest: the waiting transitions are sent once, the first message not again', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const first = scripted(clock)
+  const lifeClock = killable(clock)
+  const a = pipeline(store, lifeClock, first.channel, { instanceId: 'a' })
+  await a.start()
+  clusterFails(a, clock, 0)
+  await a.settled()
+  await until('first message delivered', () => first.sent.length === 1)
+  await clock.advance(500)
+  clusterFails(a, clock, 1)
+  await a.settled()
+  lifeClock.kill()
+  assert.equal(new Set(names(first.sent)).size, 100, 'the second cluster was still waiting for its digest')
+
+  const second = scripted(clock)
+  const b = pipeline(store, clock, second.channel, { instanceId: 'b' })
+  await b.start()
+  const all = () => [...names(first.sent), ...names(second.sent)]
+  await until('every job delivered', () => new Set(all()).size === 200, () => clock.advance(100))
+  await clock.advance(60_000)
+  assert.equal(all().length, 200, 'nothing doubled')
+  assert.deepEqual(new Set(names(second.sent)), new Set(Array.from({ length: 100 }, (_, j) => `job-${100 + j}`)))
+  await b.stop()
+})
+
 test('dedup: the same transition accepted twice is one notification; resolved is its own', async () => {
   const clock = new FakeClock()
   const store = await tempStore()
