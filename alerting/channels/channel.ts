@@ -17,6 +17,8 @@ export interface Channel {
   readonly sendResolved: boolean
   /** Rate limits for the per-channel limiter. */
   readonly windows: readonly Window[]
+  /** A digest is split into at most this many messages (`maxMessages`). */
+  readonly maxMessages: number
   render(digest: Digest): RenderedMessage[]
   /** One attempt; never throws for delivery problems (they are SendResults). */
   send(payload: Record<string, unknown>, signal?: AbortSignal): Promise<SendResult>

@@ -25,6 +25,13 @@ export interface LinkBuilder {
 export interface Digest {
   entries: DigestEntry[]
   links: LinkBuilder
+  /** At most this many messages, when fewer than the channel's maxMessages (a storm's first message is one). */
+  maxParts?: number
+  /**
+   * Entries that do not fit are left out of the messages and said to follow, instead of being
+   * counted in "… and N more": the caller sends them in the next digest, where they are named.
+   */
+  deferRest?: boolean
 }
 
 export interface Markup {
@@ -160,12 +167,14 @@ function titleOf(entries: DigestEntry[]): string {
  * Cuts the digest into at most `maxParts` texts of at most `maxBytes` each (UTF-8); the caller's
  * envelope (title, JSON, signature) must fit in what it left out of maxBytes.
  */
-export function renderParts(d: Digest, m: Markup, maxBytes: number, maxParts: number): Part[] {
+export function renderParts(d: Digest, m: Markup, maxBytes: number, channelMaxParts: number): Part[] {
+  const maxParts = Math.max(1, Math.min(channelMaxParts, d.maxParts ?? channelMaxParts))
   const blocks = blocksFor(d.entries, m, d.links)
   const firing = d.entries.filter((e) => e.kind !== 'resolved')
   const severity = firing.length === 0 ? null : firing.map((e) => e.alert.severity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0]!
   const title = titleOf(d.entries)
-  const more = (n: number): string => `… and ${n} more job${n === 1 ? '' : 's'}${d.links.alerts() ? `: ${m.link('all alerts', d.links.alerts()!)}` : ''}`
+  const more = (n: number): string =>
+    d.deferRest ? `… and ${n} more job${n === 1 ? '' : 's'} in the next message` : `… and ${n} more job${n === 1 ? '' : 's'}${d.links.alerts() ? `: ${m.link('all alerts', d.links.alerts()!)}` : ''}`
   const reserve = bytes(more(999_999)) + 2
   const parts: { lines: string[]; itemIds: string[]; size: number }[] = []
   let cur = { lines: [] as string[], itemIds: [] as string[], size: 0 }
@@ -190,11 +199,11 @@ export function renderParts(d: Digest, m: Markup, maxBytes: number, maxParts: nu
   }
   if (i >= blocks.length && cur.lines.length > 0) parts.push(cur)
   if (i < blocks.length) {
-    // Out of parts: the rest is counted, not named, in the last part.
+    // Out of parts: the rest is counted, not named, in the last part (or left to the next message).
     const rest = blocks.slice(i)
     const last = parts[parts.length - 1]!
     last.lines.push(more(rest.reduce((n, b) => n + b.jobs, 0)))
-    last.itemIds.push(...rest.flatMap((b) => b.itemIds))
+    if (!d.deferRest) last.itemIds.push(...rest.flatMap((b) => b.itemIds))
   }
   return parts.map((p, n) => ({ title: parts.length > 1 ? `${title} (${n + 1}/${parts.length})` : title, text: p.lines.join('\n'), itemIds: p.itemIds, severity }))
 }

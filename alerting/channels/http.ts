@@ -41,8 +41,8 @@ export function isReply(r: HttpReply | SendResult): r is HttpReply {
 }
 
 /** What every channel takes from its config as is. */
-export function baseChannel(c: ChannelConfig): Pick<Channel, 'id' | 'type' | 'sendResolved' | 'windows'> {
-  return { id: c.id, type: c.type, sendResolved: c.sendResolved, windows: windowsFor(c) }
+export function baseChannel(c: ChannelConfig): Pick<Channel, 'id' | 'type' | 'sendResolved' | 'windows' | 'maxMessages'> {
+  return { id: c.id, type: c.type, sendResolved: c.sendResolved, windows: windowsFor(c), maxMessages: c.maxMessages }
 }
 
 /** POSTs a JSON body with the channel's timeout (`timeout` in its config). */

@@ -39,7 +39,7 @@ export function webhookChannel(c: WebhookConfig, clock: Clock): Channel {
     ...baseChannel(c),
     render(d) {
       // Receivers get every alert: the digest is split evenly over at most maxMessages calls.
-      const size = Math.max(1, Math.ceil(d.entries.length / c.maxMessages))
+      const size = Math.max(1, Math.ceil(d.entries.length / Math.max(1, Math.min(c.maxMessages, d.maxParts ?? c.maxMessages))))
       const out = []
       for (let i = 0; i < d.entries.length; i += size) {
         const es = d.entries.slice(i, i + size)

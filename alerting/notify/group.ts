@@ -17,6 +17,14 @@
 import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import type { OutboxItem } from './outbox.js'
 
+/** What kind of flush: the first message of a quiet group, or a digest (and what the window already sent). */
+export interface FlushKind {
+  /** The first message of a quiet group: one message; what does not fit is deferred to the digest. */
+  leading: boolean
+  /** Messages this group already sent in the window the digest closes (the leading one). */
+  alreadySent: number
+}
+
 interface Group {
   channel: string
   /** Transitions waiting for the end of the window. */
@@ -25,12 +33,13 @@ interface Group {
   /** Leading-edge groups stay open one more window after a digest; held groups close. */
   leading: boolean
   waitMs: number
+  alreadySent: number
 }
 
 export class Grouper {
   private readonly groups = new Map<string, Group>()
 
-  constructor(private readonly clock: Clock, private readonly flush: (channel: string, items: OutboxItem[]) => void) {}
+  constructor(private readonly clock: Clock, private readonly flush: (channel: string, items: OutboxItem[], kind: FlushKind) => void) {}
 
   /**
    * Items written to the outbox together (one burst: a poll's worth of failures, or what a restart
@@ -53,13 +62,21 @@ export class Grouper {
       }
       const waitMs = Math.max(0, item.transition.at + item.groupWaitMs - this.clock.now())
       if (item.holdFirst === true) {
-        this.open(key, { channel: item.channel, items: [item], leading: false, waitMs: item.groupWaitMs }, waitMs)
+        this.open(key, { channel: item.channel, items: [item], leading: false, waitMs: item.groupWaitMs, alreadySent: 0 }, waitMs)
         continue
       }
       leading.set(key, [item])
-      this.open(key, { channel: item.channel, items: [], leading: true, waitMs: item.groupWaitMs }, waitMs)
+      this.open(key, { channel: item.channel, items: [], leading: true, waitMs: item.groupWaitMs, alreadySent: 1 }, waitMs)
     }
-    for (const lead of leading.values()) this.flush(lead[0]!.channel, lead)
+    for (const lead of leading.values()) this.flush(lead[0]!.channel, lead, { leading: true, alreadySent: 0 })
+  }
+
+  /**
+   * Puts items a first message could not name back at the head of their group's window, so the
+   * digest names them. A group that is gone (stopping) leaves them pending in the outbox.
+   */
+  defer(items: readonly OutboxItem[]): void {
+    for (const item of [...items].reverse()) this.groups.get(`${item.channel}\u0000${item.groupKey}`)?.items.unshift(item)
   }
 
   private open(key: string, g: Omit<Group, 'timer'>, waitMs: number): void {
@@ -71,10 +88,10 @@ export class Grouper {
     const g = this.groups.get(key)
     this.groups.delete(key)
     if (!g || g.items.length === 0) return
-    this.flush(g.channel, g.items)
+    this.flush(g.channel, g.items, { leading: false, alreadySent: g.alreadySent })
     // The group is still busy: the next transitions wait for the next digest instead of being
     // sent at once, so a long storm costs one message per groupWait, not two.
-    if (g.leading) this.open(key, { ...g, items: [] }, g.waitMs)
+    if (g.leading) this.open(key, { ...g, items: [], alreadySent: 0 }, g.waitMs)
   }
 
   /** Items waiting per channel (for the queue-depth gauge). */

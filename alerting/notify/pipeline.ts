@@ -16,7 +16,7 @@ import type { AlertTransition } from '../../src/model/alert.js'
 import type { Channel } from '../channels/channel.js'
 import type { DigestEntry, LinkBuilder } from '../channels/content.js'
 import { ChannelWorker, type DeliveryOptions } from './deliver.js'
-import { Grouper } from './group.js'
+import { Grouper, type FlushKind } from './group.js'
 import type { NotifyMetrics } from './metrics.js'
 import { Outbox, type OutboxItem, type OutboxMessage } from './outbox.js'
 import { Router } from './route.js'
@@ -69,7 +69,7 @@ export class NotificationPipeline implements Component {
   constructor(private readonly o: PipelineOptions) {
     const channels = new Map(o.channels.map((c) => [c.id, c]))
     this.router = new Router(o.routes, channels, { groupWaitMs: o.groupWaitMs, holdFirst: o.holdFirst ?? false })
-    this.grouper = new Grouper(o.clock, (channel, items) => void this.flushGroup(channel, items))
+    this.grouper = new Grouper(o.clock, (channel, items, kind) => void this.flushGroup(channel, items, kind))
     this.dedup = o.dedup ?? DEFAULT_DEDUP
     const delivery = { ...DEFAULT_DELIVERY, ...o.delivery }
     const instanceId = o.instanceId ?? randomUUID()
@@ -144,15 +144,33 @@ export class NotificationPipeline implements Component {
     this.grouper.add(batch)
   }
 
-  /** Stage 3 (render) and 4 (queue): a digest becomes messages in the outbox, then in the channel's queue. */
-  private async flushGroup(channelId: string, items: OutboxItem[]): Promise<void> {
+  /**
+   * Stage 3 (render) and 4 (queue): a digest becomes messages in the outbox, then in the channel's queue.
+   * A group's first message is one message (what it cannot name goes back to the group and is named
+   * in the digest), and counts against that digest's maxMessages: a storm costs no more messages
+   * per groupWait than a held digest would.
+   */
+  private async flushGroup(channelId: string, items: OutboxItem[], kind: FlushKind = { leading: false, alreadySent: 0 }): Promise<void> {
     const worker = this.workers.get(channelId)
     if (!worker || this.stopped) return
     try {
       const entries: DigestEntry[] = items.map((i) => ({ itemId: i.id, kind: i.kind, alert: i.transition.alert, at: i.transition.at }))
-      const rendered = worker.channel.render({ entries, links: this.o.links })
-      const groupId = createHash('sha1').update(items.map((i) => i.id).sort().join('\n')).digest('hex').slice(0, 20)
+      const maxParts = kind.leading ? 1 : Math.max(1, worker.channel.maxMessages - kind.alreadySent)
+      const rendered = worker.channel.render({ entries, links: this.o.links, maxParts, deferRest: kind.leading })
       const now = this.o.clock.now()
+      // Ids derive from the items a message holds, so the same items are never two messages.
+      let idSource = items.map((i) => i.id).sort().join('\n')
+      if (kind.leading) {
+        const named = new Set(rendered.flatMap((r) => r.itemIds))
+        const rest = items.filter((i) => !named.has(i.id))
+        // Synchronously, before the window can close: the digest must find them.
+        if (rest.length > 0) this.grouper.defer(rest)
+        items = items.filter((i) => named.has(i.id))
+        // A first message with room for counts only (an SMS) holds no item; after a restart the
+        // same items may be counted again in a new one, so its id carries the time.
+        idSource = items.length > 0 ? items.map((i) => i.id).sort().join('\n') : `${idSource}\n@${now}`
+      }
+      const groupId = createHash('sha1').update(idSource).digest('hex').slice(0, 20)
       const byId = new Map(items.map((i) => [i.id, i]))
       const messages: OutboxMessage[] = rendered.map((r, n) => ({
         id: `${channelId}-${groupId}-${n}`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Grouper } from '../../../alerting/notify/group.js'
+import { Grouper, type FlushKind } from '../../../alerting/notify/group.js'
 import type { OutboxItem } from '../../../alerting/notify/outbox.js'
 import { Router } from '../../../alerting/notify/route.js'
 import type { Channel } from '../../../alerting/channels/channel.js'
@@ -14,13 +14,17 @@ function item(name: string, at: number, extra: Partial<OutboxItem> = {}): Outbox
   return { id: `${t.id}~lark`, channel: 'lark', groupKey: 'default', groupWaitMs: WAIT, holdFirst: false, transitionId: t.id, incidentId: t.alert.id, kind: 'firing', state: 'pending', messageId: null, createdAt: at, sentAt: null, transition: t, ...extra }
 }
 
-/** A grouper whose flushes are recorded as [clock time, channel, job names]. */
+/** A grouper whose flushes are recorded as [clock time, channel, job names] (and their kinds). */
 function harness() {
   const clock = new FakeClock()
   const flushed: { at: number; channel: string; names: string[] }[] = []
-  const g = new Grouper(clock, (channel, items) => flushed.push({ at: clock.now(), channel, names: items.map((i) => i.transition.alert.jobName ?? '') }))
+  const kinds: FlushKind[] = []
+  const g = new Grouper(clock, (channel, items, kind) => {
+    flushed.push({ at: clock.now(), channel, names: items.map((i) => i.transition.alert.jobName ?? '') })
+    kinds.push(kind)
+  })
   const t0 = clock.now()
-  return { clock, g, flushed, t0, since: () => flushed.map((f) => ({ ...f, at: f.at - t0 })) }
+  return { clock, g, flushed, kinds, t0, since: () => flushed.map((f) => ({ ...f, at: f.at - t0 })) }
 }
 
 test('group: a quiet group sends its first transitions at once; what follows within groupWait is the next digest', async () => {
@@ -63,6 +67,36 @@ test('group: while transitions keep coming, at most one digest per groupWait; a 
   // Quiet for more than groupWait: the next transition is news again and goes at once.
   g.add([item('job-late', clock.now())])
   assert.deepEqual(since().at(-1), { at: clock.now() - t0, channel: 'lark', names: ['job-late'] })
+})
+
+test('group: the first message is marked leading and counts against the digest that closes its window', async () => {
+  const { clock, g, kinds } = harness()
+  for (let i = 0; i < 8; i++) {
+    g.add([item(`job-${i}`, clock.now())])
+    await clock.advance(300)
+  }
+  await clock.advance(2 * WAIT)
+  assert.deepEqual(kinds, [
+    { leading: true, alreadySent: 0 },
+    { leading: false, alreadySent: 1 },
+    { leading: false, alreadySent: 0 },
+    { leading: false, alreadySent: 0 },
+  ])
+})
+
+test('group: what a first message could not name is named first in the digest', async () => {
+  const clock = new FakeClock()
+  const flushed: string[][] = []
+  const g = new Grouper(clock, (_, items, kind) => {
+    // A first message with room for one job: the rest goes back to the group.
+    if (kind.leading && items.length > 1) g.defer(items.slice(1))
+    flushed.push((kind.leading ? items.slice(0, 1) : items).map((i) => i.transition.alert.jobName ?? ''))
+  })
+  g.add([item('job-1', clock.now()), item('job-2', clock.now()), item('job-3', clock.now())])
+  await clock.advance(500)
+  g.add([item('job-4', clock.now())])
+  await clock.advance(2 * WAIT)
+  assert.deepEqual(flushed, [['job-1'], ['job-2', 'job-3', 'job-4']])
 })
 
 test('group: the window counts from detection, not from when the transition reached the group', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import type { Clock } from '../../../src/core/clock.js'
 import type { Store } from '../../../src/storage/store.js'
 import { larkChannel } from '../../../alerting/channels/lark.js'
+import { smsChannel } from '../../../alerting/channels/sms.js'
 import type { Channel } from '../../../alerting/channels/channel.js'
 import { notifyMetrics } from '../../../alerting/notify/metrics.js'
 import { Outbox } from '../../../alerting/notify/outbox.js'
@@ -79,6 +80,35 @@ test('storm over one second: the first message leaves at detection, the rest as 
   assert.ok(ch.sent.length <= 5, `${ch.sent.length} messages`)
   assert.equal(names(ch.sent).length, 1000, 'no job named twice')
   assert.ok(sentAt.at(-1)! - t0 <= 2000, `all named ${sentAt.at(-1)! - t0} ms after the storm began`)
+  await p.stop()
+})
+
+test('storm on SMS: the first message is one SMS with the counts, the digest names the jobs; maxMessages in all', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const real = smsChannel(channelConfig({ id: 'sms', type: 'sms', url: 'http://127.0.0.1:1/sms', phones: ['+8613800000000'] }) as never, clock)
+  const texts: { at: number; text: string }[] = []
+  const channel: Channel = { ...real, send: async (payload) => {
+    texts.push({ at: clock.now(), text: String(payload['text']) })
+    return { status: 'success' }
+  } }
+  const p = pipeline(store, clock, channel)
+  await p.start()
+  const t0 = clock.now()
+  clusterFails(p, clock, 0)
+  await p.settled()
+  await until('first SMS sent', () => texts.length === 1)
+  assert.equal(texts[0]!.at, t0)
+  assert.match(texts[0]!.text, /100 jobs on 1 cluster/)
+  assert.match(texts[0]!.text, /in the next message/)
+  await clock.advance(500)
+  clusterFails(p, clock, 1)
+  await p.settled()
+  await until('digest sent', () => texts.length > 1 && p.channelHealth()['sms']!.queued === 0, () => clock.advance(1000))
+  await clock.advance(120_000)
+  assert.ok(texts.length <= real.maxMessages, `${texts.length} SMS`)
+  const items = await Promise.all(Array.from({ length: 200 }, (_, j) => new Outbox(store).itemsOf(`inc-job-${j}`)))
+  assert.deepEqual(new Set(items.flat().map((i) => i.state)), new Set(['sent']), 'every transition delivered, none left waiting')
   await p.stop()
 })
 
