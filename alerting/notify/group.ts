@@ -3,7 +3,8 @@
  *
  * Leading edge (the default): when a group is quiet, its first transitions go out at once, because
  * the first message is the one that tells on-call something broke, and holding it for groupWait
- * only delays that. What arrives within groupWait after it becomes the next digest; while
+ * only delays that. It is one message (the pipeline defers what it cannot name to the digest,
+ * which it counts against). What arrives within groupWait after it becomes the next digest; while
  * transitions keep coming the group sends at most one digest per groupWait, and once a whole
  * groupWait passes without any, it is quiet again. A storm is therefore a first message at once
  * plus one digest per groupWait, not one message per transition.
@@ -44,7 +45,7 @@ export class Grouper {
   /**
    * Items written to the outbox together (one burst: a poll's worth of failures, or what a restart
    * found pending) join one leading message per quiet group, so a cluster that loses 100 jobs at
-   * once is one first message naming all of them, not a message about one job and a digest later.
+   * once is one first message about all of them, not a message about one job and a digest later.
    */
   add(items: readonly OutboxItem[]): void {
     const leading = new Map<string, OutboxItem[]>()
