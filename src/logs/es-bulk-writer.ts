@@ -8,9 +8,16 @@ import { esReason, retriableStatus, toAppError } from '../storage/es-errors.js'
 import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, type TextAnalysis } from '../storage/es-mapping.js'
 import type { NewDoc, WriteResult } from '../storage/store.js'
 import { LOGS_COLLECTION, logsCollection, read } from './document.js'
+import { logSource } from './bulk-source.js'
+import { LogDocument } from './log-document.js'
 import { tokenText } from './tokens.js'
 
 const DAY_MS = 86_400_000
+/** A default bulk (5,000 typical lines) fits; larger ones grow the buffer. */
+const INITIAL_BUFFER_BYTES = 8 * 1024 * 1024
+const MAX_POOLED_BUFFER_BYTES = 64 * 1024 * 1024
+/** Bulks in flight (logs.bulk.maxInFlight) plus the one being built. */
+const MAX_FREE_BUFFERS = 4
 /** Only what a bulk answer says about failures: `{"errors":false,"items":[{"create":{"status":201}},...]}`. */
 const FILTER_PATH = 'errors,items.*.error,items.*.status'
 
@@ -28,8 +35,9 @@ export interface EsBulkWriterOptions {
 }
 
 /**
- * Writes log documents to the daily log indices with one raw `_bulk` request: the NDJSON body is built
- * directly (one JSON.stringify per document, action lines from a per-day prefix) and the answer is filtered
+ * Writes log documents to the daily log indices with one raw `_bulk` request: the NDJSON body is written
+ * directly into a reused buffer (a LogDocument straight from its record's fields, see bulk-source.ts; any
+ * other document with one JSON.stringify; action lines from a per-day prefix) and the answer is filtered
  * down to errors and statuses, instead of the client serialising an operations array and parsing every
  * item's full result. The documents are exactly those ElasticsearchStore.write(..., 'create') makes (same
  * index, id, source fields), so search, context and retention see no difference. Reports like Store.write:
@@ -42,6 +50,9 @@ export class EsBulkWriter {
   private readonly base: string
   private readonly textFields: readonly string[]
   private readonly actionPrefixes = new Map<number, string>()
+  private readonly tokens: boolean
+  /** Bulk body buffers of answered requests, reused: a fresh multi-megabyte buffer per bulk is page faults. */
+  private readonly freeBuffers: Buffer[] = []
 
   constructor(private readonly o: EsBulkWriterOptions) {
     const nodes = Array.isArray(o.storage.node) ? o.storage.node : [o.storage.node]
@@ -57,29 +68,44 @@ export class EsBulkWriter {
     })
     this.base = `${o.storage.indexPrefix}-${LOGS_COLLECTION}`
     this.textFields = o.analysis === 'pretokenized' ? (logsCollection.text ?? []) : []
+    this.tokens = o.analysis === 'pretokenized'
   }
 
   async write(docs: readonly NewDoc[], signal: AbortSignal): Promise<WriteResult> {
     const result: WriteResult = { written: 0, duplicates: 0, failed: [] }
     const sent: string[] = []
-    let body = ''
+    // Each line goes straight into one buffer: a string concatenated from thousands of pieces would cost more to
+    // flatten and encode than building it did.
+    let buf = this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES)
+    let used = 0
     for (const d of docs) {
       const action = this.actionPrefix(d.timestamp)
       if (action === undefined) {
         result.failed.push({ id: d.id, reason: `invalid timestamp ${String(d.timestamp)}`, retriable: false })
         continue
       }
-      body += `${action}${JSON.stringify(d.id)}}}\n${this.source(d)}\n`
+      const line = `${action}${JSON.stringify(d.id)}}}\n${d instanceof LogDocument ? logSource(d.record, this.tokens) : this.source(d)}\n`
+      // At most 3 bytes of UTF-8 per UTF-16 unit; count exactly only when that bound does not fit.
+      if (buf.length - used < line.length * 3) {
+        const need = Buffer.byteLength(line, 'utf8')
+        if (buf.length - used < need) buf = grow(buf, used, need)
+      }
+      used += buf.write(line, used, 'utf8')
       sent.push(d.id)
     }
-    if (sent.length === 0) return result
+    if (sent.length === 0) {
+      this.release(buf)
+      return result
+    }
     let answer: unknown
     try {
-      // Encoded once here; as a string the transport would scan it for its length and then encode it.
-      answer = await this.client.transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: FILTER_PATH }, bulkBody: Buffer.from(body, 'utf8') }, { signal })
+      answer = await this.client.transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: FILTER_PATH }, bulkBody: buf.subarray(0, used) }, { signal })
     } catch (err) {
+      // The failed request may still hold the buffer (a socket being torn down): it is not reused.
       throw toAppError(err, `writing to ${LOGS_COLLECTION}`, this.node)
     }
+    // Answered: Elasticsearch read the whole body, so the buffer is free for the next bulk.
+    this.release(buf)
     if (!BulkAnswer.Check(answer) || answer.items.length !== sent.length) {
       // Nothing is known about which documents made it: resend all (create mode makes the copies duplicates).
       throw new AppError('ERR_STORE_UNAVAILABLE', `writing to ${LOGS_COLLECTION}: Elasticsearch at ${this.node} sent an unexpected bulk answer`, { retriable: true })
@@ -97,6 +123,10 @@ export class EsBulkWriter {
       else result.failed.push({ id: sent[i]!, reason: esReason({ error: op.error }) ?? `status ${status}`, retriable: retriableStatus(status) })
     })
     return result
+  }
+
+  private release(buf: Buffer): void {
+    if (this.freeBuffers.length < MAX_FREE_BUFFERS && buf.length <= MAX_POOLED_BUFFER_BYTES) this.freeBuffers.push(buf)
   }
 
   async close(): Promise<void> {
@@ -143,4 +173,11 @@ export class EsBulkWriter {
     const json = JSON.stringify(rest)
     return json === '{}' ? `${head}}` : `${head},${json.slice(1)}`
   }
+}
+
+/** A larger buffer holding the first `used` bytes of `buf`, with room for `need` more. */
+function grow(buf: Buffer, used: number, need: number): Buffer {
+  const next = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, used + need))
+  buf.copy(next, 0, 0, used)
+  return next
 }

@@ -17,10 +17,24 @@ export class LogMetrics {
   readonly freshness: Histogram
   readonly buffered: Gauge
   private readonly jobLabels = new Set<string>()
+  /** Records counted by countIn() since the last scrape: a labelled inc() per record costs more than decoding's share. */
+  private readonly pendingIn: Record<LogSource, number> = { kafka: 0, http: 0 }
 
   constructor(registry: Registry, private readonly maxJobLabels = 500) {
     const registers = [registry]
-    this.recordsIn = new Counter({ name: 'flinkwatch_logs_records_in_total', help: 'Log records received, before decoding', labelNames: ['source'], registers })
+    const pendingIn = this.pendingIn
+    this.recordsIn = new Counter({
+      name: 'flinkwatch_logs_records_in_total',
+      help: 'Log records received, before decoding',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        for (const source of ['kafka', 'http'] as const) {
+          if (pendingIn[source] > 0) this.inc({ source }, pendingIn[source])
+          pendingIn[source] = 0
+        }
+      },
+    })
     this.stored = new Counter({ name: 'flinkwatch_logs_records_stored_total', help: 'Log records durably written (markers included)', registers })
     this.duplicates = new Counter({ name: 'flinkwatch_logs_duplicates_total', help: 'Redelivered log records skipped because their id was already stored', registers })
     this.dropped = new Counter({ name: 'flinkwatch_logs_dropped_total', help: 'Log records dropped by the rate limiter', labelNames: ['cluster', 'job', 'reason'], registers })
@@ -43,6 +57,11 @@ export class LogMetrics {
       registers,
     })
     this.buffered = new Gauge({ name: 'flinkwatch_logs_buffered_records', help: 'Records waiting for or in a bulk', registers })
+  }
+
+  /** One record received (flinkwatch_logs_records_in_total, added up when scraped). */
+  countIn(source: LogSource): void {
+    this.pendingIn[source]++
   }
 
   /** The job label is bounded: past maxJobLabels distinct jobs, new ones are reported as "other". */

@@ -3,7 +3,9 @@ import type { Component } from '../core/component.js'
 import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
 import { ElasticsearchStore } from '../storage/elasticsearch-store.js'
-import { DEAD_LETTER_COLLECTION, FIELD, LOGS_COLLECTION, deadLetterCollection, fromDocument, logsCollection, read } from './document.js'
+import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION, deadLetterCollection, logsCollection } from './document.js'
+import { recordOf } from './log-document.js'
+import type { LogRecord } from '../model/log-record.js'
 import type { NewDoc } from '../storage/store.js'
 import { EsBulkWriter } from './es-bulk-writer.js'
 import { JobNames } from './job-names.js'
@@ -37,7 +39,12 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
   const markerIntervalMs = parseDuration(cfg.rateLimit.markerInterval)
   // Rules (the ERROR-log-rate rule) hear about stored WARN and worse lines; the INFO bulk never crosses the bus.
   const publishNotable = (docs: readonly NewDoc[], failed: ReadonlySet<string>): void => {
-    const records = docs.filter((d) => !failed.has(d.id) && NOTABLE.has(String(read(d.body, FIELD.level)))).map(fromDocument)
+    const records: LogRecord[] = []
+    for (const d of docs) {
+      // From the record, not the body: reading a LogDocument's body would build it for every line.
+      const r = recordOf(d)
+      if (r.level !== null && NOTABLE.has(r.level) && !failed.has(d.id)) records.push(r)
+    }
     if (records.length > 0) ctx.bus.publish({ type: 'log.stored', records })
   }
   const jobNames = new JobNames()

@@ -4,7 +4,7 @@ import type { LogRecord } from '../model/log-record.js'
 import type { NewDoc } from '../storage/store.js'
 import { BulkBatcher, untilAborted, type BatcherConfig } from './batcher.js'
 import { decodeLog, type DecodeOutcome, type RawLog } from './decode/decode.js'
-import { toDocument } from './document.js'
+import { LogDocument } from './log-document.js'
 import type { LogMetrics, LogSource } from './metrics.js'
 import { LogRateLimiter, type RateLimitConfig } from './rate-limiter.js'
 import type { LogSink, SinkResult } from './sink.js'
@@ -55,7 +55,7 @@ export class LogPipeline {
   }
 
   decode(raw: RawLog, source: LogSource): DecodeOutcome {
-    this.o.metrics.recordsIn.inc({ source })
+    this.o.metrics.countIn(source)
     const out = decodeLog(raw, { maxRecordBytes: this.o.maxRecordBytes })
     if (!out.ok) this.o.metrics.rejected.inc({ source, reason: out.reason })
     else for (const issue of out.issues) this.o.metrics.decodeIssues.inc({ issue })
@@ -86,9 +86,9 @@ export class LogPipeline {
         this.o.metrics.dropped.inc({ ...this.o.metrics.jobLabel(r.cluster, r.jobName ?? r.jobId), reason })
         continue
       }
-      docs.push({ doc: toDocument(r), bytes: estimateBytes(r) })
+      docs.push({ doc: new LogDocument(r), bytes: estimateBytes(r) })
     }
-    for (const m of this.limiter.takeMarkers(now)) docs.push({ doc: toDocument(m), bytes: estimateBytes(m) })
+    for (const m of this.limiter.takeMarkers(now)) docs.push({ doc: new LogDocument(m), bytes: estimateBytes(m) })
     const { durable } = await this.batcher.enqueue(docs, signal)
     return { accepted: docs.length, dropped, durable }
   }
@@ -114,7 +114,7 @@ export class LogPipeline {
   private flushMarkers(all: boolean): void {
     const markers = this.limiter.takeMarkers(this.o.clock.now(), all)
     if (markers.length === 0) return
-    this.batcher.add(markers.map((m) => ({ doc: toDocument(m), bytes: estimateBytes(m) }))).catch((err: unknown) => this.o.logger.warn({ err }, 'rate-limit marker not written'))
+    this.batcher.add(markers.map((m) => ({ doc: new LogDocument(m), bytes: estimateBytes(m) }))).catch((err: unknown) => this.o.logger.warn({ err }, 'rate-limit marker not written'))
   }
 
   private written(docs: readonly NewDoc[], result: SinkResult, ms: number): void {

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { logSource } from '../../../src/logs/bulk-source.js'
+import { decodeLog } from '../../../src/logs/decode/decode.js'
+import { logsCollection, toDocument } from '../../../src/logs/document.js'
+import { LogDocument, recordOf } from '../../../src/logs/log-document.js'
+import type { LogRecord } from '../../../src/model/log-record.js'
+import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, unicode61Tokens } from '../../../src/storage/es-mapping.js'
+import { getPath } from '../../../src/storage/store.js'
+import { makeLine, rng } from '../../integration/logs/lines.js'
+
+const base: LogRecord = { id: 'k-t-0-00000000000000000001', timestamp: Date.UTC(2026, 0, 4, 23, 59, 59, 999), level: null, message: '', logger: null, thread: null, cluster: null, jobId: null, jobName: null, taskManager: null, errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'kafka:t/0/1' }
+
+/** What ElasticsearchStore.write(..., 'create') puts in _source for toDocument(r) (its toSource). */
+function storeSource(r: LogRecord, tokens: boolean): Record<string, unknown> {
+  const d = toDocument(r)
+  const source: Record<string, unknown> = { ...d.body, '@timestamp': Math.trunc(d.timestamp), [ID_FIELD]: d.id, [BODY_TS_FIELD]: d.body['@timestamp'] }
+  if (tokens) source[TOKENS_FIELD] = Object.fromEntries((logsCollection.text ?? []).map((p, i) => { const v = getPath(d.body, p); return [textFieldKey(i), unicode61Tokens(typeof v === 'string' ? v : '').join(' ')] }))
+  return source
+}
+
+function records(): LogRecord[] {
+  const out: LogRecord[] = [
+    base,
+    { ...base, logger: 'only.a.Logger', message: 'x' },
+    { ...base, level: 'WARN', message: 'quotes " and \\ and \n newlines \u0001 control \u2028 sep', thread: 'Source: kafka (1/4)#0', truncated: true },
+    { ...base, errorMessage: 'no type', jobName: 'name-without-id', taskManager: 'tm-1' },
+    { ...base, errorType: 'java.lang.X', stackTrace: 'java.lang.X: é\n\tat a.B(B.java:1)', cluster: 'c', jobId: 'ab'.repeat(16) },
+    { ...base, level: 'INFO', logger: '', thread: '', cluster: '', message: 'Ünïcödé café 𝔘𝔫𝔦 ①', timestamp: 1.7 },
+    { ...base, id: 'marker-abc', level: 'WARN', logger: 'flinkwatch.ratelimit', message: '12 lines dropped', cluster: 'c', jobId: 'j', jobName: 'n', origin: 'flinkwatch:rate-limit', marker: { dropped: 12, from: 1, to: 2 } },
+  ]
+  const r = rng(5)
+  for (let i = 0; i < 300; i++) {
+    const l = makeLine(i, r, { start: Date.UTC(2026, 0, 1), stepMs: 997, cluster: 'c', stackShare: 0.3 })
+    const dec = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), id: `k-t-0-${i}`, origin: `kafka:t/0/${i}`, receivedAt: 0 }, { maxRecordBytes: 32768 })
+    assert.ok(dec.ok)
+    out.push(dec.record)
+  }
+  return out
+}
+
+describe('logSource', () => {
+  it('is the _source the store writes for toDocument(record), with and without the token field', () => {
+    for (const r of records()) {
+      for (const tokens of [true, false]) assert.deepEqual(JSON.parse(logSource(r, tokens)), storeSource(r, tokens), JSON.stringify(r))
+    }
+  })
+})
+
+describe('LogDocument', () => {
+  it('is the NewDoc toDocument makes, with its body built on first read', () => {
+    for (const r of records().slice(0, 20)) {
+      const d = new LogDocument(r)
+      const plain = toDocument(r)
+      assert.deepEqual({ id: d.id, timestamp: d.timestamp, body: d.body }, plain)
+      assert.equal(d.body, d.body, 'built once')
+      assert.equal(recordOf(d), r)
+      assert.deepEqual([recordOf(plain).id, recordOf(plain).message, recordOf(plain).level], [r.id, r.message, r.level], 'other documents: read back from the body')
+    }
+  })
+})
