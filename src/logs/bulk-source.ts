@@ -16,9 +16,9 @@ const T1_KEY = `,"${textFieldKey(1)}":`
  * The timestamp must be valid (the writer checks it first: toISOString throws on NaN).
  */
 export function logSource(r: LogRecord, tokens: boolean): string {
-  // ISO strings and ids need no escaping beyond JSON.stringify's; the ISO one never does.
-  let s = `${TS_HEAD}${Math.trunc(r.timestamp)}${ID_KEY}${JSON.stringify(r.id)}${BODY_TS_KEY}${new Date(r.timestamp).toISOString()}"`
-  if (tokens) s += `${T0_KEY}${JSON.stringify(tokenText(r.message))}${T1_KEY}${JSON.stringify(r.stackTrace ? tokenText(r.stackTrace) : '')}}`
+  // An ISO time and token text (letters, digits and spaces only) never need escaping.
+  let s = `${TS_HEAD}${Math.trunc(r.timestamp)}${ID_KEY}${JSON.stringify(r.id)}${BODY_TS_KEY}${isoTime(r.timestamp)}"`
+  if (tokens) s += `${T0_KEY}"${tokenText(r.message)}"${T1_KEY}"${r.stackTrace ? tokenText(r.stackTrace) : ''}"}`
   s += `,"message":${JSON.stringify(r.message)}`
   if (r.level || r.logger) {
     s += r.level ? `,"log":{"level":${JSON.stringify(r.level)}${r.logger ? `,"logger":${JSON.stringify(r.logger)}` : ''}}` : `,"log":{"logger":${JSON.stringify(r.logger)}}`
@@ -48,4 +48,25 @@ export function logSource(r: LogRecord, tokens: boolean): string {
   if (r.truncated) s += `,"truncated":true`
   if (r.marker) s += `,"marker":${JSON.stringify(r.marker)}`
   return `${s}}}`
+}
+
+let isoSecond = Number.NaN
+let isoPrefix = ''
+
+/**
+ * `new Date(t).toISOString()`, from the last second's prefix when t falls in it: lines come in time order, so
+ * most share their second with the line before.
+ */
+export function isoTime(t: number): string {
+  // Date keeps whole milliseconds, truncated towards zero.
+  const ms = Math.trunc(t)
+  const second = Math.floor(ms / 1000)
+  const milli = ms - second * 1000
+  if (second !== isoSecond) {
+    const iso = new Date(ms).toISOString()
+    isoSecond = second
+    isoPrefix = iso.slice(0, -4)
+    return iso
+  }
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`
 }

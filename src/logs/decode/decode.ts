@@ -34,6 +34,8 @@ export interface DecodeOptions {
 const LEVELS: Record<string, LogLevel> = { TRACE: 'TRACE', DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', ERR: 'ERROR', FATAL: 'FATAL', SEVERE: 'ERROR', CRITICAL: 'FATAL' }
 const MAX_KEYWORD_BYTES = 1024
 const JOB_ID = /^[0-9a-f]{32}$/i
+/** The bytes looksBinary() counts (NUL and C0 controls other than tab, newline, CR and ESC). */
+const MAYBE_BINARY = /[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]/
 
 // Field aliases, first match wins: ECS names, then the MDC key Flink uses, then EcsLayout's flattened labels.
 const F = {
@@ -59,12 +61,14 @@ const HOST_NAME = ['host.name'] as const
 export function decodeLog(raw: RawLog, opts: DecodeOptions): DecodeOutcome {
   const bytes = raw.value
   if (!bytes || bytes.length === 0) return { ok: false, reason: 'empty' }
-  if (looksBinary(bytes)) return { ok: false, reason: 'binary' }
-  const issues: DecodeIssue[] = []
   // Far beyond the limit, parsing is not worth it: keep the head as raw text.
   const hardCap = Math.max(1024 * 1024, opts.maxRecordBytes * 4)
   const oversized = bytes.length > hardCap
   const { text, valid } = decodeUtf8(oversized ? bytes.subarray(0, opts.maxRecordBytes + 4) : bytes)
+  // The byte-by-byte check only when the text has a control character at all (a native regex scan): UTF-8
+  // decoding keeps every byte below 0x80 as that character, so a text without any has no such byte either.
+  if ((oversized || MAYBE_BINARY.test(text)) && looksBinary(bytes)) return { ok: false, reason: 'binary' }
+  const issues: DecodeIssue[] = []
   if (!valid) issues.push('invalid_utf8')
   if (oversized) issues.push('oversized_raw')
 
@@ -181,7 +185,7 @@ function fromJson(doc: Record<string, unknown>, rawText: string, issues: DecodeI
   if (levelText !== null && level === null) wrong = true
   let stackTrace: string | null = null
   const st = firstDefined(doc, F.stackTrace)
-  if (typeof st === 'string') stackTrace = st.replace(/\s+$/, '') || null
+  if (typeof st === 'string') stackTrace = st.trimEnd() || null
   else if (Array.isArray(st)) stackTrace = st.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') || null
   else if (st !== undefined && st !== null) wrong = true
   let errorType = stringAt(doc, F.errorType, w)

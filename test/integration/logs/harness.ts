@@ -136,7 +136,10 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Writes a config file (server port chosen here) and runs `node --import tsx src/cli.ts serve` on it. */
+/**
+ * Writes a config file (server port chosen here) and runs `node --import tsx src/cli.ts serve` on it, or with
+ * `compiled` the built CLI as users run it, `node bin/flinkwatch.js serve` (build dist first: buildDist()).
+ */
 export class FlinkwatchProcess {
   readonly url: string
   readonly configPath: string
@@ -149,6 +152,7 @@ export class FlinkwatchProcess {
     dir = mkdtempSync(join(tmpdir(), 'fw-proc-')),
     /** Extra node flags (the benchmark's --cpu-prof / --heap-prof). */
     private readonly nodeArgs: string[] = [],
+    private readonly compiled = false,
   ) {
     this.url = `http://127.0.0.1:${port}`
     this.configPath = join(dir, 'flinkwatch.yaml')
@@ -162,7 +166,8 @@ export class FlinkwatchProcess {
 
   async start(): Promise<void> {
     const out = createWriteStream(this.logFile, { flags: 'a' })
-    const proc = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve', '--config', this.configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
+    const entry = this.compiled ? ['bin/flinkwatch.js'] : ['--import', 'tsx', 'src/cli.ts']
+    const proc = spawn(process.execPath, [...this.nodeArgs, ...entry, 'serve', '--config', this.configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
     // Two sources into one file: neither may end it, or the other writes after end; the exit closes it.
     proc.stdout?.pipe(out, { end: false })
     proc.stderr?.pipe(out, { end: false })
@@ -185,6 +190,12 @@ export class FlinkwatchProcess {
   async metric(name: string): Promise<number> {
     return metricValue(await (await fetch(`${this.url}/metrics`)).text(), name)
   }
+}
+
+/** Compiles the sources into dist/ (what `npm start` and bin/flinkwatch.js run). */
+export function buildDist(): void {
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`)
 }
 
 /** Sum of all samples of one metric (any labels) in a Prometheus text exposition. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { logSource } from '../../../src/logs/bulk-source.js'
+import { isoTime, logSource } from '../../../src/logs/bulk-source.js'
 import { decodeLog } from '../../../src/logs/decode/decode.js'
 import { logsCollection, toDocument } from '../../../src/logs/document.js'
 import { LogDocument, recordOf } from '../../../src/logs/log-document.js'
@@ -44,6 +44,16 @@ describe('logSource', () => {
     for (const r of records()) {
       for (const tokens of [true, false]) assert.deepEqual(JSON.parse(logSource(r, tokens)), storeSource(r, tokens), JSON.stringify(r))
     }
+  })
+})
+
+describe('isoTime', () => {
+  it('is toISOString, for times in order and out of order, negative, fractional and far ones', () => {
+    const r = rng(11)
+    const times = [0, -1, -999, -1000, -1001, 1.5, -1.5, 999.9, 8.64e15, -8.64e15, Date.UTC(2026, 0, 1), Date.UTC(10000, 0, 1), Date.UTC(-5, 0, 1)]
+    let t = Date.UTC(2026, 0, 4, 23, 59, 58)
+    for (let i = 0; i < 5000; i++) times.push((t += Math.floor(r() * 7)), i % 97 === 0 ? t - 5000 : t)
+    for (const x of times) assert.equal(isoTime(x), new Date(x).toISOString(), String(x))
   })
 })
 

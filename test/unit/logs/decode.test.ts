@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { decodeLog, type RawLog } from '../../../src/logs/decode/decode.js'
 import { parsePlainText, splitPlainTextEvents } from '../../../src/logs/decode/plain-text.js'
+import { looksBinary } from '../../../src/logs/decode/utf8.js'
 
 const FIX = new URL('../../fixtures/logs/', import.meta.url)
 const opts = { maxRecordBytes: 32768 }
@@ -141,6 +142,19 @@ describe('limits and garbage', () => {
     assert.deepEqual(decodeLog(raw(''), opts), { ok: false, reason: 'empty' })
     assert.deepEqual(decodeLog({ ...raw(''), value: null }, opts), { ok: false, reason: 'empty' })
     assert.deepEqual(decodeLog(raw(Buffer.from([0x1f, 0x8b, 0, 0, 1, 2])), opts), { ok: false, reason: 'binary' })
+  })
+
+  it('rejects as binary exactly what looksBinary() finds binary (its byte scan runs only on texts with controls)', () => {
+    let seed = 7
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+    for (let i = 0; i < 3000; i++) {
+      const len = 1 + Math.floor(rnd() * 300)
+      const bytes = Buffer.alloc(len)
+      const controls = rnd() * 0.3
+      for (let j = 0; j < len; j++) bytes[j] = rnd() < controls ? Math.floor(rnd() * 0x20) : rnd() < 0.1 ? 0x80 + Math.floor(rnd() * 0x80) : 0x20 + Math.floor(rnd() * 0x5f)
+      const out = decodeLog(raw(bytes), opts)
+      assert.equal(!out.ok && out.reason === 'binary', looksBinary(bytes), bytes.toString('hex'))
+    }
   })
 
   it('keeps invalid UTF-8 with replacement characters', () => {
