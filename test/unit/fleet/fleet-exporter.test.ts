@@ -65,6 +65,24 @@ describe('fleet exporter', () => {
     assert.deepEqual(await t.lines('flinkwatch_job_kafka_lag_records'), [`flinkwatch_job_kafka_lag_records{${labels}} 1200`])
   })
 
+  it('writes every job series of a family, one line each, skipping jobs without a value', async () => {
+    const t = setup()
+    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING', { name: 'a', lag: 5 }), job('c1', 'j2', 'RUNNING', { name: 'b', lag: null }), job('c1', 'j3', 'FAILED', { name: 'c', lag: 7 })]))
+    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j4', 'RUNNING', { name: 'd', lag: null })]))
+    const text = await t.registry.metrics()
+    const block = text.slice(text.indexOf('# HELP flinkwatch_job_kafka_lag_records'), text.indexOf('# HELP flinkwatch_job_backpressure_ratio'))
+    assert.equal(
+      block,
+      '# HELP flinkwatch_job_kafka_lag_records Kafka source lag in records (pendingRecords, or records-lag-max)\n# TYPE flinkwatch_job_kafka_lag_records gauge\n' +
+        'flinkwatch_job_kafka_lag_records{cluster="c1",job_id="j1",job_name="a"} 5\nflinkwatch_job_kafka_lag_records{cluster="c1",job_id="j3",job_name="c"} 7\n\n',
+    )
+    // a family without any series is its HELP and TYPE lines only, as prom-client writes it
+    assert.match(text, /# TYPE flinkwatch_job_heap_used_bytes gauge\n\n# HELP flinkwatch_job_heap_max_bytes /)
+    // the JSON form still lists the series one by one
+    const json = (await t.registry.getMetricsAsJSON()).find((m) => m.name === 'flinkwatch_job_state')
+    assert.equal(json?.values.length, 4)
+  })
+
   it('escapes label values like prom-client and keeps registry default labels', async () => {
     const t = setup()
     t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING', { name: 'say "hi"\\now\nnext', restarts: 1 })]))
