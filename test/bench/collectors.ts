@@ -1,9 +1,16 @@
 /**
  * Collectors benchmark (`npm run bench -- collectors [--clusters 100] [--jobs 100] [--interval 10s]
- * [--duration 5m] [--history true]`): a fleet of fake JobManagers (test/bench/fake-jobmanager.ts, in a
- * child process so its CPU is not counted) polled by the real flink collectors, pollers, fleet state,
- * Prometheus exporter and history recorder, on the real clock. All clusters tick together (the worst
- * case; spread start offsets make it easier in production).
+ * [--duration 5m] [--history true]`): a fleet of fake JobManagers (test/bench/fake-jobmanager.ts)
+ * polled by the real flink collectors, pollers, fleet state, Prometheus exporter and history
+ * recorder, on the real clock. All clusters tick together (the worst case; spread start offsets make
+ * it easier in production).
+ *
+ * Three processes: this driver (tsx), the fake JobManagers (a child; their CPU is reported apart) and
+ * the measured service (test/bench/service/collectors-service.ts), which the driver compiles with
+ * `tsc` and runs from `dist/` with plain node, as users run flinkwatch. CPU, RSS and heap are that
+ * process's own: neither the fakes, nor tsx and its loader thread, nor the driver's bookkeeping are in
+ * them (until this split the figure was the whole tsx process, fakes aside). The driver scrapes the
+ * service's `/metrics` over loopback HTTP every 15 s, like Prometheus, so exporter cost is included.
  *
  * Cycle time = per poll interval k (starting at t0 + k × interval), the time until every cluster has
  * completed a poll started in that interval or later: max over clusters of (completion − interval
@@ -13,29 +20,19 @@
  * reported ~10 s extra per drifted interval.)
  *
  * Prints JSON: cycle time p50/p95 (all intervals, and steady state after the first minute, when every
- * job has been read once), poll duration p50/p95, CPU seconds per cycle and mean CPU share of this
- * process (the fake JobManagers run in a child process; their CPU is reported apart), RSS and heap,
- * HTTP requests per job per minute (whole run and steady state after the first minute) and
- * StreamPark's pattern (2 calls per job every 5 s) on the same fleet.
+ * job has been read once), poll duration p50/p95, CPU seconds per cycle and mean CPU share of the
+ * service process, RSS and heap of the service process, HTTP requests per job per minute (whole run
+ * and steady state after the first minute) and StreamPark's pattern (2 calls per job every 5 s) on the
+ * same fleet.
  * Targets: p95 cycle < 5 s, mean CPU < 30% of one core, RSS < 300 MB, requests ≤ ¼ of StreamPark's.
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { spawn, spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { Registry } from 'prom-client'
-import { createFlinkCollector } from '../../collectors/flink/flink-collector.js'
-import { systemClock } from '../../src/core/clock.js'
 import { parseDuration } from '../../src/core/duration.js'
-import { EventBus } from '../../src/core/event-bus.js'
-import { createLogger } from '../../src/core/logger.js'
-import { FleetState } from '../../src/fleet/fleet-state.js'
-import { HistoryRecorder, historyCollection } from '../../src/fleet/history.js'
-import { Poller } from '../../src/fleet/poller.js'
-import { registerFleetMetrics } from '../../src/metrics/fleet-exporter.js'
-import { SqliteStore } from '../../src/storage/sqlite-store.js'
+import type { BenchPoll, ServiceReport } from './service/collectors-service.js'
 
 const pct = (xs: number[], p: number): number => {
   if (xs.length === 0) return 0
@@ -70,66 +67,24 @@ export default async function main(argv: string[]): Promise<void> {
   const fakeStats = async () => (await (await fetch(`http://127.0.0.1:${port}/__stats`)).json()) as { requests: number; cpuMicros: number }
   const fakeRequests = async () => (await fakeStats()).requests
 
-  const logger = createLogger({ level: 'error' })
-  const bus = new EventBus()
-  const registry = new Registry()
-  const ids = Array.from({ length: clusters }, (_, i) => `c${i}`)
-  const state = new FleetState({ clusters: ids.map((id) => ({ id, type: 'flink', downAfter: 3, url: null, webUiUrl: null })), bus, clock: systemClock, logger })
-  const metrics = registerFleetMetrics({ registry, view: state, clock: systemClock, clusters: ids })
-  const store = SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-bench-')))
-  await store.init([historyCollection])
-  const history = new HistoryRecorder({ store, bus, clock: systemClock, logger, sampleIntervalMs: 60_000, retentionMs: 86_400_000, counters: metrics })
-  if (values.history === 'true') await history.start()
-
-  interface Poll {
-    cluster: number
-    n: number
-    start: number
-    end: number
-    ok: boolean
+  // The measured process runs compiled code, as `flinkwatch serve` does: build dist/ first (incremental).
+  const root = fileURLToPath(new URL('../../', import.meta.url))
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })
+  if (build.status !== 0) throw new Error('tsc -p tsconfig.json failed; the service runs from dist/')
+  const service = spawn(
+    process.execPath,
+    [`${root}dist/test/bench/service/collectors-service.js`, '--fake-port', String(port), '--clusters', String(clusters), '--interval', values.interval, '--duration', values.duration, '--history', values.history],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const lines = createInterface({ input: service.stdout! })[Symbol.asyncIterator]()
+  const nextLine = async (): Promise<string> => {
+    const r = await lines.next()
+    if (r.done) throw new Error(`the measured service exited (${service.exitCode ?? service.signalCode})`)
+    return r.value
   }
-  const polls: Poll[] = []
-  const counts = new Array<number>(clusters).fill(0)
-  let errors = 0
-  let skipped = 0
-  const pollers = ids.map((id, i) => {
-    const collector = createFlinkCollector(
-      { id, type: 'flink', url: `http://127.0.0.1:${port}/c${i}`, pollInterval: values.interval, requestTimeout: '5s', downAfter: 3, concurrency: 4, checkpointInterval: '60s', metricsInterval: '60s', enabled: true },
-      { clock: systemClock },
-    )
-    const record = (ok: boolean, ms: number) => {
-      const end = performance.now()
-      polls.push({ cluster: i, n: counts[i]!++, start: end - ms, end, ok })
-    }
-    return new Poller({
-      collector,
-      intervalMs,
-      timeoutMs: intervalMs,
-      clock: { ...systemClock, now: () => performance.now() },
-      jitter: 0,
-      random: () => 0,
-      onResult: (snap, ms) => {
-        record(true, ms)
-        state.applySnapshot(id, snap)
-      },
-      onError: (err, ms) => {
-        record(false, ms)
-        errors++
-        state.applyFailure(id, err)
-      },
-      onSkip: () => void skipped++,
-    })
-  })
-
-  let maxRss = 0
-  let maxHeap = 0
-  const rssTimer = setInterval(() => {
-    const m = process.memoryUsage()
-    maxRss = Math.max(maxRss, m.rss)
-    maxHeap = Math.max(maxHeap, m.heapUsed)
-  }, 500)
+  const { metricsPort } = JSON.parse(await nextLine()) as { metricsPort: number }
   const fake0 = await fakeStats()
-  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const req0 = fake0.requests
   let reqAfterWarmup = 0
@@ -138,29 +93,34 @@ export default async function main(argv: string[]): Promise<void> {
     warmupAt = performance.now()
     void fakeRequests().then((n) => (reqAfterWarmup = n))
   }, Math.min(60_000, durationMs / 2))
-  for (const p of pollers) p.start()
-  // Scrape like Prometheus would, so exporter cost is included.
-  const scrape = setInterval(() => void registry.metrics(), 15_000)
+  // Scrape like Prometheus would (every 15 s, the whole text), so exporter cost is included.
+  let scrapeBytes = 0
+  const scrape = setInterval(() => {
+    void fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+      .then((r) => r.text())
+      .then((t) => (scrapeBytes = t.length))
+      .catch(() => undefined)
+  }, 15_000)
 
-  await new Promise((r) => setTimeout(r, durationMs))
-  await Promise.all(pollers.map((p) => p.stop()))
+  const report = JSON.parse(await nextLine()) as ServiceReport
   clearInterval(scrape)
   clearTimeout(warmup)
-  const wallMs = performance.now() - t0
-  const cpu = process.cpuUsage(cpu0)
   const fake1 = await fakeStats()
   const req1 = fake1.requests
-  await history.stop()
-  await store.close()
-  clearInterval(rssTimer)
+  const fakeWallMs = performance.now() - t0
+  await new Promise((r) => service.once('exit', r))
   fake.kill()
 
+  const wallMs = report.wallMs
+  const polls: BenchPoll[] = report.polls
+  const errors = report.errors
+  const skipped = report.skipped
   // Per interval k: max over clusters of (first completion of a poll started in interval k or later) − interval start.
-  const byCluster = Array.from({ length: clusters }, () => [] as Poll[])
+  const byCluster = Array.from({ length: clusters }, () => [] as BenchPoll[])
   for (const p of polls) byCluster[p.cluster]!.push(p)
   for (const list of byCluster) list.sort((a, b) => a.start - b.start)
   const cycleOf = (k: number): number | null => {
-    const from = t0 + k * intervalMs
+    const from = k * intervalMs
     let worst = 0
     for (const list of byCluster) {
       // A tick fires a little after its planned time: allow 10% of an interval of timer lateness.
@@ -171,7 +131,7 @@ export default async function main(argv: string[]): Promise<void> {
     return worst
   }
   const cycleList: { k: number; ms: number }[] = []
-  for (let k = 0; t0 + (k + 1) * intervalMs <= t0 + wallMs; k++) {
+  for (let k = 0; (k + 1) * intervalMs <= wallMs; k++) {
     const ms = cycleOf(k)
     if (ms !== null) cycleList.push({ k, ms })
   }
@@ -179,11 +139,11 @@ export default async function main(argv: string[]): Promise<void> {
   const warmupCycles = Math.ceil(Math.min(60_000, durationMs / 2) / intervalMs)
   const steadyCycles = cycleList.filter((c) => c.k >= warmupCycles).map((c) => c.ms)
   const pollMs = polls.map((p) => p.end - p.start)
-  const steadyPollMs = polls.filter((p) => p.start >= t0 + warmupCycles * intervalMs).map((p) => p.end - p.start)
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6
-  const minutes = wallMs / 60_000
+  const steadyPollMs = polls.filter((p) => p.start >= warmupCycles * intervalMs).map((p) => p.end - p.start)
+  const cpuSeconds = report.cpuMicros / 1e6
+  const minutes = fakeWallMs / 60_000
   const perJobPerMin = (req1 - req0) / jobs / minutes
-  const steadyPerJobPerMin = warmupAt && reqAfterWarmup ? (req1 - reqAfterWarmup) / jobs / ((t0 + wallMs - warmupAt) / 60_000) : null
+  const steadyPerJobPerMin = warmupAt && reqAfterWarmup ? (req1 - reqAfterWarmup) / jobs / ((t0 + fakeWallMs - warmupAt) / 60_000) : null
   const streamPark = 2 * (60_000 / 5000)
   const result = {
     fleet: { clusters, jobsPerCluster: jobsPer, jobs, intervalSeconds: intervalMs / 1000, durationSeconds: round(wallMs / 1000, 1), history: values.history === 'true' },
@@ -195,16 +155,18 @@ export default async function main(argv: string[]): Promise<void> {
     skippedTicks: skipped,
     cpuSecondsPerCycle: round(cpuSeconds / Math.max(1, wallMs / intervalMs), 3),
     meanCpuShareOfOneCore: round(cpuSeconds / (wallMs / 1000), 3),
-    fakeJobManagersCpuShareOfOneCore: round((fake1.cpuMicros - fake0.cpuMicros) / 1e6 / (wallMs / 1000), 3),
-    rssMb: { max: round(maxRss / 1048576, 1), end: round(process.memoryUsage().rss / 1048576, 1) },
-    heapUsedMb: { max: round(maxHeap / 1048576, 1) },
+    fakeJobManagersCpuShareOfOneCore: round((fake1.cpuMicros - fake0.cpuMicros) / 1e6 / (fakeWallMs / 1000), 3),
+    measuredProcess: 'the collectors service alone (flink collectors, pollers, fleet state, exporter serving /metrics, history on SQLite), compiled to dist/ and run with plain node in its own process; fake JobManagers and this tsx driver run in other processes',
+    rssMb: { max: round(report.rssMaxBytes / 1048576, 1), end: round(report.rssEndBytes / 1048576, 1) },
+    heapUsedMb: { max: round(report.heapUsedMaxBytes / 1048576, 1) },
+    scrapes: { count: report.scrapes, maxMs: round(report.scrapeMsMax), bytes: scrapeBytes },
     requestsPerJobPerMinute: { wholeRun: round(perJobPerMin, 2), steadyStateAfterWarmup: steadyPerJobPerMin === null ? null : round(steadyPerJobPerMin, 2) },
     streamPark: { requestsPerJobPerMinute: streamPark, requestsPerMinuteOnThisFleet: streamPark * jobs },
     ratioToStreamPark: round(perJobPerMin / streamPark, 3),
     targets: {
       p95CycleUnder5s: pct(cycles, 95) < 5000,
       meanCpuUnder30pct: cpuSeconds / (wallMs / 1000) < 0.3,
-      rssUnder300MB: maxRss < 300 * 1048576,
+      rssUnder300MB: report.rssMaxBytes < 300 * 1048576,
       requestsAtMostQuarterOfStreamPark: perJobPerMin <= streamPark / 4,
     },
   }
