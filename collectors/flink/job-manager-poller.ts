@@ -61,6 +61,12 @@ export interface JobManagerPoll {
 }
 
 const TASK_METRICS = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'numRecordsInPerSecond', 'numRecordsOutPerSecond']
+/** max for busy/backpressure and records-lag-max, sum for rates and pendingRecords, avg for the busy skew. */
+function metricsQuery(ids: readonly string[]): string {
+  return `?get=${ids.map(encodeURIComponent).join(',')}&agg=max,avg,sum`
+}
+/** The query of every vertex without source metric ids. */
+const TASK_QUERY = metricsQuery(TASK_METRICS)
 const TM_METRICS = ['Status.JVM.CPU.Load', 'Status.JVM.Memory.Heap.Used', 'Status.JVM.Memory.Heap.Max', 'Status.JVM.GarbageCollector.All.TimeMsPerSecond', 'Status.Flink.Memory.Managed.Used']
 /** Flink keeps at most this many root entries (web.exception-history-size default). */
 const EXCEPTION_HISTORY = 16
@@ -119,8 +125,6 @@ interface Track {
   sourceIds: Map<string, SourceIds>
   /** Per measured vertex: its figures from the last vertex-metrics read. */
   measured: Map<string, VertexSnapshot>
-  /** Request path of each vertex's aggregated metrics (depends on the discovered source ids). */
-  metricPaths: Map<string, string>
   metricsAt: number | null
   /** Vertex metric reads in a row that came back empty (metric store not filled yet). */
   emptyReads: number
@@ -253,7 +257,6 @@ export class JobManagerPoller {
         vertices: [],
         sourceIds: new Map(),
         measured: new Map(),
-        metricPaths: new Map(),
         metricsAt: null,
         emptyReads: 0,
         metricsPhased: false,
@@ -322,7 +325,6 @@ export class JobManagerPoller {
           const vertices = decodeVertices(details)
           if (vertices.map((v) => v.id).join() !== t.vertices.map((v) => v.id).join()) {
             t.sourceIds.clear()
-            t.metricPaths.clear()
             t.measured.clear()
             t.metricsAt = null
           }
@@ -414,21 +416,15 @@ export class JobManagerPoller {
     let found = false
     if (v.isSource && discoveryDue(src, now)) {
       const next = discoverSourceIds(await client.get(base, MetricList, signal), now, src)
-      if (!sameIds(src, next)) {
-        t.metricPaths.delete(v.id)
-        found = next.lag !== null || next.recordsIn !== null
-      }
+      if (!sameIds(src, next)) found = next.lag !== null || next.recordsIn !== null
       src = next
       t.sourceIds.set(v.id, src)
     }
     if (!always && !found) return false
-    let path = t.metricPaths.get(v.id)
-    if (path === undefined) {
-      const ids = [...TASK_METRICS, ...(src?.pending ?? []), ...(src?.lagMax ?? []), ...(src?.recordsIn ? [src.recordsIn] : [])]
-      // max for busy/backpressure and records-lag-max, sum for rates and pendingRecords, avg for the busy skew.
-      path = `${base}?get=${ids.map(encodeURIComponent).join(',')}&agg=max,avg,sum`
-      t.metricPaths.set(v.id, path)
-    }
+    // Built per read (once per metricsInterval) rather than kept per vertex: 30,000 kept paths were ~8 MB
+    // of the live heap, which V8 lets grow several times over before a full GC.
+    const extra = src ? [...src.pending, ...src.lagMax, ...(src.recordsIn ? [src.recordsIn] : [])] : []
+    const path = base + (extra.length === 0 ? TASK_QUERY : metricsQuery([...TASK_METRICS, ...extra]))
     const list = await client.get(path, AggregatedMetrics, signal)
     t.measured.set(v.id, vertexSnapshot(v, list, src))
     t.snap = null
