@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js'
 import type { FleetJobIteration, FleetView } from '../fleet/fleet-view.js'
 import type { CollectorErrorReason } from '../model/cluster.js'
 import type { JobSnapshot } from '../model/job.js'
+import { escapeHelp, setBlockWriter } from './exposition.js'
 
 /** Every metric name this exporter registers (dashboards and rules import these). */
 export const FLEET_METRICS = {
@@ -125,6 +126,12 @@ function jobFamily(registry: Registry, name: string, help: string, samples: (eac
     reset: (): void => undefined,
   }
   registry.registerMetric(family as unknown as Metric)
+  // renderExposition (/metrics) lets the family write straight into the response buffer, no block string.
+  const head = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} gauge`
+  setBlockWriter(family, (out) => {
+    out.write(head)
+    samples((series, value) => out.write(`\n${name}${series.rendered} ${value}`))
+  })
 }
 
 export function registerFleetMetrics(o: FleetExporterOptions): FleetMetrics {

@@ -24,6 +24,7 @@ import { FleetState } from '../../../src/fleet/fleet-state.js'
 import { HistoryRecorder, historyCollection } from '../../../src/fleet/history.js'
 import { Poller } from '../../../src/fleet/poller.js'
 import { registerFleetMetrics } from '../../../src/metrics/fleet-exporter.js'
+import { renderExposition } from '../../../src/metrics/exposition.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 
 /** One completed poll, in ms of `performance.now()` relative to the start of polling. */
@@ -78,7 +79,7 @@ let scrapeMsMax = 0
 const server = createServer((req, res) => {
   if (req.url !== '/metrics') return void res.writeHead(404).end()
   const started = performance.now()
-  registry.metrics().then(
+  renderExposition(registry).then(
     (body) => {
       scrapes++
       scrapeMsMax = Math.max(scrapeMsMax, performance.now() - started)

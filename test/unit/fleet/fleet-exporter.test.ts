@@ -4,6 +4,7 @@ import { Registry } from 'prom-client'
 import { EventBus } from '../../../src/core/event-bus.js'
 import { FleetState } from '../../../src/fleet/fleet-state.js'
 import { jobsTopic } from '../../../src/fleet/jobs-topic.js'
+import { renderExposition } from '../../../src/metrics/exposition.js'
 import { registerFleetMetrics } from '../../../src/metrics/fleet-exporter.js'
 import type { StreamMessage } from '../../../src/stream/stream-hub.js'
 import { captureLogger } from '../../helpers/service.js'
@@ -130,5 +131,24 @@ describe('jobs stream topic', () => {
     t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED'), job('c2', 'j3', 'RUNNING')]))
     assert.equal(c2.length, 1)
     assert.throws(() => topic.subscribe({ cluster: 'nope' }, () => {}), /unknown cluster nope/)
+  })
+
+  it('renders /metrics as the same bytes registry.metrics() returns, written in place', async () => {
+    const t = setup()
+    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING', { name: 'ä "b"\\n', lag: 5 }), job('c1', 'j3', 'FAILED', { name: 'c', lag: 7 })]))
+    t.fleet.applyFailure('c2', new Error('down'))
+    t.metrics.requests('c1', 3)
+    const text = await t.registry.metrics()
+    assert.ok(text.includes('flinkwatch_job_kafka_lag_records{cluster="c1",job_id="j1",job_name="ä \\"b\\"\\\\n"} 5'))
+    assert.equal((await renderExposition(t.registry)).toString('utf8'), text)
+    // a body bigger than the first buffer grows it, and later scrapes are sized from the last one
+    t.fleet.applySnapshot('c2', snapshot('c2', Array.from({ length: 400 }, (_, i) => job('c2', `k${i}`, 'RUNNING', { name: `n${i}`, lag: i }))))
+    const big = await t.registry.metrics()
+    assert.ok(big.length > 65_536)
+    assert.equal((await renderExposition(t.registry)).toString('utf8'), big)
+    assert.equal((await renderExposition(t.registry)).toString('utf8'), big)
+    // default labels are merged by prom-client
+    t.registry.setDefaultLabels({ instance: 'x' })
+    assert.equal((await renderExposition(t.registry)).toString('utf8'), await t.registry.metrics())
   })
 })
