@@ -1,6 +1,7 @@
 /**
- * Metric history for recommendations: on every `fleet.updated`, each running job gets at most one
- * sample per `history.sampleInterval` — one `job` document plus one `vertex` document per vertex —
+ * Metric history for recommendations: on every `fleet.updated`, each running job gets one sample per
+ * `history.sampleInterval` (in a window phased per job, see `due`) — one `job` document plus one
+ * `vertex` document per vertex —
  * written to the `history` collection. Retention (`history.retention`) is enforced by a node-cron job
  * (hourly) and once at start.
  */
@@ -162,7 +163,7 @@ export class HistoryRecorder implements Component {
       if (job.state !== 'RUNNING') continue
       const key = `${job.cluster}/${job.jobId}`
       const last = this.lastSample.get(key)
-      if (last !== undefined && at - last < this.o.sampleIntervalMs) continue
+      if (last !== undefined && !this.due(key, last, at)) continue
       this.lastSample.set(key, at)
       for (const s of historySamples(job, at)) docs.push({ id: `${key}/${s.vertexId ?? 'job'}/${at}`, timestamp: at, body: s })
     }
@@ -181,6 +182,21 @@ export class HistoryRecorder implements Component {
     if (this.buffer.length >= 5000) this.writeBuffer()
     else if (this.batchTimer === null) this.batchTimer = this.o.clock.setTimeout(() => this.writeBuffer(), this.o.batchMs ?? 1000)
     return docs.length
+  }
+
+  /**
+   * A job is sampled once per sampleInterval, in the window given by its own phase (a hash of its key),
+   * not one interval after its first sample: jobs seen together (all of them, after a restart of
+   * flinkwatch) would otherwise all be due in the same poll cycle, every interval — 40,000 documents
+   * at once for 10,000 jobs, a write burst that made that cycle the slowest. Two samples of a job are
+   * still at least half an interval apart.
+   */
+  private due(key: string, last: number, at: number): boolean {
+    const interval = this.o.sampleIntervalMs
+    if (at - last >= interval) return true
+    if (at - last < interval / 2) return false
+    const phase = phaseOf(key, interval)
+    return Math.floor((at + phase) / interval) !== Math.floor((last + phase) / interval)
   }
 
   /** Resolves when everything queued so far is written (or failed). */
@@ -229,4 +245,11 @@ export class HistoryRecorder implements Component {
     this.lastError = message
     this.logOnce('write', message, () => this.o.logger.warn(`writing history samples failed: ${message}`))
   }
+}
+
+/** A stable offset in [0, interval) per key (FNV-1a), spreading the jobs' sample windows over the interval. */
+function phaseOf(key: string, interval: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+  return (h >>> 0) % Math.max(1, Math.floor(interval))
 }

@@ -83,6 +83,20 @@ describe('history recorder', () => {
     assert.deepEqual(counted, ['written:3', 'written:3'])
   })
 
+  it('spreads the samples of jobs first seen together over the interval, once per interval each', async () => {
+    const { rec, clock } = await setup()
+    const jobs = Array.from({ length: 60 }, (_, i) => ({ ...running, jobId: `j${i}` }))
+    const t0 = clock.now()
+    assert.equal(rec.record(jobs, t0), 180)
+    const perPoll: number[] = []
+    for (let t = 10_000; t <= 120_000; t += 10_000) perPoll.push(rec.record(jobs, t0 + t))
+    // two samples per job in the next two minutes; after a one-off catch-up half an interval after the
+    // first sighting (jobs whose window began meanwhile), about a sixth of the jobs per 10 s poll
+    assert.equal(perPoll.reduce((a, b) => a + b, 0), 360)
+    assert.ok(Math.max(...perPoll.slice(3)) <= 60, `samples per poll: ${perPoll.join(', ')}`)
+    await rec.flush()
+  })
+
   it('retention deletes samples older than history.retention', async () => {
     const { rec, clock } = await setup()
     rec.record([running], clock.now() - 25 * 3_600_000)
