@@ -36,39 +36,50 @@ export function cancel(c: Cancel, reason: unknown): void {
 
 export type Transport = (url: string, headers: Record<string, string>, cancel: Cancel) => Promise<TransportResponse>
 
+/** A parsed origin (scheme, host, port, credentials) and the agent for it. */
+interface Origin {
+  secure: boolean
+  protocol: string
+  hostname: string
+  port: string | number
+  auth: string | null
+  agent: HttpAgent
+}
+
 /** One agent per client: at most `maxSockets` connections to one JobManager, kept alive between polls. */
 export function httpTransport(maxSockets: number): Transport {
   const http = new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets })
   const https = new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets })
   // The base URL is the same for every request of a client: parse each origin once, not per request.
-  const origins = new Map<string, { secure: boolean; options: RequestOptions }>()
-  const originOf = (url: string): { secure: boolean; options: RequestOptions; path: string } => {
-    const slash = url.indexOf('/', url.indexOf('//') + 2)
-    const origin = slash < 0 ? url : url.slice(0, slash)
+  const origins = new Map<string, Origin>()
+  const originOf = (origin: string): Origin => {
     let o = origins.get(origin)
     if (!o) {
       const u = new URL(origin)
       const secure = u.protocol === 'https:'
       o = {
         secure,
-        options: {
-          protocol: u.protocol,
-          hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-          port: u.port || (secure ? 443 : 80),
-          ...(u.username ? { auth: `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` } : {}),
-          agent: secure ? https : http,
-        },
+        protocol: u.protocol,
+        hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+        port: u.port || (secure ? 443 : 80),
+        auth: u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : null,
+        agent: secure ? https : http,
       }
       if (origins.size > 64) origins.clear()
       origins.set(origin, o)
     }
-    return { ...o, path: slash < 0 ? '/' : url.slice(slash) }
+    return o
   }
   return (url, headers, c) =>
     new Promise((resolve, reject) => {
       if (c.reason !== undefined) return reject(c.reason)
-      const { secure, options, path } = originOf(url)
-      const req = (secure ? httpsRequest : httpRequest)({ ...options, path, headers, method: 'GET' }, (res: IncomingMessage) => {
+      const slash = url.indexOf('/', url.indexOf('//') + 2)
+      const o = originOf(slash < 0 ? url : url.slice(0, slash))
+      // One options object per request, built in place (no spread copies of a cached one): at ~1,000
+      // requests/s every object here is garbage that the young generation has to sweep.
+      const options: RequestOptions = { protocol: o.protocol, hostname: o.hostname, port: o.port, agent: o.agent, path: slash < 0 ? '/' : url.slice(slash), headers, method: 'GET' }
+      if (o.auth !== null) options.auth = o.auth
+      const req = (o.secure ? httpsRequest : httpRequest)(options, (res: IncomingMessage) => {
         let first: Buffer | null = null
         let more: Buffer[] | null = null
         res.on('data', (chunk: Buffer) => {
