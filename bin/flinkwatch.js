@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 // The compiled CLI; `npm install` builds it (prepare), `npm start` rebuilds it.
-import '../dist/src/cli.js'
+// The heap policy is applied before the service loads (see src/core/heap-policy.ts and the README).
+import { applyHeapPolicy } from '../dist/src/core/heap-policy.js'
+
+applyHeapPolicy()
+await import('../dist/src/cli.js')

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { Registry } from 'prom-client'
 import { createFlinkCollector } from '../../../collectors/flink/flink-collector.js'
 import { systemClock } from '../../../src/core/clock.js'
+import { applyHeapPolicy } from '../../../src/core/heap-policy.js'
 import { parseDuration } from '../../../src/core/duration.js'
 import { EventBus } from '../../../src/core/event-bus.js'
 import { createLogger } from '../../../src/core/logger.js'
@@ -48,6 +49,9 @@ export interface ServiceReport {
   scrapes: number
   scrapeMsMax: number
 }
+
+// As bin/flinkwatch.js does for `flinkwatch serve`: the service's heap policy, before anything is allocated.
+applyHeapPolicy()
 
 const { values } = parseArgs({
   options: {
