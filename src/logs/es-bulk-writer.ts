@@ -18,6 +18,11 @@ const INITIAL_BUFFER_BYTES = 8 * 1024 * 1024
 const MAX_POOLED_BUFFER_BYTES = 64 * 1024 * 1024
 /** Bulks in flight (logs.bulk.maxInFlight) plus the one being built. */
 const MAX_FREE_BUFFERS = 4
+/**
+ * Encoded lines (encode()) are written one after another into slabs of this size: off the JS heap, one
+ * allocation per about 1,000 lines, freed when the last document written into it is gone.
+ */
+const SLAB_BYTES = 1024 * 1024
 /** Only what a bulk answer says about failures: `{"errors":false,"items":[{"create":{"status":201}},...]}`. */
 const FILTER_PATH = 'errors,items.*.error,items.*.status'
 
@@ -53,6 +58,8 @@ export class EsBulkWriter {
   private readonly tokens: boolean
   /** Bulk body buffers of answered requests, reused: a fresh multi-megabyte buffer per bulk is page faults. */
   private readonly freeBuffers: Buffer[] = []
+  private slab: Buffer | undefined
+  private slabUsed = 0
 
   constructor(private readonly o: EsBulkWriterOptions) {
     const nodes = Array.isArray(o.storage.node) ? o.storage.node : [o.storage.node]
@@ -71,6 +78,30 @@ export class EsBulkWriter {
     this.tokens = o.analysis === 'pretokenized'
   }
 
+  /**
+   * Writes a LogDocument's bulk line (action and source) now, into off-heap bytes the document keeps, and lets
+   * its record go unless `keep` (see log-document.ts). False when the document cannot be encoded (an invalid
+   * timestamp): write() then reports it as before.
+   */
+  encode(d: LogDocument, keep: boolean): boolean {
+    const action = this.actionPrefix(d.timestamp)
+    if (action === undefined) return false
+    const line = `${action}${JSON.stringify(d.id)}}}\n${logSource(d.record, this.tokens)}\n`
+    let slab = this.slab
+    // At most 3 bytes of UTF-8 per UTF-16 unit; count exactly only when that bound does not fit.
+    if (!slab || slab.length - this.slabUsed < line.length * 3) {
+      const need = Buffer.byteLength(line, 'utf8')
+      if (!slab || slab.length - this.slabUsed < need) {
+        slab = this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need))
+        this.slabUsed = 0
+      }
+    }
+    const start = this.slabUsed
+    this.slabUsed += slab.write(line, start, 'utf8')
+    d.encoded(slab, start, this.slabUsed, keep)
+    return true
+  }
+
   async write(docs: readonly NewDoc[], signal: AbortSignal): Promise<WriteResult> {
     const result: WriteResult = { written: 0, duplicates: 0, failed: [] }
     const sent: string[] = []
@@ -78,7 +109,26 @@ export class EsBulkWriter {
     // flatten and encode than building it did.
     let buf = this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES)
     let used = 0
+    // Encoded lines are copied in runs: consecutive documents of one slab are usually adjacent in it.
+    let run: Buffer | undefined
+    let runStart = 0
+    let runEnd = 0
+    let runAt = 0
+    const flush = (): void => {
+      if (run) run.copy(buf, runAt, runStart, runEnd)
+      run = undefined
+    }
     for (const d of docs) {
+      if (d instanceof LogDocument && d.bulk) {
+        const n = d.bulkEnd - d.bulkStart
+        if (buf.length - used < n) (flush(), (buf = grow(buf, used, n)))
+        if (run === d.bulk && runEnd === d.bulkStart) runEnd = d.bulkEnd
+        else (flush(), (run = d.bulk), (runStart = d.bulkStart), (runEnd = d.bulkEnd), (runAt = used))
+        used += n
+        sent.push(d.id)
+        continue
+      }
+      flush()
       const action = this.actionPrefix(d.timestamp)
       if (action === undefined) {
         result.failed.push({ id: d.id, reason: `invalid timestamp ${String(d.timestamp)}`, retriable: false })
@@ -93,6 +143,7 @@ export class EsBulkWriter {
       used += buf.write(line, used, 'utf8')
       sent.push(d.id)
     }
+    flush()
     if (sent.length === 0) {
       this.release(buf)
       return result

@@ -4,7 +4,7 @@ import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
 import { ElasticsearchStore } from '../storage/elasticsearch-store.js'
 import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION, deadLetterCollection, logsCollection } from './document.js'
-import { recordOf } from './log-document.js'
+import { LogDocument, recordOf } from './log-document.js'
 import type { LogRecord } from '../model/log-record.js'
 import type { NewDoc } from '../storage/store.js'
 import { EsBulkWriter } from './es-bulk-writer.js'
@@ -41,9 +41,10 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
   const publishNotable = (docs: readonly NewDoc[], failed: ReadonlySet<string>): void => {
     const records: LogRecord[] = []
     for (const d of docs) {
-      // From the record, not the body: reading a LogDocument's body would build it for every line.
-      const r = recordOf(d)
-      if (r.level !== null && NOTABLE.has(r.level) && !failed.has(d.id)) records.push(r)
+      // The level first, then the record (a LogDocument's own, kept for WARN and worse: see encode below); the
+      // body would be built for every line.
+      const level = d instanceof LogDocument ? d.level : recordOf(d).level
+      if (level !== null && NOTABLE.has(level) && !failed.has(d.id)) records.push(recordOf(d))
     }
     if (records.length > 0) ctx.bus.publish({ type: 'log.stored', records })
   }
@@ -70,6 +71,9 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
       markerIntervalMs,
     },
     enrich: (r) => jobNames.enrich(r),
+    // Bulk bytes right away; the record stays only where it is wanted after the write: WARN and worse (rules),
+    // markers, and while someone tails (anything else reads it back from the bytes).
+    ...(bulkWriter ? { admitted: (d: LogDocument) => void bulkWriter.encode(d, (d.level !== null && NOTABLE.has(d.level)) || d.record.marker !== undefined || tail.size > 0) } : {}),
     onStored: (docs, result) => {
       tail.publish(docs, result)
       publishNotable(docs, result.failedIds)

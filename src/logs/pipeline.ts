@@ -19,6 +19,8 @@ export interface LogPipelineOptions {
   maxRecordBytes: number
   /** Fills job names (and clusters) the records do not carry. */
   enrich?: (r: LogRecord) => void
+  /** Called with each admitted document (records and markers) before it is buffered: the ES writer encodes it. */
+  admitted?: (d: LogDocument) => void
   /** Called with the documents just made durable (the live tail listens here). */
   onStored?: (docs: readonly NewDoc[], result: SinkResult) => void
 }
@@ -86,9 +88,9 @@ export class LogPipeline {
         this.o.metrics.dropped.inc({ ...this.o.metrics.jobLabel(r.cluster, r.jobName ?? r.jobId), reason })
         continue
       }
-      docs.push({ doc: new LogDocument(r), bytes: estimateBytes(r) })
+      docs.push({ doc: this.document(r), bytes: estimateBytes(r) })
     }
-    for (const m of this.limiter.takeMarkers(now)) docs.push({ doc: new LogDocument(m), bytes: estimateBytes(m) })
+    for (const m of this.limiter.takeMarkers(now)) docs.push({ doc: this.document(m), bytes: estimateBytes(m) })
     const { durable } = await this.batcher.enqueue(docs, signal)
     return { accepted: docs.length, dropped, durable }
   }
@@ -114,7 +116,13 @@ export class LogPipeline {
   private flushMarkers(all: boolean): void {
     const markers = this.limiter.takeMarkers(this.o.clock.now(), all)
     if (markers.length === 0) return
-    this.batcher.add(markers.map((m) => ({ doc: new LogDocument(m), bytes: estimateBytes(m) }))).catch((err: unknown) => this.o.logger.warn({ err }, 'rate-limit marker not written'))
+    this.batcher.add(markers.map((m) => ({ doc: this.document(m), bytes: estimateBytes(m) }))).catch((err: unknown) => this.o.logger.warn({ err }, 'rate-limit marker not written'))
+  }
+
+  private document(r: LogRecord): LogDocument {
+    const d = new LogDocument(r)
+    this.o.admitted?.(d)
+    return d
   }
 
   private written(docs: readonly NewDoc[], result: SinkResult, ms: number): void {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isoTime, logSource } from '../../../src/logs/bulk-source.js'
 import { decodeLog } from '../../../src/logs/decode/decode.js'
-import { logsCollection, toDocument } from '../../../src/logs/document.js'
+import { fromDocument, logsCollection, toDocument } from '../../../src/logs/document.js'
+import { EsBulkWriter } from '../../../src/logs/es-bulk-writer.js'
 import { LogDocument, recordOf } from '../../../src/logs/log-document.js'
 import type { LogRecord } from '../../../src/model/log-record.js'
 import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, unicode61Tokens } from '../../../src/storage/es-mapping.js'
@@ -66,6 +67,26 @@ describe('LogDocument', () => {
       assert.equal(d.body, d.body, 'built once')
       assert.equal(recordOf(d), r)
       assert.deepEqual([recordOf(plain).id, recordOf(plain).message, recordOf(plain).level], [r.id, r.message, r.level], 'other documents: read back from the body')
+    }
+  })
+})
+
+describe('LogDocument encoded ahead (EsBulkWriter.encode)', () => {
+  it('gives back the same body and record from its bulk bytes once the record is let go', () => {
+    // No request is made: encode() only writes bytes.
+    const writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:1', indexPrefix: 'fw', requestTimeout: '1s' }, analysis: 'pretokenized' })
+    for (const r of records().filter((x) => x.timestamp >= 1)) {
+      const kept = new LogDocument(r)
+      assert.ok(writer.encode(kept, true))
+      assert.equal(kept.record, r, 'kept')
+      const d = new LogDocument(r)
+      assert.ok(writer.encode(d, false))
+      const line = d.bulk!.toString('utf8', d.bulkStart, d.bulkEnd)
+      assert.deepEqual(JSON.parse(line.split('\n')[1]!), storeSource(r, true))
+      assert.ok(line.startsWith(`{"create":{"_index":"fw-logs-${new Date(r.timestamp).toISOString().slice(0, 10).replace(/-/g, '.')}","_id":${JSON.stringify(r.id)}}}\n`))
+      assert.deepEqual(d.body, toDocument(r).body)
+      assert.deepEqual(d.record, fromDocument(toDocument(r)))
+      assert.equal(d.level, r.level)
     }
   })
 })
