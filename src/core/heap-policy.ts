@@ -8,7 +8,7 @@
  * `--trace-gc`): the live heap after every full GC stayed at 50–60 MB (up to ~120 MB when a GC hit a
  * history write or a scrape), while the heap grew to 200–500 MB between full GCs and the process RSS
  * to ~585 MB. Nothing was retained; the memory was collection slack. A fixed heap growing factor of
- * 1.5× (`--heap-growing-percent=50`) keeps that slack proportional to the live heap instead, so it
+ * 1.75× (`--heap-growing-percent=75`) keeps that slack proportional to the live heap instead, so it
  * scales with the fleet and never caps it (a `--max-old-space-size` would, and would crash a larger
  * fleet); the price is more frequent, mostly concurrent, full GCs.
  *
@@ -17,7 +17,8 @@
  */
 import { setFlagsFromString } from 'node:v8'
 
-export const DEFAULT_HEAP_GROWING_PERCENT = 50
+/** Measured on the collectors bench: 50 kept RSS lowest but cost cycle time (p95 5.2 s), 100 the reverse (311 MB); 75 met both. */
+export const DEFAULT_HEAP_GROWING_PERCENT = 75
 
 /** The percentage to apply, or null for V8's own policy; `warn` gets one message for an unusable value. */
 export function heapGrowingPercent(env: NodeJS.ProcessEnv, execArgv: readonly string[], warn: (message: string) => void): number | null {
