@@ -78,27 +78,23 @@ export interface LogHit {
   highlight: string | null
 }
 
+/** A search hit: the stored record (fromDocument) in the API's shape. */
 export function toHit(d: StoredDoc): LogHit {
-  const b = d.body
-  const s = (path: string): string | null => {
-    const v = read(b, path)
-    return typeof v === 'string' ? v : null
-  }
-  const fw = read(b, 'flinkwatch') as Record<string, unknown> | undefined
+  const r = fromDocument(d)
   return {
-    id: d.id,
-    timestamp: new Date(d.timestamp).toISOString(),
-    level: s(FIELD.level),
-    message: s(FIELD.message) ?? '',
-    logger: s(FIELD.logger),
-    thread: s(FIELD.thread),
-    cluster: s(FIELD.cluster),
-    jobId: s(FIELD.jobId),
-    jobName: s(FIELD.jobName),
-    taskManager: s(FIELD.taskManager),
-    stackTrace: s(FIELD.stackTrace),
-    truncated: fw?.['truncated'] === true,
-    marker: s(FIELD.kind) === 'marker',
+    id: r.id,
+    timestamp: new Date(r.timestamp).toISOString(),
+    level: r.level,
+    message: r.message,
+    logger: r.logger,
+    thread: r.thread,
+    cluster: r.cluster,
+    jobId: r.jobId,
+    jobName: r.jobName,
+    taskManager: r.taskManager,
+    stackTrace: r.stackTrace,
+    truncated: r.truncated,
+    marker: r.marker !== undefined || read(d.body, FIELD.kind) === 'marker',
     highlight: d.highlight ?? null,
   }
 }
