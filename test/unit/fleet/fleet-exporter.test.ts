@@ -113,25 +113,6 @@ describe('fleet exporter', () => {
     assert.match(text, /flinkwatch_collector_requests_total\{cluster="c1"\} 12/)
     assert.match(text, /flinkwatch_collector_poll_duration_seconds_count\{cluster="c1",outcome="success"\} 1/)
   })
-})
-
-describe('jobs stream topic', () => {
-  it('pushes transitions, filtered by cluster; rejects an unknown cluster', () => {
-    const t = setup()
-    const topic = jobsTopic(t.bus, t.fleet)
-    const all: StreamMessage[] = []
-    const c2: StreamMessage[] = []
-    topic.subscribe({}, (m) => all.push(m))
-    const remove = topic.subscribe({ cluster: 'c2' }, (m) => c2.push(m))
-    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING')]))
-    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED')]))
-    assert.deepEqual(all.map((m) => [m.topic, m.type, (m.data as { jobId: string }).jobId]), [['jobs', 'transition', 'j1'], ['jobs', 'transition', 'j2']])
-    assert.deepEqual(c2.map((m) => (m.data as { to: string }).to), ['FAILED'])
-    remove()
-    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED'), job('c2', 'j3', 'RUNNING')]))
-    assert.equal(c2.length, 1)
-    assert.throws(() => topic.subscribe({ cluster: 'nope' }, () => {}), /unknown cluster nope/)
-  })
 
   it('renders /metrics as the same bytes registry.metrics() returns, written in place', async () => {
     const t = setup()
@@ -150,5 +131,24 @@ describe('jobs stream topic', () => {
     // default labels are merged by prom-client
     t.registry.setDefaultLabels({ instance: 'x' })
     assert.equal((await renderExposition(t.registry)).toString('utf8'), await t.registry.metrics())
+  })
+})
+
+describe('jobs stream topic', () => {
+  it('pushes transitions, filtered by cluster; rejects an unknown cluster', () => {
+    const t = setup()
+    const topic = jobsTopic(t.bus, t.fleet)
+    const all: StreamMessage[] = []
+    const c2: StreamMessage[] = []
+    topic.subscribe({}, (m) => all.push(m))
+    const remove = topic.subscribe({ cluster: 'c2' }, (m) => c2.push(m))
+    t.fleet.applySnapshot('c1', snapshot('c1', [job('c1', 'j1', 'RUNNING')]))
+    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED')]))
+    assert.deepEqual(all.map((m) => [m.topic, m.type, (m.data as { jobId: string }).jobId]), [['jobs', 'transition', 'j1'], ['jobs', 'transition', 'j2']])
+    assert.deepEqual(c2.map((m) => (m.data as { to: string }).to), ['FAILED'])
+    remove()
+    t.fleet.applySnapshot('c2', snapshot('c2', [job('c2', 'j2', 'FAILED'), job('c2', 'j3', 'RUNNING')]))
+    assert.equal(c2.length, 1)
+    assert.throws(() => topic.subscribe({ cluster: 'nope' }, () => {}), /unknown cluster nope/)
   })
 })
