@@ -227,6 +227,7 @@ export class ElasticsearchStore implements Store {
         size: limit + 1,
         track_total_hits: q.exactTotal ? true : MAX_LIMIT,
         seq_no_primary_term: true,
+        _source_excludes: [TOKENS_FIELD],
       }),
     )
     const hits = res.hits.hits
@@ -345,7 +346,7 @@ export class ElasticsearchStore implements Store {
   private async copies<T extends DocBody>(c: Collection, id: string): Promise<Located<T>[]> {
     const indices = c.spec.daily ? (await this.dailyIndices(c)).map((i) => i.index) : [c.base]
     if (indices.length === 0) return []
-    const res = await this.call(`reading ${c.spec.name}`, () => this.client.mget<Source>({ docs: indices.map((index) => ({ _index: index, _id: id })) }))
+    const res = await this.call(`reading ${c.spec.name}`, () => this.client.mget<Source>({ docs: indices.map((index) => ({ _index: index, _id: id })), _source_excludes: [TOKENS_FIELD] }))
     const out: Located<T>[] = []
     for (const d of res.docs) {
       if ('error' in d) {
@@ -361,7 +362,7 @@ export class ElasticsearchStore implements Store {
   private async locate<T extends DocBody>(c: Collection, id: string): Promise<Located<T> | undefined> {
     if (c.spec.daily) return (await this.copies<T>(c, id))[0]
     try {
-      const res = await this.client.get<Source>({ index: c.base, id })
+      const res = await this.client.get<Source>({ index: c.base, id, _source_excludes: [TOKENS_FIELD] })
       if (!res.found || res._seq_no === undefined || res._primary_term === undefined) return undefined
       return { doc: this.toDoc<T>(res._id, res._source, res._seq_no, res._primary_term), index: res._index, seqNo: res._seq_no, primaryTerm: res._primary_term }
     } catch (err) {

@@ -5,7 +5,11 @@ import type { CollectionSpec } from './store.js'
 export const ID_FIELD = '_fw_id'
 /** The body's own `@timestamp`, when it had one (the store's `@timestamp` is the document timestamp). */
 export const BODY_TS_FIELD = '_fw_body_ts'
-/** Pre-tokenized copies of the text fields (analysis `pretokenized` only); indexed, never stored. */
+/**
+ * Pre-tokenized copies of the text fields (analysis `pretokenized` only): indexed, and kept in `_source` (where
+ * reads drop them) because `_source.excludes` costs more at index time than it saves: Elasticsearch parses and
+ * re-serialises each source to filter it and keeps the unfiltered one as `_recovery_source` as well.
+ */
 export const TOKENS_FIELD = '_fw_text'
 export const ANALYZER = 'fw_unicode61'
 
@@ -15,8 +19,10 @@ export const ANALYZER = 'fw_unicode61'
  *   Needs the analysis-common module, which every Elasticsearch distribution has except the
  *   integ-test zip.
  * - `pretokenized`: flinkwatch tokenizes in process (`unicode61Tokens`) and indexes the tokens with
- *   the built-in whitespace analyzer in a hidden field; the original text keeps the standard analyzer
- *   for Kibana users.
+ *   the built-in whitespace analyzer in a hidden field. The original text is kept in `_source` but not
+ *   indexed: analysing every line twice cost Elasticsearch a third more CPU per line, and only a
+ *   stripped distribution (the integ-test zip) lacks the native analyzer.
+ * Text is only ever matched as a filter, never scored, so no field keeps norms.
  */
 export type TextAnalysis = 'native' | 'pretokenized'
 
@@ -66,20 +72,20 @@ function conflict(collection: string, path: string): AppError {
 export function mappingsFor(spec: CollectionSpec, analysis: TextAnalysis): Mapping {
   const properties: Record<string, Mapping> = {}
   properties['@timestamp'] = { type: 'date', format: 'strict_date_optional_time||epoch_millis' }
-  properties[ID_FIELD] = { type: 'keyword' }
+  // Only ever a sort tiebreaker (search_after): doc values, no inverted index of a term unique to each document.
+  properties[ID_FIELD] = { type: 'keyword', index: false }
   // Values too long for a keyword term are kept in the source but not indexed, instead of failing the document.
   for (const k of spec.keywords) setPath(properties, k, { type: 'keyword', ignore_above: 4096 }, spec.name)
   for (const n of spec.numbers ?? []) setPath(properties, n, { type: 'double', ignore_malformed: true }, spec.name)
   const text = spec.text ?? []
-  for (const t of text) setPath(properties, t, { type: 'text', analyzer: analysis === 'native' ? ANALYZER : 'standard' }, spec.name)
-  const mappings: Mapping = { dynamic: false, properties }
+  const leaf: Mapping = analysis === 'native' ? { type: 'text', analyzer: ANALYZER, norms: false } : { type: 'text', index: false }
+  for (const t of text) setPath(properties, t, leaf, spec.name)
   if (analysis === 'pretokenized' && text.length > 0) {
     properties[TOKENS_FIELD] = {
-      properties: Object.fromEntries(text.map((_, i) => [textFieldKey(i), { type: 'text', analyzer: 'whitespace' }])),
+      properties: Object.fromEntries(text.map((_, i) => [textFieldKey(i), { type: 'text', analyzer: 'whitespace', norms: false }])),
     }
-    mappings['_source'] = { excludes: [TOKENS_FIELD] }
   }
-  return mappings
+  return { dynamic: false, properties }
 }
 
 export function settingsFor(spec: CollectionSpec, analysis: TextAnalysis, maxResultWindow: number): Mapping {

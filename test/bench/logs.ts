@@ -125,6 +125,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
       const sec = (performance.now() - started) / 1000
       const cpu = process.cpuUsage(cpu0)
       const u = usage.end()
+      const work = await esWork(es, `${prefixes.ceiling}${pass}-${LOGS_COLLECTION}-*`)
       await es.indices.refresh({ index: `${prefixes.ceiling}${pass}-*` })
       const indexed = (await es.count({ index: `${prefixes.ceiling}${pass}-${LOGS_COLLECTION}-*` })).count
       await es.indices.delete({ index: `${prefixes.ceiling}${pass}-*` })
@@ -139,6 +140,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
         esCpuSecondsPerMillionLines: round((u.es / N) * 1e6),
         othersBusyCpus: round(Math.max(0, u.machine - u.es - cpuSec) / sec, 2),
         quietBefore: quiet,
+        esWork: work,
       }
       log(`ceiling run ${pass}: ${JSON.stringify(r)}`)
       return r
@@ -204,6 +206,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
       const fwU = fwUsage.end()
       peakRss = Math.max(peakRss, end.rss)
       await fw.kill('SIGTERM')
+      const work = await esWork(es, `${prefixes.flinkwatch}${pass}-${LOGS_COLLECTION}-*`)
       await es.indices.refresh({ index: `${prefixes.flinkwatch}${pass}-${LOGS_COLLECTION}` })
       const fwCount = (await es.count({ index: `${prefixes.flinkwatch}${pass}-${LOGS_COLLECTION}` })).count
       const r = {
@@ -223,6 +226,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
         peakExternalMB: round(peakExternal / MB),
         profiled: pass === 1 && values['cpu-prof'] !== undefined,
         quietBefore: fwQuiet,
+        esWork: work,
       }
       log(`flinkwatch run ${pass}: ${JSON.stringify(r)}`)
       return r
@@ -258,6 +262,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
       const rsU = rsUsage.end()
       rs.kill('SIGTERM')
       await rsGone
+      const work = await esWork(es, index)
       await es.indices.refresh({ index })
       const indexed = (await es.count({ index })).count
       const r = {
@@ -270,6 +275,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
         othersBusyCpus: round(Math.max(0, rsU.machine - rsU.es - rsCpu) / rsSec, 2),
         peakRssMB: round(rsPeak / MB),
         quietBefore: rsQuiet,
+        esWork: work,
       }
       log(`rsyslog run ${pass}: ${JSON.stringify(r)}`)
       return r
@@ -371,6 +377,25 @@ async function indexedTotal(es: Client, index: string): Promise<number> {
     return s._all.primaries?.indexing?.index_total ?? 0
   } catch {
     return 0
+  }
+}
+
+/**
+ * What Elasticsearch did for a contender's documents (primaries): indexing, refresh and merge time and counts,
+ * and the segments left. Explains a difference in Elasticsearch CPU between contenders with the same documents.
+ */
+async function esWork(es: Client, index: string): Promise<Record<string, number>> {
+  const s = await es.indices.stats({ index, metric: ['indexing', 'refresh', 'merge', 'flush', 'segments'] })
+  const p = s._all.primaries
+  return {
+    indexMs: p?.indexing?.index_time_in_millis ?? 0,
+    refreshes: p?.refresh?.total ?? 0,
+    refreshMs: p?.refresh?.total_time_in_millis ?? 0,
+    merges: p?.merges?.total ?? 0,
+    mergeMs: p?.merges?.total_time_in_millis ?? 0,
+    mergedDocs: p?.merges?.total_docs ?? 0,
+    flushes: p?.flush?.total ?? 0,
+    segments: p?.segments?.count ?? 0,
   }
 }
 

@@ -41,6 +41,17 @@ describe('ElasticsearchStore specifics', () => {
     assert.equal(props['size']?.type, 'double')
     assert.equal(props['@timestamp']?.type, 'date')
     assert.equal(props['surprise'], undefined, 'dynamic: false')
+    // Each text is indexed once: by the native analyzer, or (pretokenized) as tokens with the original only kept.
+    const tokens = (props['_fw_text'] as { properties?: Record<string, { type?: string; analyzer?: string }> } | undefined)?.properties
+    const message = props['message'] as { index?: boolean; analyzer?: string; norms?: boolean }
+    if (store.analysis === 'native') {
+      assert.equal(message.analyzer, 'fw_unicode61')
+      assert.equal(tokens, undefined)
+    } else {
+      assert.equal(message.index, false)
+      assert.equal(tokens?.['t0']?.analyzer, 'whitespace')
+    }
+    assert.equal((props['_fw_id'] as { index?: boolean }).index, false, 'the id field is a sort key only')
     const got = await store.get(spec.name, 'm1')
     assert.deepEqual(got?.body, { kind: 'k', owner: { name: 'ann' }, size: 3, message: 'x', surprise: { deep: 1 } }, 'the body comes back as written')
   })
