@@ -13,8 +13,8 @@ import { LogDocument } from './log-document.js'
 import { tokenText } from './tokens.js'
 
 const DAY_MS = 86_400_000
-/** A default bulk (5,000 typical lines) fits; larger ones grow the buffer. */
-const INITIAL_BUFFER_BYTES = 8 * 1024 * 1024
+/** A default bulk (10,000 typical lines) fits; larger ones grow the buffer. */
+const INITIAL_BUFFER_BYTES = 12 * 1024 * 1024
 const MAX_POOLED_BUFFER_BYTES = 64 * 1024 * 1024
 /** Bulks in flight (logs.bulk.maxInFlight) plus the one being built. */
 const MAX_FREE_BUFFERS = 4

@@ -17,7 +17,8 @@
  * For each: lines/s and CPU seconds per million lines of the contender and of Elasticsearch (the figures that
  * do not depend on what else the machine runs). Then freshness under a live trickle, and search latency through
  * /api/v1/logs/search next to the same ES query sent directly. Prints one JSON document. Targets are reported,
- * not asserted. `--cpu-prof DIR` runs the first pass's flinkwatch with --cpu-prof and --heap-prof into DIR.
+ * not asserted. `--cpu-prof DIR` runs the first pass's flinkwatch with --cpu-prof and --heap-prof into DIR;
+ * `--node-arg=FLAG` (repeatable) gives flinkwatch's node more flags.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -53,6 +54,8 @@ export default async function logsBench(argv: string[]): Promise<void> {
       tsx: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      /** Extra node flags for flinkwatch's process (e.g. --node-arg=--max-semi-space-size=32), repeatable. */
+      'node-arg': { type: 'string', multiple: true, default: [] },
       /** Waits (up to this many seconds) before each contender for the machine to be quiet. */
       'quiet-wait': { type: 'string', default: '300' },
     },
@@ -165,7 +168,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
         fwConfig(pass),
         await freePort(),
         undefined,
-        prof && values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof'], '--heap-prof', '--heap-prof-dir', values['cpu-prof']] : [],
+        [...(values['node-arg'] ?? []), ...(prof && values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof'], '--heap-prof', '--heap-prof-dir', values['cpu-prof']] : [])],
         compiled,
       )
       cleanups.push(() => fw.kill('SIGTERM'))
@@ -293,6 +296,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
     }
     out['flinkwatch'] = {
       run: compiled ? 'node bin/flinkwatch.js serve --config FILE (compiled dist, own process)' : 'node --import tsx src/cli.ts serve --config FILE (own process)',
+      ...(values['node-arg']?.length ? { nodeArgs: values['node-arg'] } : {}),
       metricsScrapeMs: SCRAPE_MS,
       ...summarise(runs.flinkwatch),
       peakRssMB: Math.max(...runs.flinkwatch.map((r) => r['peakRssMB'] as number)),

@@ -38,8 +38,8 @@ export const LogsConfig = Strict(
     retention: Duration({ default: '7d' }),
     bulk: Strict(
       {
-        maxRecords: Type.Integer({ minimum: 1, default: 5000 }),
-        maxBytes: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024 }),
+        maxRecords: Type.Integer({ minimum: 1, default: 10000 }),
+        maxBytes: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
         flushInterval: Duration({ default: '1s' }),
         maxInFlight: Type.Integer({ minimum: 1, default: 2 }),
       },
