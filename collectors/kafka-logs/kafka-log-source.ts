@@ -7,6 +7,7 @@ import type { LogRecord } from '../../src/model/log-record.js'
 import type { LogMetrics } from '../../src/logs/metrics.js'
 import type { LogPipeline } from '../../src/logs/pipeline.js'
 import { registerKafkaCodecs } from './compression.js'
+import { kafkaLogId, kafkaLogOrigin } from './record-id.js'
 
 export interface KafkaLogSourceOptions {
   brokers: string[]
@@ -116,9 +117,8 @@ export class KafkaLogSource implements Component {
           value: m.value,
           key: m.key,
           headers: m.headers,
-          // Zero-padded so ids of one partition sort in offset order (context lines within one millisecond).
-          id: `k-${topic}-${partition}-${m.offset.padStart(20, '0')}`,
-          origin: `kafka:${topic}/${partition}/${m.offset}`,
+          id: kafkaLogId(topic, partition, m.offset),
+          origin: kafkaLogOrigin(topic, partition, m.offset),
           receivedAt: now,
           sourceTimestamp: Number(m.timestamp),
         },

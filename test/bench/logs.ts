@@ -8,8 +8,9 @@
  * noise here is about ±10%: one pass against the best of two is no comparison). Every contender's end is
  * "every line acknowledged by Elasticsearch" (answered bulks; flinkwatch's stored counter; the rsyslog index's
  * indexing counter), then the index is refreshed and counted:
- *   ceiling    the official client's helpers.bulk indexing the same documents, built and serialised (decode,
- *              toDocument, the store's source shape, tokens) before the clock starts: only indexing is timed;
+ *   ceiling    the official client's helpers.bulk indexing the same documents (the produced lines, with ids
+ *              and origins derived as flinkwatch derives them), built and serialised (decode, toDocument, the
+ *              store's source shape, tokens) before the clock starts: only indexing is timed;
  *   flinkwatch `flinkwatch serve` as users run it (compiled dist, `node bin/flinkwatch.js serve`, its own
  *              process) consuming the topic; CPU from /proc, RSS from /metrics and VmHWM; `--tsx` runs the
  *              sources under tsx instead (what this benchmark did before: tsx alone is ~100 MB of RSS);
@@ -26,6 +27,8 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Client } from '@elastic/elasticsearch'
+import { Partitioners } from 'kafkajs'
+import { kafkaLogId, kafkaLogOrigin } from '../../collectors/kafka-logs/record-id.js'
 import { decodeLog } from '../../src/logs/decode/decode.js'
 import { LOGS_COLLECTION, logsCollection, toDocument } from '../../src/logs/document.js'
 import { parseLogQuery } from '../../src/logs/query/parse.js'
@@ -103,15 +106,25 @@ export default async function logsBench(argv: string[]): Promise<void> {
     // Built and serialised before the clock starts: the ceiling is the client's bulk helper and Elasticsearch, nothing else.
     const ceilingDocs: { index: string; id: string; source: string }[] = []
     if (!values['skip-ceiling']) {
-      const r = rng(gen.seed)
-      for (let i = 0; i < N; i++) {
-        const l = makeLine(i, r, gen)
-        const dec = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), id: `c-${i}`, origin: `bench/${i}`, receivedAt: Date.now() }, { maxRecordBytes: 32768 })
-        if (!dec.ok) continue
-        const d = toDocument(dec.record)
-        const source: Record<string, unknown> = { ...d.body, '@timestamp': d.timestamp, [ID_FIELD]: d.id, [BODY_TS_FIELD]: d.body['@timestamp'] }
-        if (analysis === 'pretokenized') source[TOKENS_FIELD] = Object.fromEntries(logsCollection.text!.map((p, k) => [textFieldKey(k), unicode61Tokens(textOf(d.body, p)).join(' ')]))
-        ceilingDocs.push({ index: dayIndex(`${prefixes.ceiling}-${LOGS_COLLECTION}`, d.timestamp), id: d.id, source: JSON.stringify(source) })
+      // The lines produceLines wrote (same parts, same seeds), with ids and origins as flinkwatch derives them
+      // (partition from the key as the producer chose it; offsets in line order, which the producers interleave).
+      const partitionOf = Partitioners.DefaultPartitioner()
+      const partitionMetadata = Array.from({ length: partitions }, (_, p) => ({ partitionId: p, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))
+      const offsets = new Array<number>(partitions).fill(0)
+      for (let k = 0; k < parts; k++) {
+        const from = Math.floor((k * N) / parts)
+        const r = rng(gen.seed + from)
+        for (let i = from; i < Math.floor(((k + 1) * N) / parts); i++) {
+          const l = makeLine(i, r, gen)
+          const p = partitionOf({ topic, partitionMetadata, message: { key: l.key, value: l.value } })
+          const offset = offsets[p]!++
+          const dec = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), id: kafkaLogId(topic, p, String(offset)), origin: kafkaLogOrigin(topic, p, String(offset)), receivedAt: Date.now() }, { maxRecordBytes: 32768 })
+          if (!dec.ok) continue
+          const d = toDocument(dec.record)
+          const source: Record<string, unknown> = { ...d.body, '@timestamp': d.timestamp, [ID_FIELD]: d.id, [BODY_TS_FIELD]: d.body['@timestamp'] }
+          if (analysis === 'pretokenized') source[TOKENS_FIELD] = Object.fromEntries(logsCollection.text!.map((p, k) => [textFieldKey(k), unicode61Tokens(textOf(d.body, p)).join(' ')]))
+          ceilingDocs.push({ index: dayIndex(`${prefixes.ceiling}-${LOGS_COLLECTION}`, d.timestamp), id: d.id, source: JSON.stringify(source) })
+        }
       }
     }
     const ceilingRun = async (pass: number): Promise<Record<string, unknown> & { linesPerSecond: number }> => {
