@@ -5,7 +5,7 @@ import { AppError, redactUrl } from '../core/errors.js'
 import { esErrorType, esReason, isStatus, retriableStatus, toAppError } from './es-errors.js'
 import { BODY_TS_FIELD, ID_FIELD, TOKEN_SEPARATOR, TOKENS_FIELD, mappingsFor, settingsFor, textFieldKey, unicode61Tokens, type TextAnalysis } from './es-mapping.js'
 import { buildSearch } from './es-query.js'
-import { highlightText } from './highlight.js'
+import { highlighter } from './highlight.js'
 import {
   DEFAULT_LIMIT,
   MAX_LIMIT,
@@ -234,12 +234,12 @@ export class ElasticsearchStore implements Store {
     const more = hits.length > limit
     if (more) hits.pop()
     const textField = c.spec.text?.[0]
+    // The same highlighter as the embedded store, so both backends mark the same words.
+    const hl = q.highlight && q.text && textField ? highlighter(q.text.must) : undefined
     const docs = hits.map((h) => {
       const d = this.toDoc<T>(h._id ?? '', h._source, h._seq_no, h._primary_term)
-      if (!q.highlight || !q.text || q.text.must.length === 0 || !textField) return d
-      // The same highlighter as the embedded store, so both backends mark the same words.
-      const hl = highlightText(textOf(getPath(d.body, textField)), q.text.must)
-      return hl === undefined ? d : { ...d, highlight: hl }
+      const highlight = hl && textField ? hl(textOf(getPath(d.body, textField))) : undefined
+      return highlight === undefined ? d : { ...d, highlight }
     })
     const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? docs.length)
     const last = docs[docs.length - 1]

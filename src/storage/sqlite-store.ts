@@ -23,7 +23,7 @@ import {
   type WriteMode,
   type WriteResult,
 } from './store.js'
-import { highlightText } from './highlight.js'
+import { highlighter } from './highlight.js'
 
 interface Table {
   spec: CollectionSpec
@@ -256,11 +256,12 @@ export class SqliteStore implements Store {
     }
     const more = rows.length > limit
     if (more) rows.pop()
+    const textField = t.spec.text?.[0]
+    const hl = q.highlight && q.text && textField ? highlighter(q.text.must) : undefined
     const docs = rows.map((r) => {
       const d = toDoc<T>(r)
-      if (!q.highlight || !q.text || q.text.must.length === 0 || !t.spec.text) return d
-      const hl = highlightText(textOf(getPath(d.body, t.spec.text[0]!)), q.text.must)
-      return hl === undefined ? d : { ...d, highlight: hl }
+      const highlight = hl && textField ? hl(textOf(getPath(d.body, textField))) : undefined
+      return highlight === undefined ? d : { ...d, highlight }
     })
     const last = docs[docs.length - 1]
     return { docs, total, nextCursor: more && last ? encodeCursor(last.timestamp, last.id) : null }
