@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
 import { parseDuration } from '../core/duration.js'
+import { grown, utf8Fits } from '../core/utf8-buffer.js'
 import { AppError, redactUrl } from '../core/errors.js'
 import { esReason, retriableStatus, toAppError } from '../storage/es-errors.js'
 import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, type TextAnalysis } from '../storage/es-mapping.js'
@@ -88,13 +89,9 @@ export class EsBulkWriter {
     if (action === undefined) return false
     const line = `${action}${JSON.stringify(d.id)}}}\n${logSource(d.record, this.tokens)}\n`
     let slab = this.slab
-    // At most 3 bytes of UTF-8 per UTF-16 unit; count exactly only when that bound does not fit.
-    if (!slab || slab.length - this.slabUsed < line.length * 3) {
-      const need = Buffer.byteLength(line, 'utf8')
-      if (!slab || slab.length - this.slabUsed < need) {
-        slab = this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need))
-        this.slabUsed = 0
-      }
+    if (!slab || !utf8Fits(slab, this.slabUsed, line)) {
+      slab = this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, Buffer.byteLength(line, 'utf8')))
+      this.slabUsed = 0
     }
     const start = this.slabUsed
     this.slabUsed += slab.write(line, start, 'utf8')
@@ -121,7 +118,7 @@ export class EsBulkWriter {
     for (const d of docs) {
       if (d instanceof LogDocument && d.bulk) {
         const n = d.bulkEnd - d.bulkStart
-        if (buf.length - used < n) (flush(), (buf = grow(buf, used, n)))
+        if (buf.length - used < n) (flush(), (buf = grown(buf, used, n)))
         if (run === d.bulk && runEnd === d.bulkStart) runEnd = d.bulkEnd
         else (flush(), (run = d.bulk), (runStart = d.bulkStart), (runEnd = d.bulkEnd), (runAt = used))
         used += n
@@ -135,11 +132,7 @@ export class EsBulkWriter {
         continue
       }
       const line = `${action}${JSON.stringify(d.id)}}}\n${d instanceof LogDocument ? logSource(d.record, this.tokens) : this.source(d)}\n`
-      // At most 3 bytes of UTF-8 per UTF-16 unit; count exactly only when that bound does not fit.
-      if (buf.length - used < line.length * 3) {
-        const need = Buffer.byteLength(line, 'utf8')
-        if (buf.length - used < need) buf = grow(buf, used, need)
-      }
+      if (!utf8Fits(buf, used, line)) buf = grown(buf, used, Buffer.byteLength(line, 'utf8'))
       used += buf.write(line, used, 'utf8')
       sent.push(d.id)
     }
@@ -224,11 +217,4 @@ export class EsBulkWriter {
     const json = JSON.stringify(rest)
     return json === '{}' ? `${head}}` : `${head},${json.slice(1)}`
   }
-}
-
-/** A larger buffer holding the first `used` bytes of `buf`, with room for `need` more. */
-function grow(buf: Buffer, used: number, need: number): Buffer {
-  const next = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, used + need))
-  buf.copy(next, 0, 0, used)
-  return next
 }

@@ -13,6 +13,7 @@
  * `registry.metrics()` does. The text is byte for byte what `registry.metrics()` returns.
  */
 import { Registry } from 'prom-client'
+import { grown, utf8Fits } from '../core/utf8-buffer.js'
 
 /** Appends text to the exposition being written. */
 export interface TextOut {
@@ -54,12 +55,7 @@ class BufferOut implements TextOut {
     const text = this.pending
     if (text.length === 0) return
     this.pending = ''
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    if (this.len + text.length * 3 > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + text.length * 3))
-      this.buf.copy(bigger, 0, 0, this.len)
-      this.buf = bigger
-    }
+    if (!utf8Fits(this.buf, this.len, text)) this.buf = grown(this.buf, this.len, Buffer.byteLength(text, 'utf8'))
     this.len += this.buf.write(text, this.len, 'utf8')
   }
 
