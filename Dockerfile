@@ -13,6 +13,7 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY collectors ./collectors
+COPY platforms ./platforms
 COPY alerting ./alerting
 COPY dashboards ./dashboards
 COPY test ./test

@@ -3,11 +3,20 @@ import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import type { Component, ComponentStatus } from '../../src/core/component.js'
 import { errorMessage } from '../../src/core/errors.js'
 import type { Logger } from '../../src/core/logger.js'
-import type { LogRecord } from '../../src/model/log-record.js'
-import type { LogMetrics } from '../../src/logs/metrics.js'
-import type { LogPipeline } from '../../src/logs/pipeline.js'
+import type { Gauge } from 'prom-client'
+import type { LogRecord, RawLog } from '../../src/model/log-record.js'
 import { registerKafkaCodecs } from './compression.js'
 import { kafkaLogId, kafkaLogOrigin } from './record-id.js'
+
+/**
+ * What the source needs from the log pipeline (src/logs/pipeline.ts is one): decode a payload, then
+ * buffer a batch and learn when it is durable. Declared here so the source does not import the feature
+ * that consumes it; the logs module wires the two.
+ */
+export interface LogIntake {
+  decode(raw: RawLog, source: 'kafka'): { ok: true; record: LogRecord } | { ok: false }
+  submit(records: readonly LogRecord[], signal?: AbortSignal): Promise<{ durable: Promise<void> }>
+}
 
 export interface KafkaLogSourceOptions {
   brokers: string[]
@@ -15,8 +24,8 @@ export interface KafkaLogSourceOptions {
   groupId: string
   clientId: string
   fromBeginning: boolean
-  pipeline: LogPipeline
-  metrics: LogMetrics
+  pipeline: LogIntake
+  metrics: { readonly consumerLag: Pick<Gauge<'topic' | 'partition'>, 'set'> }
   clock: Clock
   logger: Logger
   /** Partitions processed at once by this instance; their batches share bulks. */

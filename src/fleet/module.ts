@@ -5,8 +5,7 @@
  * EventBus; app.ts passes the view on.
  */
 import type { AppContext, FeatureModule } from '../app.js'
-import { createJobManagerReader } from '../../collectors/flink/flink-read.js'
-import { createCollector } from '../../collectors/registry.js'
+import { createCollector } from '../../platforms/registry.js'
 import type { Collector } from '../../collectors/collector.js'
 import type { Component } from '../core/component.js'
 import { parseDuration } from '../core/duration.js'
@@ -46,16 +45,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const collectors: Collector[] = []
   for (const c of clusters) {
     const pollMs = parseDuration(c.pollInterval)
-    const readFlink = createJobManagerReader({
-      clock: ctx.clock,
-      requestTimeoutMs: parseDuration(c.requestTimeout),
-      concurrency: c.concurrency,
-      checkpointIntervalMs: parseDuration(c.checkpointInterval),
-      metricsIntervalMs: parseDuration(c.metricsInterval),
-      detailBudgetMs: Math.floor(pollMs * 0.8),
-    })
-    const collector =
-      opts.collectors?.[c.id] ?? createCollector(c, { clock: ctx.clock, logger: logger.child({ cluster: c.id }), registry: ctx.registry, readFlink })
+    const collector = opts.collectors?.[c.id] ?? createCollector(c, { clock: ctx.clock, logger: logger.child({ cluster: c.id }), registry: ctx.registry })
     collectors.push(collector)
     pollers.push(
       new Poller({

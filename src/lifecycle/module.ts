@@ -7,22 +7,16 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { AppContext, FeatureModule } from '../app.js'
-import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
+import { createActions } from '../../platforms/registry.js'
 import type { LifecycleActions } from './actions.js'
 import { AutoRestarter, restartStateCollection } from './auto-restart.js'
-import { FlinkHttp } from './flink-http.js'
-import { FlinkSessionActions } from './flink-session-actions.js'
-import { createKubernetesActions } from './kubernetes-actions.js'
-import { KubernetesLifecycleActions } from './kubernetes-lifecycle.js'
 import { leasesCollection } from './lease.js'
 import { LifecycleService } from './lifecycle-service.js'
 import { OperationService, auditCollection, operationsCollection } from './operations.js'
 import { restorePointsCollection, storeRestorePointMemory } from './restore-point-memory.js'
 import { RestorePointRecorder } from './restore-point-recorder.js'
-import { createYarnActions } from './yarn-actions.js'
-import { YarnLifecycleActions } from './yarn-lifecycle.js'
 
 export interface LifecycleModule extends FeatureModule {
   readonly operations: OperationService
@@ -42,27 +36,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
   const logger = ctx.logger.child({ component: 'lifecycle' })
   const memory = storeRestorePointMemory(ctx.store)
   const byCluster = new Map<string, LifecycleActions>()
-  for (const c of ctx.config.clusters.filter((c) => c.enabled)) {
-    const timeoutMs = parseDuration(c.requestTimeout)
-    if (c.type === 'flink') {
-      byCluster.set(c.id, new FlinkSessionActions({ cluster: c.id, clock: ctx.clock, memory, http: new FlinkHttp({ baseUrl: c.url, clock: ctx.clock, timeoutMs: Math.max(timeoutMs, 10_000) }) }))
-    } else if (c.type === 'yarn') {
-      const yarn = createYarnActions({ url: c.url, ...(c.user ? { user: c.user } : {}), timeoutMs: Math.max(timeoutMs, 10_000), clock: ctx.clock })
-      byCluster.set(c.id, new YarnLifecycleActions({ cluster: c.id, yarn, clock: ctx.clock, timeoutMs, memory }))
-    } else {
-      const kube = createKubernetesActions({
-        clock: ctx.clock,
-        timeoutMs: Math.max(timeoutMs, 10_000),
-        ...(c.url ? { url: c.url } : {}),
-        inCluster: c.inCluster,
-        ...(c.token ? { token: c.token } : {}),
-        ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}),
-        ...(c.caFile ? { caFile: c.caFile } : {}),
-        insecureSkipTlsVerify: c.insecureSkipTlsVerify,
-      })
-      byCluster.set(c.id, new KubernetesLifecycleActions({ cluster: c.id, kube, clock: ctx.clock, memory }))
-    }
-  }
+  for (const c of ctx.config.clusters.filter((c) => c.enabled)) byCluster.set(c.id, createActions(c, { clock: ctx.clock, memory }))
   const actions = (cluster: string): LifecycleActions | undefined => byCluster.get(cluster)
   const operations = new OperationService({ store: ctx.store, bus: ctx.bus, clock: ctx.clock, logger })
   const service = new LifecycleService({ fleet: deps.fleet, operations, actions, autoRestart: ctx.config.autoRestart })

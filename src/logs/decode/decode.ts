@@ -1,4 +1,4 @@
-import type { LogLevel, LogRecord } from '../../model/log-record.js'
+import type { HeaderValue, LogLevel, LogRecord, RawLog } from '../../model/log-record.js'
 import { parsePlainText, parseThrowableHead } from './plain-text.js'
 import { decodeUtf8, looksBinary, truncateUtf8, utf8Length } from './utf8.js'
 
@@ -10,22 +10,7 @@ export type DecodeIssue = 'invalid_utf8' | 'broken_json' | 'not_an_object' | 'wr
 
 export type DecodeOutcome = { ok: true; record: LogRecord; issues: DecodeIssue[] } | { ok: false; reason: RejectReason }
 
-export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined
-
-export interface RawLog {
-  value: Uint8Array | null
-  /** Kafka record key: the stack's appender keys by job id (32 hex); any other non-empty key is read as the TaskManager id. */
-  key?: Uint8Array | null
-  headers?: Readonly<Record<string, HeaderValue>>
-  /** Document id derived from the origin (topic-partition-offset, or a content hash). */
-  id: string
-  /** Human-readable origin: `kafka:<topic>/<partition>/<offset>` or `http`. */
-  origin: string
-  /** Time the record reached flinkwatch: the timestamp of last resort. */
-  receivedAt: number
-  /** Kafka's record timestamp, used when the payload has none. */
-  sourceTimestamp?: number
-}
+export type { HeaderValue, RawLog } from '../../model/log-record.js'
 
 export interface DecodeOptions {
   maxRecordBytes: number

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Collector } from '../../../collectors/collector.js'
-import { reasonOf } from '../../../collectors/flink/flink-rest-client.js'
+import { reasonOf } from '../../../platforms/flink/flink-rest-client.js'
 import { Poller } from '../../../src/fleet/poller.js'
 import type { ClusterSnapshot } from '../../../src/model/cluster.js'
 import { FakeClock } from '../../helpers/fake-clock.js'

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createKubernetesActions, type KubernetesResourceRef } from '../../../src/lifecycle/kubernetes-actions.js'
+import { createKubernetesActions, type KubernetesResourceRef } from '../../../platforms/kubernetes/kubernetes-actions.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
 import { fixture } from '../../fakes/http-util.js'
 import { FakeKubeApiServer, TEST_CA, type KubeObject } from '../../fakes/kube-apiserver.js'

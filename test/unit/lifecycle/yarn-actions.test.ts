@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createYarnActions } from '../../../src/lifecycle/yarn-actions.js'
+import { createYarnActions } from '../../../platforms/yarn/yarn-actions.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
 import { FakeJobManager } from '../../fakes/flink-jobmanager.js'
 import { FakeResourceManager } from '../../fakes/yarn-rm.js'

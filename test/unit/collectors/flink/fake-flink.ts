@@ -1,6 +1,6 @@
 /** A scripted Flink REST API behind a fetch function, serving the recorded payloads in test/fixtures/flink. */
 import { readFileSync } from 'node:fs'
-import type { FetchLike } from '../../../../collectors/flink/flink-rest-client.js'
+import type { FetchLike } from '../../../../platforms/flink/flink-rest-client.js'
 
 const FIXTURES = new URL('../../../fixtures/flink/', import.meta.url).pathname
 

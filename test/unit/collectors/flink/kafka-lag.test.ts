@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createFlinkCollector } from '../../../../collectors/flink/flink-collector.js'
-import { discoverSourceIds } from '../../../../collectors/flink/job-manager-poller.js'
-import type { FetchLike } from '../../../../collectors/flink/flink-rest-client.js'
+import { createFlinkCollector } from '../../../../platforms/flink/flink-collector.js'
+import { discoverSourceIds } from '../../../../platforms/flink/job-manager-poller.js'
+import type { FetchLike } from '../../../../platforms/flink/flink-rest-client.js'
 import type { FlinkClusterConfig } from '../../../../src/config/sections/clusters.js'
-import type { MetricList } from '../../../../collectors/flink/flink-schemas.js'
+import type { MetricList } from '../../../../platforms/flink/flink-schemas.js'
 import { FakeClock } from '../../../helpers/fake-clock.js'
 import { FakeFlink, JOB_A, V_SRC, fixture } from './fake-flink.js'
 

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Value } from '@sinclair/typebox/value'
-import { aggregateMap, metricMap, checkpointIntervalMs, decodeCheckpoints, decodeExceptions, decodeVertices, restartsFromHistory } from '../../../../collectors/flink/flink-decode.js'
-import { discoverSourceIds } from '../../../../collectors/flink/job-manager-poller.js'
-import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobsOverview, MetricList, Overview } from '../../../../collectors/flink/flink-schemas.js'
+import { aggregateMap, metricMap, checkpointIntervalMs, decodeCheckpoints, decodeExceptions, decodeVertices, restartsFromHistory } from '../../../../platforms/flink/flink-decode.js'
+import { discoverSourceIds } from '../../../../platforms/flink/job-manager-poller.js'
+import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobsOverview, MetricList, Overview } from '../../../../platforms/flink/flink-schemas.js'
 import { fixture } from './fake-flink.js'
 
 function decode<T>(schema: Parameters<typeof Value.Check>[0], name: string): T {

@@ -1,7 +1,7 @@
 import { after, afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
-import { createYarnCollector } from '../../../../collectors/yarn/yarn-collector.js'
+import { createYarnCollector } from '../../../../platforms/yarn/yarn-collector.js'
 import { validateConfig } from '../../../../src/config/load.js'
 import type { YarnClusterConfig } from '../../../../src/config/sections/clusters.js'
 import { createLogger } from '../../../../src/core/logger.js'

@@ -9,13 +9,13 @@
  * Nonces must change to take effect: a new one is the current time, above the resource's current value.
  * Progress is read back with `get()` (status.lifecycleState, status.jobStatus, status.error).
  */
-import type { Clock } from '../core/clock.js'
-import { createKubeClient, type KubeClient, type KubeClientOptions } from '../../collectors/kubernetes/kube-client.js'
-import { crPath, mergePatchResource } from '../../collectors/kubernetes/kube-api.js'
-import { FlinkDeploymentDto, FlinkSessionJobDto } from '../../collectors/kubernetes/kube-types.js'
-import { NotFoundError, UpstreamError } from '../core/errors.js'
+import type { Clock } from '../../src/core/clock.js'
+import { createKubeClient, type KubeClient, type KubeClientOptions } from './kube-client.js'
+import { crPath, mergePatchResource } from './kube-api.js'
+import { FlinkDeploymentDto, FlinkSessionJobDto } from './kube-types.js'
+import { NotFoundError, UpstreamError } from '../../src/core/errors.js'
 import { Type } from '@sinclair/typebox'
-import { decodeJson } from '../core/http-json.js'
+import { decodeJson } from '../../src/core/http-json.js'
 
 export interface KubernetesResourceRef {
   kind: 'FlinkDeployment' | 'FlinkSessionJob'

@@ -11,19 +11,18 @@
  * action fails (retriable) rather than risk a second copy.
  */
 import { Type } from '@sinclair/typebox'
-import { sleep, type Clock } from '../core/clock.js'
-import { AppError, BadRequestError, ConflictError, UpstreamError, errorMessage } from '../core/errors.js'
-import { parseDuration } from '../core/duration.js'
-import { isTerminal, toJobState } from '../model/job.js'
-import type { RestorePoint } from '../model/operation.js'
-import type { ActionContext, CancelResult, JobRef, LifecycleActions, RestartOptions, RestartResult, SavepointResult, StopOptions } from './actions.js'
-import { runCommand, type CommandResult } from './command-runner.js'
-import { FlinkHttp } from './flink-http.js'
-import { FlinkSessionActions } from './flink-session-actions.js'
-import { requireRestorePoint } from './restore-point.js'
-import type { RestorePointMemory } from './restore-point-memory.js'
+import { sleep, type Clock } from '../../src/core/clock.js'
+import { AppError, BadRequestError, ConflictError, UpstreamError, errorMessage } from '../../src/core/errors.js'
+import { parseDuration } from '../../src/core/duration.js'
+import { isTerminal, toJobState } from '../../src/model/job.js'
+import type { RestorePoint } from '../../src/model/operation.js'
+import type { ActionContext, CancelResult, JobRef, LifecycleActions, RestartOptions, RestartResult, SavepointResult, StopOptions } from '../../src/lifecycle/actions.js'
+import { runCommand, type CommandResult } from '../../src/lifecycle/command-runner.js'
+import { FlinkHttp, FlinkSessionActions } from '../flink/index.js'
+import { requireRestorePoint } from '../../src/lifecycle/restore-point.js'
+import type { RestorePointMemory } from '../../src/lifecycle/restore-point-memory.js'
 import type { YarnActions, YarnJobRef } from './yarn-actions.js'
-import { decodeJson } from '../core/http-json.js'
+import { decodeJson } from '../../src/core/http-json.js'
 
 const JobStatus = Type.Object({ state: Type.String() })
 /** YARN application states after which nothing of the application runs. */

@@ -3,7 +3,7 @@ import type { Clock } from '../../src/core/clock.js'
 import { parseDuration } from '../../src/core/duration.js'
 import type { FlinkClusterConfig } from '../../src/config/sections/clusters.js'
 import type { ClusterSnapshot } from '../../src/model/cluster.js'
-import type { Collector } from '../collector.js'
+import type { Collector } from '../../collectors/collector.js'
 import { FlinkRestClient, type FetchLike } from './flink-rest-client.js'
 import { JobManagerPoller } from './job-manager-poller.js'
 

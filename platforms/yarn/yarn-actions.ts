@@ -7,11 +7,11 @@
  *   before each call because a failover moves it); their status is a GET, read through the proxy.
  * The lifecycle module builds operations, retries and audit on top of these calls.
  */
-import { randomBytes } from 'node:crypto'
-import { sleep, type Clock } from '../core/clock.js'
-import { AppError, ConflictError, NotFoundError, UpstreamError } from '../core/errors.js'
-import { decodeJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../core/http-json.js'
-import { createYarnApi, type YarnApi } from '../../collectors/yarn/yarn-api.js'
+import { sleep, type Clock } from '../../src/core/clock.js'
+import { AppError, ConflictError, NotFoundError, UpstreamError } from '../../src/core/errors.js'
+import { decodeJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../../src/core/http-json.js'
+import { newTriggerId } from '../flink/index.js'
+import { createYarnApi, type YarnApi } from './yarn-api.js'
 import { Type } from '@sinclair/typebox'
 
 export interface YarnJobRef {
@@ -119,9 +119,4 @@ export function createYarnActions(o: YarnActionsOptions): YarnActions {
       return { status: 'COMPLETED', location: s.operation?.location ?? '' }
     },
   }
-}
-
-/** 32 hex characters, as Flink accepts for its own trigger ids. */
-export function newTriggerId(): string {
-  return randomBytes(16).toString('hex')
 }

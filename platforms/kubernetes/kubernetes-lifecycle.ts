@@ -6,13 +6,13 @@
  * (`initialSavepointPath` + `savepointRedeployNonce`), else `spec.restartNonce` (the operator's last-state).
  * Progress is read back from the resource status.
  */
-import { sleep, type Clock } from '../core/clock.js'
-import { AppError, BadRequestError } from '../core/errors.js'
-import type { RestorePoint } from '../model/operation.js'
-import type { ActionContext, CancelResult, JobRef, LifecycleActions, RestartOptions, RestartResult, SavepointResult, StopOptions } from './actions.js'
+import { sleep, type Clock } from '../../src/core/clock.js'
+import { AppError, BadRequestError } from '../../src/core/errors.js'
+import type { RestorePoint } from '../../src/model/operation.js'
+import type { ActionContext, CancelResult, JobRef, LifecycleActions, RestartOptions, RestartResult, SavepointResult, StopOptions } from '../../src/lifecycle/actions.js'
 import type { KubernetesActions, KubernetesResourceRef, ResourceStatus } from './kubernetes-actions.js'
-import { noRestorePoint } from './restore-point.js'
-import type { RestorePointMemory } from './restore-point-memory.js'
+import { noRestorePoint } from '../../src/lifecycle/restore-point.js'
+import type { RestorePointMemory } from '../../src/lifecycle/restore-point-memory.js'
 
 export interface KubernetesLifecycleOptions {
   cluster: string

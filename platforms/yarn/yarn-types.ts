@@ -1,5 +1,5 @@
 /**
- * YARN ResourceManager REST DTOs (flink-apis.md §3). They never leave collectors/yarn/ except through
+ * YARN ResourceManager REST DTOs (flink-apis.md §3). They never leave platforms/yarn/ except through
  * yarn-api.ts results the lifecycle transport uses. Only the fields flinkwatch reads are checked; others
  * pass through untouched (Hadoop versions add fields).
  */

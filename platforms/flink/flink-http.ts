@@ -3,10 +3,11 @@
  * only): JSON requests, PATCH, and multipart jar upload. Timeouts run on the injected clock; HTTP errors
  * become UpstreamError with Flink's own `errors[0]` message; bodies are decoded with TypeBox schemas.
  */
+import { randomBytes } from 'node:crypto'
 import type { Static, TSchema } from '@sinclair/typebox'
-import type { Clock } from '../core/clock.js'
-import { UpstreamError, errorMessage } from '../core/errors.js'
-import { decodeJson, statusError, type FetchLike } from '../core/http-json.js'
+import type { Clock } from '../../src/core/clock.js'
+import { UpstreamError, errorMessage } from '../../src/core/errors.js'
+import { decodeJson, statusError, type FetchLike } from '../../src/core/http-json.js'
 
 export interface FlinkHttpOptions {
   baseUrl: string
@@ -80,4 +81,9 @@ export class FlinkHttp {
   get uploadTimeoutMs(): number {
     return this.o.uploadTimeoutMs ?? Math.max(60_000, this.o.timeoutMs)
   }
+}
+
+/** 32 hex characters, as Flink accepts for its own savepoint and stop trigger ids. */
+export function newTriggerId(): string {
+  return randomBytes(16).toString('hex')
 }

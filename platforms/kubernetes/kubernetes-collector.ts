@@ -23,10 +23,9 @@ import { onChange, type Logger } from '../../src/core/logger.js'
 import type { KubernetesClusterConfig } from '../../src/config/sections/clusters.js'
 import type { ClusterIncident, ClusterSnapshot, CollectorErrorReason, CollectorWarning } from '../../src/model/cluster.js'
 import { platformOnlyJob, toJobState, type CheckpointStats, type JobPlatformRef, type JobSnapshot } from '../../src/model/job.js'
-import type { Collector } from '../collector.js'
-import { reasonOf } from '../flink/flink-rest-client.js'
-import { defaultJobManagerReader, type JobManagerRead, type JobManagerView } from '../yarn/flink-read.js'
-import { platformErrorCounter } from '../yarn/platform-metrics.js'
+import type { Collector } from '../../collectors/collector.js'
+import { reasonOf, defaultJobManagerReader, type JobManagerRead, type JobManagerView } from '../flink/index.js'
+import { platformErrorCounter } from '../platform-metrics.js'
 import { createKubeApi, serviceProxyPath, type Listed, type Namespace } from './kube-api.js'
 import { createKubeClient, type KubeClient, type KubeClientOptions } from './kube-client.js'
 import type { FlinkDeploymentDto, FlinkSessionJobDto, FlinkStateSnapshotDto, JobStatusDto, PodDto } from './kube-types.js'
@@ -38,7 +37,7 @@ export interface KubernetesCollectorDeps {
   clock: Clock
   logger: Logger
   registry?: Registry
-  /** The shared JobManager reader (collectors/flink); built from the config when absent. */
+  /** The shared JobManager reader (platforms/flink); built from the config when absent. */
   readFlink?: JobManagerRead
   /** A prepared client (tests); otherwise built from the config. */
   client?: KubeClient

@@ -16,19 +16,18 @@ import { parseDuration } from '../../src/core/duration.js'
 import type { YarnClusterConfig } from '../../src/config/sections/clusters.js'
 import type { ClusterIncident, ClusterSnapshot, CollectorWarning } from '../../src/model/cluster.js'
 import { isTerminal, type JobSnapshot } from '../../src/model/job.js'
-import type { Collector } from '../collector.js'
-import { reasonOf } from '../flink/flink-rest-client.js'
-import { defaultJobManagerReader, type JobManagerRead, type JobManagerView } from './flink-read.js'
+import type { Collector } from '../../collectors/collector.js'
+import { reasonOf, defaultJobManagerReader, type JobManagerRead, type JobManagerView } from '../flink/index.js'
 import type { FetchLike } from '../../src/core/http-json.js'
 import { createYarnApi, type YarnApi } from './yarn-api.js'
 import { appPhase, attemptFromContainerLogs, terminalJobState } from './yarn-state.js'
 import { YARN_ACTIVE_STATES, type YarnAppDto } from './yarn-types.js'
-import { platformErrorCounter } from './platform-metrics.js'
+import { platformErrorCounter } from '../platform-metrics.js'
 
 export interface YarnCollectorDeps {
   clock: Clock
   logger: Logger
-  /** The shared JobManager reader (collectors/flink); built from the config when absent. */
+  /** The shared JobManager reader (platforms/flink); built from the config when absent. */
   readFlink?: JobManagerRead
   registry?: Registry
   fetch?: FetchLike

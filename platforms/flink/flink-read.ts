@@ -5,6 +5,8 @@
  * (cluster, base URL); readers unused for `evictAfterMs` are dropped.
  */
 import type { Clock } from '../../src/core/clock.js'
+import { parseDuration } from '../../src/core/duration.js'
+import type { KubernetesClusterConfig, YarnClusterConfig } from '../../src/config/sections/clusters.js'
 import type { CollectorWarning } from '../../src/model/cluster.js'
 import type { JobSnapshot } from '../../src/model/job.js'
 import { FlinkRestClient, type FetchLike } from './flink-rest-client.js'
@@ -75,4 +77,19 @@ export function createJobManagerReader(o: JobManagerReaderOptions): JobManagerRe
     const r = await e.poller.poll(e.client, signal)
     return { ...r.overview, jobs: r.jobs, warnings: r.warnings, requests: e.client.requests - before }
   }
+}
+
+/**
+ * The default reader of a YARN or Kubernetes cluster (JobManagers reached through the RM proxy or the
+ * API server's service proxy), from that cluster's config, when the caller does not pass one in.
+ */
+export function defaultJobManagerReader(config: YarnClusterConfig | KubernetesClusterConfig, clock: Clock): JobManagerRead {
+  return createJobManagerReader({
+    clock,
+    requestTimeoutMs: parseDuration(config.requestTimeout),
+    concurrency: config.concurrency,
+    checkpointIntervalMs: parseDuration(config.checkpointInterval),
+    metricsIntervalMs: parseDuration(config.metricsInterval),
+    detailBudgetMs: Math.floor(parseDuration(config.pollInterval) * 0.8),
+  })
 }
