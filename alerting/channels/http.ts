@@ -1,10 +1,12 @@
 /**
- * The HTTP side every channel shares: one call with a timeout on the injected clock (failures as
- * SendResults), the JSON POST most platforms take, the two ways replies are judged, and the fields
+ * The HTTP side every channel shares: one call over the shared HttpTransport with a timeout on the
+ * injected clock (failures as SendResults), the JSON POST most platforms take, the two ways replies are judged, and the fields
  * every channel copies from its config.
  */
 import type { Clock } from '../../src/core/clock.js'
 import { parseDuration } from '../../src/core/duration.js'
+import { deadline } from '../../src/core/http/cancel.js'
+import { sharedTransport } from '../../src/core/http/json.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
 import { classifyHttp, classifyPlatformCode, networkFailure, type HttpReply, type SendResult } from '../notify/result.js'
 import { windowsFor, type Channel } from './channel.js'
@@ -16,23 +18,15 @@ export async function httpCall(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<HttpReply | SendResult> {
-  const ac = new AbortController()
-  let timedOut = false
-  const timer = clock.setTimeout(() => {
-    timedOut = true
-    ac.abort()
-  }, timeoutMs)
-  const onAbort = (): void => ac.abort()
-  signal?.addEventListener('abort', onAbort, { once: true })
+  const d = deadline(clock, timeoutMs, signal)
   try {
-    const res = await fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? { 'content-type': 'application/json' }, body: init.body ?? null, signal: ac.signal })
-    return { status: res.status, headers: res.headers, text: await res.text() }
+    const res = await sharedTransport().request({ url, method: init.method ?? 'POST', headers: init.headers ?? { 'content-type': 'application/json' }, ...(init.body !== undefined ? { body: init.body } : {}) }, d.cancel)
+    return { status: res.status, headers: res.headers, text: res.text }
   } catch (err) {
     if (err instanceof TypeError && /Invalid URL|Failed to parse URL/i.test(String((err as Error).message))) return { status: 'failure', reason: 'client', message: 'bad URL' }
-    return networkFailure(err, timedOut)
+    return networkFailure(err, d.timedOut())
   } finally {
-    clock.clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
+    d.done()
   }
 }
 

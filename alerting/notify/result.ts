@@ -4,6 +4,8 @@
  * retried; any other non-zero platform code is a failure, never a success; 4xx and signature,
  * keyword or token errors are permanent (retrying cannot help and may get the bot banned).
  */
+import type { HeaderBag } from '../../src/core/http/transport.js'
+
 export type FailureReason = 'throttled' | 'server' | 'network' | 'timeout' | 'client' | 'auth' | 'platform'
 
 export type SendResult =
@@ -13,7 +15,7 @@ export type SendResult =
 
 export interface HttpReply {
   status: number
-  headers: Headers
+  headers: HeaderBag
   text: string
 }
 
@@ -27,7 +29,7 @@ export const THROTTLE_CODES: Readonly<Record<string, readonly number[]>> = {
 /** Codes that mean the configuration is wrong (signature, keyword, IP allowlist, token). */
 const AUTH_CODES = new Set([19021, 19022, 19024, 310000, 93000, 300005, 400101, 400102])
 
-export function retryAfterMs(headers: Headers, now: number): number | undefined {
+export function retryAfterMs(headers: HeaderBag, now: number): number | undefined {
   const v = headers.get('retry-after')
   if (!v) return undefined
   const s = Number(v)
@@ -70,8 +72,8 @@ export function classifyPlatformCode(platform: string, r: HttpReply, now: number
 
 export function networkFailure(err: unknown, timedOut: boolean): SendResult {
   if (timedOut) return { status: 'retryable', reason: 'timeout', message: 'request timed out' }
-  const e = err as { message?: string; cause?: { code?: string; message?: string } }
-  const code = e.cause?.code ?? ''
+  const e = err as { message?: string; code?: string; cause?: { code?: string; message?: string } }
+  const code = e.code ?? e.cause?.code ?? ''
   // A URL that cannot resolve is a configuration error, not a passing outage.
   if (code === 'ENOTFOUND' || code === 'ERR_INVALID_URL') return { status: 'failure', reason: 'client', message: `bad URL: ${code}` }
   return { status: 'retryable', reason: 'network', message: `${code || 'network error'}: ${e.cause?.message ?? e.message ?? String(err)}` }

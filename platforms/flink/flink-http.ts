@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto'
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Clock } from '../../src/core/clock.js'
 import { UpstreamError, errorMessage } from '../../src/core/errors.js'
-import { decodeJson, statusError, type FetchLike } from '../../src/core/http-json.js'
+import { deadline } from '../../src/core/http/cancel.js'
+import { decodeJson, statusError, transportOf, type FetchLike } from '../../src/core/http/json.js'
+import type { HttpTransport } from '../../src/core/http/transport.js'
 
 export interface FlinkHttpOptions {
   baseUrl: string
@@ -16,6 +18,7 @@ export interface FlinkHttpOptions {
   /** Jar uploads take longer than other calls. */
   uploadTimeoutMs?: number
   headers?: Record<string, string>
+  transport?: HttpTransport
   fetch?: FetchLike
   upstream?: string
 }
@@ -37,15 +40,7 @@ export class FlinkHttp {
   async send(method: string, path: string, opts: { json?: unknown; form?: FormData; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<FlinkResponse> {
     const url = this.baseUrl + path
     const timeoutMs = opts.timeoutMs ?? this.o.timeoutMs
-    const ac = new AbortController()
-    let timedOut = false
-    const timer = this.o.clock.setTimeout(() => {
-      timedOut = true
-      ac.abort(new Error('timeout'))
-    }, timeoutMs)
-    const onAbort = (): void => ac.abort(opts.signal?.reason)
-    if (opts.signal?.aborted) onAbort()
-    else opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const d = deadline(this.o.clock, timeoutMs, opts.signal)
     try {
       const headers: Record<string, string> = { accept: 'application/json', ...this.o.headers }
       let body: string | FormData | undefined
@@ -54,16 +49,15 @@ export class FlinkHttp {
         headers['content-type'] = 'application/json'
         body = JSON.stringify(opts.json)
       }
-      const res = await (this.o.fetch ?? fetch)(url, { method, headers, body, signal: ac.signal })
-      return { status: res.status, text: await res.text(), url }
+      const res = await transportOf(this.o).request({ url, method, headers, ...(body !== undefined ? { body } : {}) }, d.cancel)
+      return { status: res.status, text: res.text, url }
     } catch (err) {
-      if (timedOut) throw new UpstreamError(this.upstream, url, `${this.upstream} did not answer ${method} ${path} within ${timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', cause: err })
+      if (d.timedOut()) throw new UpstreamError(this.upstream, url, `${this.upstream} did not answer ${method} ${path} within ${timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', cause: err })
       if (opts.signal?.aborted) throw err
       const cause = err instanceof Error && err.cause !== undefined ? err.cause : err
       throw new UpstreamError(this.upstream, url, `${this.upstream} unreachable (${method} ${path}): ${errorMessage(cause)}`, { cause: err })
     } finally {
-      this.o.clock.clearTimeout(timer)
-      opts.signal?.removeEventListener('abort', onAbort)
+      d.done()
     }
   }
 

@@ -9,7 +9,8 @@ import { parseDuration } from '../../src/core/duration.js'
 import type { KubernetesClusterConfig, YarnClusterConfig } from '../../src/config/sections/clusters.js'
 import type { CollectorWarning } from '../../src/model/cluster.js'
 import type { JobSnapshot } from '../../src/model/job.js'
-import { FlinkRestClient, type FetchLike } from './flink-rest-client.js'
+import type { HttpTransport } from '../../src/core/http/transport.js'
+import { FlinkRestClient } from './flink-rest-client.js'
 import { JobManagerPoller } from './job-manager-poller.js'
 
 export interface JobManagerTarget {
@@ -17,8 +18,8 @@ export interface JobManagerTarget {
   clusterId: string
   upstream?: string
   headers?: Record<string, string>
-  fetch?: FetchLike
-  dispatcher?: RequestInit['dispatcher']
+  /** The API server's transport when the JobManager is reached through its service proxy. */
+  transport?: HttpTransport
 }
 
 export interface JobManagerView {
@@ -58,8 +59,7 @@ export function createJobManagerReader(o: JobManagerReaderOptions): JobManagerRe
           clock: o.clock,
           ...(target.upstream ? { upstream: target.upstream } : {}),
           ...(target.headers ? { headers: target.headers } : {}),
-          ...(target.fetch ? { fetch: target.fetch } : {}),
-          ...(target.dispatcher ? { dispatcher: target.dispatcher } : {}),
+          ...(target.transport ? { transport: target.transport } : {}),
         }),
         poller: new JobManagerPoller({
           clusterId: target.clusterId,

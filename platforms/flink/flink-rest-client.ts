@@ -3,7 +3,7 @@
  * timeout (on the injected clock, so tests drive it), goes through a bounded per-cluster queue
  * (p-queue), retries a 503 leader-election answer a few times, and decodes the body with a
  * TypeBox schema. It is shared with the YARN and Kubernetes collectors, which reach the same
- * REST API through a proxy base URL with their own headers or TLS dispatcher.
+ * REST API through a proxy base URL with their own headers or transport (the API server's TLS and token).
  */
 import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
@@ -13,11 +13,12 @@ import { systemClock, type Clock } from '../../src/core/clock.js'
 import { DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.js'
 import { retry } from '../../src/core/retry.js'
 import type { CollectorErrorReason } from '../../src/model/cluster.js'
+import { cancel, newCancel, type Cancel } from '../../src/core/http/cancel.js'
+import { fetchTransport, type FetchLike, type HttpTransport } from '../../src/core/http/transport.js'
+import { createHttpTransport } from '../../src/core/http/undici-transport.js'
 import { ErrorBody } from './flink-schemas.js'
-import { cancel, httpTransport, newCancel, type Cancel, type Transport } from './http-transport.js'
 
-/** What the client needs from `fetch`; tests and proxies may pass their own. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+export type { FetchLike } from '../../src/core/http/transport.js'
 
 export interface FlinkRestClientOptions {
   /** JobManager REST base, e.g. http://jm:8081 or http://rm:8088/proxy/application_1_2 (no trailing path needed). */
@@ -26,8 +27,9 @@ export interface FlinkRestClientOptions {
   /** Concurrent requests to this JobManager. */
   concurrency: number
   headers?: Record<string, string>
-  /** An undici Dispatcher (custom TLS, proxies); passed through to fetch as-is. */
-  dispatcher?: RequestInit['dispatcher']
+  /** Default: a pooled transport of `concurrency` connections; the Kubernetes proxy passes the API server's. */
+  transport?: HttpTransport
+  /** Tests: a scripted peer behind a fetch function (adapted with fetchTransport). */
   fetch?: FetchLike
   clock?: Clock
   /** Extra attempts after a 503 during leader election (within one request). */
@@ -44,7 +46,7 @@ export class FlinkRestClient {
   readonly baseUrl: string
   private readonly queue: PQueue
   private readonly clock: Clock
-  private readonly transport: Transport
+  private readonly transport: HttpTransport
   private readonly headers: Record<string, string>
   private readonly upstream: string
   /** In-flight requests per caller signal: one abort listener per signal (per poll), not one per request. */
@@ -55,7 +57,7 @@ export class FlinkRestClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
     this.queue = new PQueue({ concurrency: opts.concurrency })
     this.clock = opts.clock ?? systemClock
-    this.transport = opts.fetch || opts.dispatcher ? fetchTransport(opts.fetch ?? ((url, init) => fetch(url, init)), opts.dispatcher) : httpTransport(opts.concurrency)
+    this.transport = opts.transport ?? (opts.fetch ? fetchTransport(opts.fetch) : createHttpTransport({ connections: opts.concurrency }))
     this.headers = { accept: 'application/json', ...opts.headers }
     this.upstream = opts.upstream ?? 'flink'
   }
@@ -154,7 +156,7 @@ export class FlinkRestClient {
     group.add(c)
     this._requests++
     try {
-      const res = await this.transport(url, this.headers, c)
+      const res = await this.transport.request({ url, headers: this.headers }, c)
       const text = res.text
       if (res.status < 200 || res.status > 299) {
         let message = text.slice(0, 300)
@@ -194,21 +196,6 @@ const ABORTED = Symbol('aborted')
 
 function isLeaderElection(err: unknown): boolean {
   return err instanceof UpstreamError && err.status === 503 && reasonOf(err) === 'leader_election'
-}
-
-/** Adapts a fetch function (tests, proxies, custom TLS dispatchers) to the transport shape. */
-function fetchTransport(f: FetchLike, dispatcher: RequestInit['dispatcher'] | undefined): Transport {
-  return async (url, headers, c) => {
-    if (c.reason !== undefined) throw c.reason
-    const ac = new AbortController()
-    c.hook = (reason) => ac.abort(reason)
-    try {
-      const res = await f(url, { method: 'GET', headers, signal: ac.signal, ...(dispatcher ? { dispatcher } : {}) })
-      return { status: res.status, text: await res.text() }
-    } finally {
-      c.hook = null
-    }
-  }
 }
 
 /** Compiled checkers: /jobs/overview of a big session cluster is checked every poll. */

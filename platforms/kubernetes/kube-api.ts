@@ -1,7 +1,7 @@
 /** The Kubernetes REST paths flinkwatch uses (flink-apis.md §4.1, §4.4), decoded item by item. */
 import { Value } from '@sinclair/typebox/value'
 import type { TSchema, Static } from '@sinclair/typebox'
-import { firstSchemaError, statusError } from '../../src/core/http-json.js'
+import { firstSchemaError, statusError } from '../../src/core/http/json.js'
 import type { KubeClient } from './kube-client.js'
 import { EventDto, FlinkDeploymentDto, FlinkSessionJobDto, FlinkStateSnapshotDto, KubeList, PodDto } from './kube-types.js'
 

@@ -1,18 +1,20 @@
 /**
- * A minimal Kubernetes API client over node:https (custom CA without undici): bearer token from config,
- * a token file re-read when it changes (projected service-account tokens rotate), in-cluster defaults,
- * request timeouts on the injected clock, and a fetch-compatible transport so the shared Flink REST
- * client can go through the API server's service proxy with the same TLS and credentials.
+ * A minimal Kubernetes API client over the one HttpTransport (src/core/http/): custom CA and TLS
+ * verification, bearer token from config, a token file re-read when it changes (projected
+ * service-account tokens rotate), in-cluster defaults, request timeouts on the injected clock, watch
+ * streams read line by line, and a transport with the same TLS and credentials so the shared Flink
+ * REST client can go through the API server's service proxy.
  */
 import { readFileSync } from 'node:fs'
 import { stat, readFile } from 'node:fs/promises'
-import { Agent as HttpAgent, request as httpRequest } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { StringDecoder } from 'node:string_decoder'
 import type { TSchema, Static } from '@sinclair/typebox'
 import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import { ConfigError, UpstreamError, errorMessage } from '../../src/core/errors.js'
-import { decodeJson, statusError, type FetchLike } from '../../src/core/http-json.js'
+import { cancel, deadline, newCancel, type Cancel } from '../../src/core/http/cancel.js'
+import { decodeJson, statusError } from '../../src/core/http/json.js'
+import type { HeaderBag, HttpRequest, HttpTransport } from '../../src/core/http/transport.js'
+import { createHttpTransport } from '../../src/core/http/undici-transport.js'
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 
@@ -33,7 +35,7 @@ export interface KubeClientOptions {
 export interface KubeResponse {
   status: number
   text: string
-  headers: Record<string, string | string[] | undefined>
+  headers: HeaderBag
 }
 
 export interface KubeRequest {
@@ -78,8 +80,8 @@ export interface KubeClient {
    * abort. The socket never keeps the process alive on its own.
    */
   stream(path: string, onLine: LineReader, r: KubeStreamRequest): Promise<KubeStreamResult>
-  /** fetch over the same TLS and credentials (for the Flink REST client through the service proxy). */
-  readonly fetch: FetchLike
+  /** The same TLS and credentials as a transport (for the Flink REST client through the service proxy). */
+  readonly transport: HttpTransport
   close(): void
 }
 
@@ -118,10 +120,11 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
       throw new ConfigError([`cannot read the Kubernetes CA file ${caFile}: ${errorMessage(err)}`])
     }
   }
-  const agent = https ? new HttpsAgent({ keepAlive: true, ca, rejectUnauthorized: !o.insecureSkipTlsVerify }) : new HttpAgent({ keepAlive: true })
-  // Streams get their own connections (closed when they end), so an unref'd watch socket never goes
-  // back to the pool of ordinary requests.
-  const streamAgent = https ? new HttpsAgent({ keepAlive: false, ca, rejectUnauthorized: !o.insecureSkipTlsVerify }) : new HttpAgent({ keepAlive: false })
+  const tls = { ...(ca ? { ca } : {}), ...(o.insecureSkipTlsVerify ? { rejectUnauthorized: false } : {}) }
+  const http = createHttpTransport(tls)
+  // Streams get their own connections, closed when they end, that never keep the process alive by
+  // themselves (a watch may stay open for minutes); no real-clock body timeout: the idle timeout is ours.
+  const streams = createHttpTransport({ ...tls, unref: true, bodyTimeoutMs: 0, headersTimeoutMs: 0 })
 
   // Token file: re-read when its mtime or size changes, and once more after a 401.
   let cachedToken: string | null = o.token ?? null
@@ -141,42 +144,32 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
     }
   }
 
-  const once = (url: string, r: KubeRequest, token: string | null): Promise<KubeResponse> =>
-    new Promise((resolve, reject) => {
-      const u = new URL(url)
-      const headers: Record<string, string> = { accept: 'application/json', ...r.headers }
-      if (token) headers['authorization'] = `Bearer ${token}`
-      let body: string | undefined
-      if (r.body !== undefined) {
-        body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
-        headers['content-type'] = r.contentType ?? 'application/json'
-        headers['content-length'] = String(Buffer.byteLength(body))
-      }
-      let timedOut = false
-      const req = (https ? httpsRequest : httpRequest)({ host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (https ? 443 : 80), path: u.pathname + u.search, method: r.method ?? 'GET', headers, agent }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }))
-        res.on('error', reject)
-      })
-      const timer = o.clock.setTimeout(() => {
-        timedOut = true
-        req.destroy(new Error('timeout'))
-      }, o.timeoutMs)
-      const onAbort = (): void => void req.destroy(r.signal?.reason instanceof Error ? r.signal.reason : new Error('aborted'))
-      if (r.signal?.aborted) onAbort()
-      else r.signal?.addEventListener('abort', onAbort, { once: true })
-      req.on('close', () => {
-        o.clock.clearTimeout(timer)
-        r.signal?.removeEventListener('abort', onAbort)
-      })
-      req.on('error', (err) => {
-        if (timedOut) reject(new UpstreamError(UPSTREAM, url, `${UPSTREAM} did not answer ${r.method ?? 'GET'} ${u.pathname} within ${o.timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', cause: err }))
-        else if (r.signal?.aborted) reject(r.signal.reason instanceof Error ? r.signal.reason : err)
-        else reject(new UpstreamError(UPSTREAM, url, `${UPSTREAM} unreachable: ${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`.replace(/\s+/g, ' '), { cause: err }))
-      })
-      req.end(body)
-    })
+  const withToken = (headers: Record<string, string>, token: string | null): Record<string, string> => (token ? { ...headers, authorization: `Bearer ${token}` } : headers)
+
+  const unreachable = (url: string, err: unknown): UpstreamError => {
+    const e = err as NodeJS.ErrnoException
+    return new UpstreamError(UPSTREAM, url, `${UPSTREAM} unreachable: ${e.code ?? ''} ${errorMessage(err)}`.replace(/\s+/g, ' '), { cause: err })
+  }
+
+  const once = async (url: string, r: KubeRequest, token: string | null): Promise<KubeResponse> => {
+    const headers: Record<string, string> = withToken({ accept: 'application/json', ...r.headers }, token)
+    let body: string | undefined
+    if (r.body !== undefined) {
+      body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
+      headers['content-type'] = r.contentType ?? 'application/json'
+    }
+    const d = deadline(o.clock, o.timeoutMs, r.signal)
+    try {
+      const res = await http.request({ url, method: r.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) }, d.cancel)
+      return { status: res.status, text: res.text, headers: res.headers }
+    } catch (err) {
+      if (d.timedOut()) throw new UpstreamError(UPSTREAM, url, `${UPSTREAM} did not answer ${r.method ?? 'GET'} ${new URL(url).pathname} within ${o.timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', cause: err })
+      if (r.signal?.aborted) throw r.signal.reason instanceof Error ? r.signal.reason : err
+      throw unreachable(url, err)
+    } finally {
+      d.done()
+    }
+  }
 
   const request = async (path: string, r: KubeRequest = {}): Promise<KubeResponse> => {
     const url = path.startsWith('http') ? path : baseUrl + path
@@ -188,82 +181,67 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
     return res
   }
 
-  const streamOnce = (url: string, onLine: LineReader, r: KubeStreamRequest, token: string | null): Promise<KubeStreamResult> =>
-    new Promise((resolve, reject) => {
-      const u = new URL(url)
-      const headers: Record<string, string> = { accept: 'application/json' }
-      if (token) headers['authorization'] = `Bearer ${token}`
-      let settled = false
-      let phase: 'connect' | 'idle' = 'connect'
-      let stopped = false
-      let timer: TimerHandle | null = null
-      const finish = (fn: () => void): void => {
-        if (settled) return
-        settled = true
-        if (timer) o.clock.clearTimeout(timer)
-        r.signal?.removeEventListener('abort', onAbort)
-        fn()
-      }
-      const arm = (ms: number): void => {
-        if (timer) o.clock.clearTimeout(timer)
-        timer = o.clock.setTimeout(() => {
-          const what = phase === 'connect' ? `did not answer GET ${u.pathname} within ${o.timeoutMs} ms` : `sent nothing on the stream ${u.pathname} for ${r.idleTimeoutMs} ms`
-          req.destroy()
-          finish(() => reject(new UpstreamError(UPSTREAM, url, `${UPSTREAM} ${what}`, { code: 'ERR_UPSTREAM_TIMEOUT' })))
-        }, ms)
-      }
-      const req = (https ? httpsRequest : httpRequest)({ host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (https ? 443 : 80), path: u.pathname + u.search, method: 'GET', headers, agent: streamAgent }, (res) => {
-        const status = res.statusCode ?? 0
-        if (status < 200 || status > 299) {
-          // An error answer is a small Status object: read it whole, under the connect timeout.
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => finish(() => resolve({ status, text: Buffer.concat(chunks).toString('utf8'), stopped: false })))
-          res.on('error', (err) => finish(() => reject(transportError(url, err))))
-          return
-        }
-        phase = 'idle'
-        arm(r.idleTimeoutMs)
-        const decoder = new StringDecoder('utf8')
-        let partial = ''
-        res.on('data', (c: Buffer) => {
-          if (settled) return
-          arm(r.idleTimeoutMs)
-          const lines = (partial + decoder.write(c)).split('\n')
-          partial = lines.pop() ?? ''
-          for (const line of lines) {
-            if (line.trim() === '') continue
-            if (onLine(line) === false) {
-              stopped = true
-              req.destroy()
-              finish(() => resolve({ status, text: '', stopped: true }))
-              return
+  const streamOnce = async (url: string, onLine: LineReader, r: KubeStreamRequest, token: string | null): Promise<KubeStreamResult> => {
+    const path = new URL(url).pathname
+    const c: Cancel = newCancel()
+    let phase: 'connect' | 'idle' = 'connect'
+    let timer: TimerHandle | null = null
+    const TIMED_OUT = new Error('timed out')
+    const arm = (ms: number): void => {
+      if (timer) o.clock.clearTimeout(timer)
+      timer = o.clock.setTimeout(() => cancel(c, TIMED_OUT), ms)
+    }
+    const onAbort = (): void => cancel(c, r.signal?.reason instanceof Error ? r.signal.reason : new Error('aborted'))
+    if (r.signal?.aborted) onAbort()
+    else r.signal?.addEventListener('abort', onAbort, { once: true })
+    arm(o.timeoutMs)
+    const decoder = new StringDecoder('utf8')
+    let partial = ''
+    let stopped = false
+    try {
+      const res = await streams.stream(
+        { url, headers: withToken({ accept: 'application/json' }, token), closeAfter: true },
+        {
+          onHeaders(status) {
+            // An error answer is a small Status object: read it whole, under the connect timeout.
+            if (status < 200 || status > 299) return
+            phase = 'idle'
+            arm(r.idleTimeoutMs)
+          },
+          onData(chunk) {
+            arm(r.idleTimeoutMs)
+            const lines = (partial + decoder.write(chunk)).split('\n')
+            partial = lines.pop() ?? ''
+            for (const line of lines) {
+              if (line.trim() === '') continue
+              if (onLine(line) === false) {
+                stopped = true
+                return false
+              }
             }
-          }
-        })
-        res.on('end', () => {
-          const rest = (partial + decoder.end()).trim()
-          if (rest && !settled && onLine(rest) === false) stopped = true
-          finish(() => resolve({ status, text: '', stopped }))
-        })
-        res.on('error', (err) => finish(() => reject(transportError(url, err))))
-        res.on('close', () => finish(() => reject(transportError(url, new Error('the stream was cut before it ended')))))
-      })
-      req.on('error', (err) => finish(() => reject(transportError(url, err))))
-      // A watch may stay open for minutes: it must never keep the process alive by itself.
-      req.on('socket', (socket) => socket.unref())
-      const onAbort = (): void => {
-        finish(() => reject(r.signal?.reason instanceof Error ? r.signal.reason : new Error('aborted')))
-        req.destroy()
+            return true
+          },
+        },
+        c,
+      )
+      if (res.status < 200 || res.status > 299) return { status: res.status, text: res.text, stopped: false }
+      if (!stopped) {
+        const rest = (partial + decoder.end()).trim()
+        if (rest && onLine(rest) === false) stopped = true
       }
-      if (r.signal?.aborted) return onAbort()
-      r.signal?.addEventListener('abort', onAbort, { once: true })
-      arm(o.timeoutMs)
-      req.end()
-    })
-
-  const transportError = (url: string, err: Error): UpstreamError =>
-    new UpstreamError(UPSTREAM, url, `${UPSTREAM} unreachable: ${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`.replace(/\s+/g, ' '), { cause: err })
+      return { status: res.status, text: '', stopped: stopped || res.stopped }
+    } catch (err) {
+      if (c.reason === TIMED_OUT) {
+        const what = phase === 'connect' ? `did not answer GET ${path} within ${o.timeoutMs} ms` : `sent nothing on the stream ${path} for ${r.idleTimeoutMs} ms`
+        throw new UpstreamError(UPSTREAM, url, `${UPSTREAM} ${what}`, { code: 'ERR_UPSTREAM_TIMEOUT' })
+      }
+      if (r.signal?.aborted) throw r.signal.reason instanceof Error ? r.signal.reason : new Error('aborted')
+      throw unreachable(url, err)
+    } finally {
+      if (timer) o.clock.clearTimeout(timer)
+      r.signal?.removeEventListener('abort', onAbort)
+    }
+  }
 
   const stream = async (path: string, onLine: LineReader, r: KubeStreamRequest): Promise<KubeStreamResult> => {
     const url = baseUrl + path
@@ -272,14 +250,15 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
     return res
   }
 
-  const fetchLike: FetchLike = async (url, init) => {
-    const headers: Record<string, string> = {}
-    new Headers(init.headers).forEach((v, k) => void (headers[k] = v))
-    const res = await request(url, { method: init.method ?? 'GET', headers, signal: init.signal ?? undefined, ...(typeof init.body === 'string' ? { body: init.body, contentType: headers['content-type'] } : {}) })
-    const nullBody = res.status === 204 || res.status === 205 || res.status === 304
-    const h = new Headers()
-    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v)
-    return new Response(nullBody ? null : res.text, { status: res.status, headers: h })
+  // The Flink REST client through the service proxy: the API server's TLS, and its token (re-read after a 401).
+  const proxyTransport: HttpTransport = {
+    async request(req: HttpRequest, c?: Cancel) {
+      const send = async (force: boolean) => http.request({ ...req, headers: withToken(req.headers ?? {}, await currentToken(force)) }, c)
+      const res = await send(false)
+      return res.status === 401 && tokenFile ? send(true) : res
+    },
+    stream: (req, sink, c) => http.stream(req, sink, c),
+    close: async () => {},
   }
 
   return {
@@ -293,10 +272,10 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
       return decodeJson(UPSTREAM, url, res.text, schema)
     },
     stream,
-    fetch: fetchLike,
+    transport: proxyTransport,
     close() {
-      agent.destroy()
-      streamAgent.destroy()
+      void http.close()
+      void streams.close()
     },
   }
 }

@@ -15,7 +15,7 @@ import { crPath, mergePatchResource } from './kube-api.js'
 import { FlinkDeploymentDto, FlinkSessionJobDto } from './kube-types.js'
 import { NotFoundError, UpstreamError } from '../../src/core/errors.js'
 import { Type } from '@sinclair/typebox'
-import { decodeJson } from '../../src/core/http-json.js'
+import { decodeJson } from '../../src/core/http/json.js'
 
 export interface KubernetesResourceRef {
   kind: 'FlinkDeployment' | 'FlinkSessionJob'

@@ -274,7 +274,7 @@ export function createKubernetesCollector(config: KubernetesClusterConfig, deps:
           queue.add(async () => {
             const key = `${t.namespace}/${t.name}`
             try {
-              const view = await readFlink({ baseUrl: restBase(t.namespace, t.name), clusterId: config.id, upstream: `JobManager of ${t.kind === 'native' ? 'native cluster' : 'FlinkDeployment'} ${key}`, fetch: config.restAccess === 'proxy' ? client.fetch : undefined }, signal)
+              const view = await readFlink({ baseUrl: restBase(t.namespace, t.name), clusterId: config.id, upstream: `JobManager of ${t.kind === 'native' ? 'native cluster' : 'FlinkDeployment'} ${key}`, transport: config.restAccess === 'proxy' ? client.transport : undefined }, signal)
               views.set(key, view)
               requests += view.requests ?? 0
               for (const w of view.warnings ?? []) warnings.push({ ...w, message: `${key}: ${w.message}` })

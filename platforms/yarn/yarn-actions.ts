@@ -9,7 +9,7 @@
  */
 import { sleep, type Clock } from '../../src/core/clock.js'
 import { AppError, ConflictError, NotFoundError, UpstreamError } from '../../src/core/errors.js'
-import { decodeJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../../src/core/http-json.js'
+import { decodeJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../../src/core/http/json.js'
 import { newTriggerId } from '../flink/index.js'
 import { createYarnApi, type YarnApi } from './yarn-api.js'
 import { Type } from '@sinclair/typebox'

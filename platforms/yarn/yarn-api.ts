@@ -2,7 +2,7 @@
 import { Value } from '@sinclair/typebox/value'
 import type { Clock } from '../../src/core/clock.js'
 import { UpstreamError } from '../../src/core/errors.js'
-import { decodeJson, firstSchemaError, requestJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../../src/core/http-json.js'
+import { decodeJson, firstSchemaError, requestJson, sendRequest, statusError, type FetchLike, type HttpJsonOptions } from '../../src/core/http/json.js'
 import { YarnAppDto, YarnAppResponse, YarnAppStateResponse, YarnAppsResponse, type YarnAppState } from './yarn-types.js'
 
 export interface YarnApiOptions {

@@ -18,7 +18,7 @@ import type { ClusterIncident, ClusterSnapshot, CollectorWarning } from '../../s
 import { isTerminal, type JobSnapshot } from '../../src/model/job.js'
 import type { Collector } from '../../collectors/collector.js'
 import { reasonOf, defaultJobManagerReader, type JobManagerRead, type JobManagerView } from '../flink/index.js'
-import type { FetchLike } from '../../src/core/http-json.js'
+import type { FetchLike } from '../../src/core/http/json.js'
 import { createYarnApi, type YarnApi } from './yarn-api.js'
 import { appPhase, attemptFromContainerLogs, terminalJobState } from './yarn-state.js'
 import { YARN_ACTIVE_STATES, type YarnAppDto } from './yarn-types.js'

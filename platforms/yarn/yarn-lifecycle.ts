@@ -22,7 +22,7 @@ import { FlinkHttp, FlinkSessionActions } from '../flink/index.js'
 import { requireRestorePoint } from '../../src/lifecycle/restore-point.js'
 import type { RestorePointMemory } from '../../src/lifecycle/restore-point-memory.js'
 import type { YarnActions, YarnJobRef } from './yarn-actions.js'
-import { decodeJson } from '../../src/core/http-json.js'
+import { decodeJson } from '../../src/core/http/json.js'
 
 const JobStatus = Type.Object({ state: Type.String() })
 /** YARN application states after which nothing of the application runs. */

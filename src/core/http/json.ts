@@ -1,19 +1,24 @@
 /**
- * JSON over Node's global fetch for the upstream peers other than the polled Flink REST API (YARN RM,
- * Kubernetes API server, lifecycle actions): plain HTTP or public-CA HTTPS. The request timeout runs on the injected clock, and every failure becomes an UpstreamError or a
- * DecodeError with the (redacted) URL and the peer's own message.
+ * JSON over the one HttpTransport for the upstream peers other than the polled Flink REST API (YARN RM,
+ * Kubernetes API server, lifecycle actions). The request timeout runs on the injected clock, and every
+ * failure becomes an UpstreamError or a DecodeError with the (redacted) URL and the peer's own message.
  */
 import { Value } from '@sinclair/typebox/value'
 import type { TSchema, Static } from '@sinclair/typebox'
-import type { Clock } from './clock.js'
-import { DecodeError, UpstreamError, errorMessage } from './errors.js'
+import type { Clock } from '../clock.js'
+import { DecodeError, UpstreamError, errorMessage } from '../errors.js'
+import { deadline } from './cancel.js'
+import { fetchTransport, type FetchLike, type HttpTransport } from './transport.js'
+import { createHttpTransport } from './undici-transport.js'
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+export type { FetchLike } from './transport.js'
 
 export interface HttpJsonOptions {
   upstream: string
   clock: Clock
   timeoutMs: number
+  /** Default: the process-wide shared transport; `fetch` (tests) is adapted when given instead. */
+  transport?: HttpTransport
   fetch?: FetchLike
 }
 
@@ -29,34 +34,36 @@ export interface JsonResponse {
   text: string
 }
 
+let shared: HttpTransport | undefined
+/**
+ * One pooled transport for the plain-HTTP(S) peers that need no TLS options of their own. It follows
+ * redirects as fetch did: the YARN RM proxy sends clients of an ended application to its app page.
+ */
+export function sharedTransport(): HttpTransport {
+  return (shared ??= createHttpTransport({ maxRedirections: 20 }))
+}
+
+export function transportOf(o: { transport?: HttpTransport | undefined; fetch?: FetchLike | undefined }): HttpTransport {
+  return o.transport ?? (o.fetch ? fetchTransport(o.fetch) : sharedTransport())
+}
+
 /** Sends one request; resolves with any HTTP status (callers decide), rejects on transport failure/timeout. */
 export async function sendRequest(o: HttpJsonOptions, url: string, r: JsonRequest = {}): Promise<JsonResponse> {
-  const ac = new AbortController()
-  let timedOut = false
-  const timer = o.clock.setTimeout(() => {
-    timedOut = true
-    ac.abort(new Error('timeout'))
-  }, o.timeoutMs)
-  const onAbort = (): void => ac.abort(r.signal?.reason)
-  if (r.signal?.aborted) onAbort()
-  else r.signal?.addEventListener('abort', onAbort, { once: true })
+  const d = deadline(o.clock, o.timeoutMs, r.signal)
   try {
     const headers: Record<string, string> = { accept: 'application/json', ...r.headers }
     if (r.body !== undefined) headers['content-type'] ??= 'application/json'
-    const res = await (o.fetch ?? fetch)(url, {
-      method: r.method ?? 'GET',
-      headers,
-      body: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
-      signal: ac.signal,
-    })
-    return { status: res.status, text: await res.text() }
+    const res = await transportOf(o).request(
+      { url, method: r.method ?? 'GET', headers, ...(r.body === undefined ? {} : { body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body) }) },
+      d.cancel,
+    )
+    return { status: res.status, text: res.text }
   } catch (err) {
-    if (timedOut) throw new UpstreamError(o.upstream, url, `${o.upstream} did not answer ${r.method ?? 'GET'} within ${o.timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', retriable: true, cause: err })
+    if (d.timedOut()) throw new UpstreamError(o.upstream, url, `${o.upstream} did not answer ${r.method ?? 'GET'} within ${o.timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', retriable: true, cause: err })
     if (r.signal?.aborted) throw err
     throw new UpstreamError(o.upstream, url, `${o.upstream} unreachable: ${errorMessage(causeOf(err))}`, { retriable: true, cause: err })
   } finally {
-    o.clock.clearTimeout(timer)
-    r.signal?.removeEventListener('abort', onAbort)
+    d.done()
   }
 }
 
