@@ -10,7 +10,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { sleep, type Clock } from '../../src/core/clock.js'
 import type { Component, ComponentStatus } from '../../src/core/component.js'
 import type { Logger } from '../../src/core/logger.js'
-import { errorMessage } from '../../src/core/errors.js'
+import { AppError, errorMessage } from '../../src/core/errors.js'
+import { retry } from '../../src/core/retry.js'
 import type { RouteConfig } from '../../src/config/sections/alerting.js'
 import type { AlertTransition } from '../../src/model/alert.js'
 import type { Channel } from '../channels/channel.js'
@@ -45,6 +46,9 @@ export interface PipelineOptions {
  * the memory of a long-running process without letting a duplicate through.
  */
 const DEFAULT_DEDUP = { maxAgeMs: 60 * 60_000, maxEntries: 100_000 }
+
+/** Bail reason of the outbox retry once the pipeline stops. */
+const STOPPED = new Error('the notification pipeline stopped')
 
 const DEFAULT_DELIVERY: DeliveryOptions = {
   retry: { retries: 6, initialDelayMs: 1000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.2 },
@@ -130,15 +134,26 @@ export class NotificationPipeline implements Component {
     }
   }
 
-  private async persist(batch: OutboxItem[], attempt = 0): Promise<void> {
+  private async persist(batch: OutboxItem[]): Promise<void> {
     try {
-      await this.o.outbox.addItems(batch)
-    } catch (err) {
-      // The store is down: hold the batch (in memory only, so far) and try again.
-      this.o.logger.error({ err, items: batch.length }, 'writing notifications to the outbox failed; retrying')
-      if (this.stopped) return
-      await sleep(this.o.clock, Math.min(30_000, 500 * 2 ** attempt)).catch(() => undefined)
-      return this.persist(batch, attempt + 1)
+      // The store is down: hold the batch (in memory only, so far) and try again for as long as it takes,
+      // with the one retry() (500 ms doubling up to 30 s, no jitter: one writer per process).
+      await retry(
+        async (bail) => {
+          if (this.stopped) bail(STOPPED)
+          try {
+            await this.o.outbox.addItems(batch)
+          } catch (err) {
+            this.o.logger.error({ err, items: batch.length }, 'writing notifications to the outbox failed; retrying')
+            if (this.stopped) bail(STOPPED)
+            // Whatever the store said, the batch exists nowhere else: keep trying.
+            throw new AppError('ERR_STORE', errorMessage(err), { retriable: true, cause: err })
+          }
+        },
+        { retries: Infinity, initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: 0, clock: this.o.clock, signal: this.abort.signal },
+      )
+    } catch {
+      return
     }
     for (const item of batch) this.itemCache.set(item.id, item)
     this.grouper.add(batch)

@@ -4,6 +4,7 @@
  * retried; any other non-zero platform code is a failure, never a success; 4xx and signature,
  * keyword or token errors are permanent (retrying cannot help and may get the bot banned).
  */
+import { classifyNetworkError, classifyStatus, networkCode, type FailureClass } from '../../src/core/http/status.js'
 import type { HeaderBag } from '../../src/core/http/transport.js'
 
 export type FailureReason = 'throttled' | 'server' | 'network' | 'timeout' | 'client' | 'auth' | 'platform'
@@ -38,17 +39,30 @@ export function retryAfterMs(headers: HeaderBag, now: number): number | undefine
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined
 }
 
-/** HTTP-level judgement; 2xx returns undefined so the channel can read the body. */
+/** What a failure class of the one status table (src/core/http/status.ts) is called here. */
+const REASON: Record<FailureClass, FailureReason> = {
+  timeout: 'server',
+  throttled: 'throttled',
+  auth: 'auth',
+  not_found: 'client',
+  conflict: 'client',
+  client: 'client',
+  unavailable: 'server',
+  server: 'server',
+  network: 'network',
+  bad_url: 'client',
+  tls: 'client',
+  aborted: 'network',
+}
+
+/** HTTP-level judgement by the status table; 2xx returns undefined so the channel can read the body. */
 export function classifyHttp(r: HttpReply, now: number): SendResult | undefined {
-  if (r.status >= 200 && r.status < 300) return undefined
-  const snippet = r.text.slice(0, 200)
-  if (r.status === 429) {
-    const after = retryAfterMs(r.headers, now)
-    return { status: 'retryable', reason: 'throttled', message: `HTTP 429 ${snippet}`, ...(after !== undefined ? { retryAfterMs: after } : {}) }
-  }
-  if (r.status >= 500 || r.status === 408) return { status: 'retryable', reason: 'server', message: `HTTP ${r.status} ${snippet}` }
-  if (r.status === 401 || r.status === 403) return { status: 'failure', reason: 'auth', message: `HTTP ${r.status} ${snippet}` }
-  return { status: 'failure', reason: 'client', message: `HTTP ${r.status} ${snippet}` }
+  const cls = classifyStatus(r.status)
+  if (cls === null) return undefined
+  const message = `HTTP ${r.status} ${r.text.slice(0, 200)}`
+  if (!cls.retriable) return { status: 'failure', reason: REASON[cls.reason], message }
+  const after = cls.reason === 'throttled' ? retryAfterMs(r.headers, now) : undefined
+  return { status: 'retryable', reason: REASON[cls.reason], message, ...(after !== undefined ? { retryAfterMs: after } : {}) }
 }
 
 /** A JSON reply carrying `code` (Lark) or `errcode` (DingTalk, WeCom): 0 is the only success. */
@@ -72,9 +86,13 @@ export function classifyPlatformCode(platform: string, r: HttpReply, now: number
 
 export function networkFailure(err: unknown, timedOut: boolean): SendResult {
   if (timedOut) return { status: 'retryable', reason: 'timeout', message: 'request timed out' }
-  const e = err as { message?: string; code?: string; cause?: { code?: string; message?: string } }
-  const code = e.code ?? e.cause?.code ?? ''
-  // A URL that cannot resolve is a configuration error, not a passing outage.
-  if (code === 'ENOTFOUND' || code === 'ERR_INVALID_URL') return { status: 'failure', reason: 'client', message: `bad URL: ${code}` }
-  return { status: 'retryable', reason: 'network', message: `${code || 'network error'}: ${e.cause?.message ?? e.message ?? String(err)}` }
+  const e = err as { message?: string; cause?: { message?: string } }
+  const code = networkCode(err) ?? ''
+  const cls = classifyNetworkError(err)
+  // A URL that cannot resolve is a configuration error, not a passing outage (the table says so for everyone).
+  if (cls.reason === 'bad_url') return { status: 'failure', reason: 'client', message: `bad URL: ${code}` }
+  const message = `${code || 'network error'}: ${e.cause?.message ?? e.message ?? String(err)}`
+  // An aborted send (shutdown) is tried again by the next process, never marked failed.
+  if (!cls.retriable && cls.reason !== 'aborted') return { status: 'failure', reason: REASON[cls.reason], message }
+  return { status: 'retryable', reason: cls.reason === 'timeout' ? 'timeout' : 'network', message }
 }

@@ -8,6 +8,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import type { Clock } from '../../src/core/clock.js'
 import { UpstreamError, errorMessage } from '../../src/core/errors.js'
 import { deadline } from '../../src/core/http/cancel.js'
+import { classifyNetworkError } from '../../src/core/http/status.js'
 import { decodeJson, statusError, transportOf, type FetchLike } from '../../src/core/http/json.js'
 import type { HttpTransport } from '../../src/core/http/transport.js'
 
@@ -55,7 +56,7 @@ export class FlinkHttp {
       if (d.timedOut()) throw new UpstreamError(this.upstream, url, `${this.upstream} did not answer ${method} ${path} within ${timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', cause: err })
       if (opts.signal?.aborted) throw err
       const cause = err instanceof Error && err.cause !== undefined ? err.cause : err
-      throw new UpstreamError(this.upstream, url, `${this.upstream} unreachable (${method} ${path}): ${errorMessage(cause)}`, { cause: err })
+      throw new UpstreamError(this.upstream, url, `${this.upstream} unreachable (${method} ${path}): ${errorMessage(cause)}`, { retriable: classifyNetworkError(err).retriable, cause: err })
     } finally {
       d.done()
     }

@@ -12,13 +12,15 @@ import PQueue from 'p-queue'
 import { systemClock, type Clock } from '../../src/core/clock.js'
 import { DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.js'
 import { retry } from '../../src/core/retry.js'
-import type { CollectorErrorReason } from '../../src/model/cluster.js'
 import { cancel, newCancel, type Cancel } from '../../src/core/http/cancel.js'
 import { fetchTransport, type FetchLike, type HttpTransport } from '../../src/core/http/transport.js'
+import { classifyNetworkError, classifyStatus, reasonOf } from '../../src/core/http/status.js'
 import { createHttpTransport } from '../../src/core/http/undici-transport.js'
 import { ErrorBody } from './flink-schemas.js'
 
 export type { FetchLike } from '../../src/core/http/transport.js'
+/** Re-exported for the collectors' tests; the mapping lives with the status table. */
+export { reasonOf } from '../../src/core/http/status.js'
 
 export interface FlinkRestClientOptions {
   /** JobManager REST base, e.g. http://jm:8081 or http://rm:8088/proxy/application_1_2 (no trailing path needed). */
@@ -38,9 +40,6 @@ export interface FlinkRestClientOptions {
   /** Name in error messages. */
   upstream?: string
 }
-
-/** Flink answers 503 with this text while a JobManager leader is being elected. */
-const LEADER_ELECTION = /leader election|temporarily unavailable/i
 
 export class FlinkRestClient {
   readonly baseUrl: string
@@ -168,7 +167,7 @@ export class FlinkRestClient {
         }
         throw new UpstreamError(upstream, url, `${upstream} GET ${path}: HTTP ${res.status}${message ? ` ${message}` : ''}`, {
           status: res.status,
-          retriable: res.status >= 500 || res.status === 429,
+          retriable: classifyStatus(res.status)?.retriable ?? true,
         })
       }
       try {
@@ -182,7 +181,7 @@ export class FlinkRestClient {
         throw abortError(upstream, url, outer)
       }
       if (err instanceof UpstreamError || err instanceof DecodeError) throw err
-      throw new UpstreamError(upstream, url, `${upstream} GET ${path}: ${connectMessage(err)}`, { cause: err })
+      throw new UpstreamError(upstream, url, `${upstream} GET ${path}: ${connectMessage(err)}`, { retriable: classifyNetworkError(err).retriable, cause: err })
     } finally {
       this.clock.clearTimeout(timer)
       group.delete(c)
@@ -216,18 +215,4 @@ function connectMessage(err: unknown): string {
   const cause = e.code ? e : e.cause
   if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` ${cause.message}` : ''}`
   return errorMessage(err)
-}
-
-/** Maps any collector error to a bounded metric label. */
-export function reasonOf(err: unknown): CollectorErrorReason {
-  if (err instanceof DecodeError) return 'decode'
-  if (err instanceof UpstreamError) {
-    if (err.code === 'ERR_UPSTREAM_TIMEOUT') return 'timeout'
-    if (err.status === 503 && LEADER_ELECTION.test(err.message)) return 'leader_election'
-    if (err.status === 404) return 'not_found'
-    if (err.status !== undefined) return err.status >= 500 ? 'http_5xx' : 'http_4xx'
-    if (err.retriable === false && /aborted/.test(err.message)) return 'aborted'
-    return 'connect'
-  }
-  return 'other'
 }

@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import { ConfigError, UpstreamError, errorMessage } from '../../src/core/errors.js'
 import { cancel, deadline, newCancel, type Cancel } from '../../src/core/http/cancel.js'
 import { decodeJson, statusError } from '../../src/core/http/json.js'
+import { classifyNetworkError } from '../../src/core/http/status.js'
 import type { HeaderBag, HttpRequest, HttpTransport } from '../../src/core/http/transport.js'
 import { createHttpTransport } from '../../src/core/http/undici-transport.js'
 
@@ -148,7 +149,7 @@ export function createKubeClient(o: KubeClientOptions): KubeClient {
 
   const unreachable = (url: string, err: unknown): UpstreamError => {
     const e = err as NodeJS.ErrnoException
-    return new UpstreamError(UPSTREAM, url, `${UPSTREAM} unreachable: ${e.code ?? ''} ${errorMessage(err)}`.replace(/\s+/g, ' '), { cause: err })
+    return new UpstreamError(UPSTREAM, url, `${UPSTREAM} unreachable: ${e.code ?? ''} ${errorMessage(err)}`.replace(/\s+/g, ' '), { retriable: classifyNetworkError(err).retriable, cause: err })
   }
 
   const once = async (url: string, r: KubeRequest, token: string | null): Promise<KubeResponse> => {

@@ -18,7 +18,7 @@ import type { EventBus } from '../core/event-bus.js'
 import { onChange, type Logger } from '../core/logger.js'
 import type { ClusterSnapshot, ClusterStatus, ClusterType, CollectorErrorReason } from '../model/cluster.js'
 import { isTerminal, type JobSnapshot, type JobTransition } from '../model/job.js'
-import { reasonOf } from '../../platforms/flink/flink-rest-client.js'
+import { reasonOf } from '../core/http/status.js'
 import type { FleetView, JobFilter } from './fleet-view.js'
 
 export interface FleetClusterSpec {

@@ -1,5 +1,6 @@
 import { errors } from '@elastic/elasticsearch'
 import { AppError, errorMessage } from '../core/errors.js'
+import { classifyStatus } from '../core/http/status.js'
 
 /** `type: reason` of an Elasticsearch error body (the root cause when there is one). */
 export function esReason(body: unknown): string | undefined {
@@ -24,9 +25,9 @@ export function isStatus(err: unknown, status: number): boolean {
   return err instanceof errors.ResponseError && err.statusCode === status
 }
 
-/** Per-item and per-request statuses worth retrying: overload and server-side failures. */
+/** Per-item and per-request statuses worth retrying, by the one status table (no status: a lost connection). */
 export function retriableStatus(status: number | undefined): boolean {
-  return status === undefined || status === 429 || status >= 500
+  return status === undefined || (classifyStatus(status)?.retriable ?? false)
 }
 
 /**

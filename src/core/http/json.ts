@@ -8,6 +8,7 @@ import type { TSchema, Static } from '@sinclair/typebox'
 import type { Clock } from '../clock.js'
 import { DecodeError, UpstreamError, errorMessage } from '../errors.js'
 import { deadline } from './cancel.js'
+import { classifyNetworkError, classifyStatus } from './status.js'
 import { fetchTransport, type FetchLike, type HttpTransport } from './transport.js'
 import { createHttpTransport } from './undici-transport.js'
 
@@ -61,7 +62,7 @@ export async function sendRequest(o: HttpJsonOptions, url: string, r: JsonReques
   } catch (err) {
     if (d.timedOut()) throw new UpstreamError(o.upstream, url, `${o.upstream} did not answer ${r.method ?? 'GET'} within ${o.timeoutMs} ms`, { code: 'ERR_UPSTREAM_TIMEOUT', retriable: true, cause: err })
     if (r.signal?.aborted) throw err
-    throw new UpstreamError(o.upstream, url, `${o.upstream} unreachable: ${errorMessage(causeOf(err))}`, { retriable: true, cause: err })
+    throw new UpstreamError(o.upstream, url, `${o.upstream} unreachable: ${errorMessage(causeOf(err))}`, { retriable: classifyNetworkError(err).retriable, cause: err })
   } finally {
     d.done()
   }
@@ -91,8 +92,7 @@ export function firstSchemaError(schema: TSchema, value: unknown): string {
 }
 
 export function statusError(upstream: string, url: string, res: JsonResponse): UpstreamError {
-  // 5xx, 429 and 408 are worth another try; other 4xx are our mistake or a missing object.
-  const retriable = res.status >= 500 || res.status === 429 || res.status === 408
+  const retriable = classifyStatus(res.status)?.retriable ?? false
   return new UpstreamError(upstream, url, `${upstream} answered HTTP ${res.status} for ${new URL(url).pathname}: ${peerMessage(res.text)}`, { status: res.status, retriable })
 }
 
