@@ -26,10 +26,15 @@ import { setMaxListeners } from 'node:events'
 import type { Clock } from '../../src/core/clock.js'
 import { errorMessage } from '../../src/core/errors.js'
 import type { CollectorWarning } from '../../src/model/cluster.js'
-import { isTerminal, toJobState, type CheckpointStats, type JobException, type JobResources, type JobSnapshot, type JobState, type VertexSnapshot } from '../../src/model/job.js'
+import { reasonOf } from '../../src/core/http/status.js'
+import { isTerminal, toJobState, type JobResources, type JobSnapshot } from '../../src/model/job.js'
 import { aggregateMap, checkpointIntervalMs, decodeCheckpoints, decodeExceptions, decodeVertices, metricMap, metricNumber, restartsFromHistory, type VertexInfo } from './flink-decode.js'
-import { reasonOf, type FlinkRestClient } from './flink-rest-client.js'
-import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobsOverview, MetricList, Overview, type JobsOverviewEntry } from './flink-schemas.js'
+import type { FlinkRestClient } from './flink-rest-client.js'
+import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobsOverview, MetricList, Overview } from './flink-schemas.js'
+import { jobSnapshot, vertexSnapshot } from './job-snapshot.js'
+import { detailKey, phase, trackOf, type Track } from './job-track.js'
+import { detailWork, isDue } from './poll-cadence.js'
+import { TASK_METRICS, TASK_QUERY, discoverSourceIds, discoveryDue, emptyRetryMs, metricsQuery, sameIds } from './source-metrics.js'
 
 export interface JobManagerPollerOptions {
   clusterId: string
@@ -60,93 +65,11 @@ export interface JobManagerPoll {
   warnings: CollectorWarning[]
 }
 
-const TASK_METRICS = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'numRecordsInPerSecond', 'numRecordsOutPerSecond']
-/** max for busy/backpressure and records-lag-max, sum for rates and pendingRecords, avg for the busy skew. */
-function metricsQuery(ids: readonly string[]): string {
-  return `?get=${ids.map(encodeURIComponent).join(',')}&agg=max,avg,sum`
-}
-/** The query of every vertex without source metric ids. */
-const TASK_QUERY = metricsQuery(TASK_METRICS)
 const TM_METRICS = ['Status.JVM.CPU.Load', 'Status.JVM.Memory.Heap.Used', 'Status.JVM.Memory.Heap.Max', 'Status.JVM.GarbageCollector.All.TimeMsPerSecond', 'Status.Flink.Memory.Managed.Used']
 /** Flink keeps at most this many root entries (web.exception-history-size default). */
 const EXCEPTION_HISTORY = 16
 /** Polls a job keeps its last agreed state while its detail lags the overview (Flink's cache lives 3 s). */
 const STALE_DETAIL_TRIES = 3
-/** Source metrics are registered lazily (after partition assignment); look again at most this often. */
-const REDISCOVER_MS = 5 * 60_000
-/** First wait before listing a source vertex's metric ids again when no lag metric was among them. */
-const REDISCOVER_FIRST_MS = 15_000
-/**
- * An empty answer (no ids, no figures) means the JobManager's metric store has nothing for the job
- * yet: its metric fetcher fills it only when a metric endpoint is asked, at most every
- * `metrics.fetcher.update-interval` (10 s), so the job's task metrics show up ~10 s after the first
- * question (seen on the stack's 1.20). Ask again every 5 s for half a minute, then back off (×2) up
- * to the normal cadence (a job whose metrics never come must not cost a request per poll).
- */
-function emptyRetryMs(emptyAnswers: number): number {
-  return 5_000 * 2 ** Math.max(0, emptyAnswers - 6)
-}
-
-/** The lag and input-rate metric ids of one source vertex (operator-scoped: they contain the operator name). */
-export interface SourceIds {
-  /** The preferred lag id: `<op>.pendingRecords` (summed over subtasks), else `records-lag-max` (max). */
-  lag: string | null
-  lagAgg: 'sum' | 'max'
-  /** Every `<op>.pendingRecords` of the vertex (chained sources add up). */
-  pending: string[]
-  /** `<op>.KafkaSourceReader.KafkaConsumer.records-lag-max` (or the legacy consumer's `<op>.records-lag-max`). */
-  lagMax: string[]
-  recordsIn: string | null
-  discoveredAt: number
-  /** When to list the ids again; null once `pendingRecords` is known (ids are stable for a job). */
-  retryAt: number | null
-  attempts: number
-}
-
-/** The job fields of `/jobs/overview` that flinkwatch keeps (the rest of the entry is dropped). */
-interface Entry {
-  jid: string
-  name: string
-  rawState: string
-  startTime: number
-  endTime: number | undefined
-  lastModification: number | undefined
-}
-
-interface Track {
-  entry: Entry
-  state: JobState
-  /** `${state}@${last-modification}` when the change-driven detail was last fetched successfully. */
-  detailKey: string | null
-  /** When change-driven detail was last attempted (successful or not). */
-  detailTriedAt: number | null
-  restarts: number
-  vertices: VertexInfo[]
-  sourceIds: Map<string, SourceIds>
-  /** Per measured vertex: its figures from the last vertex-metrics read. */
-  measured: Map<string, VertexSnapshot>
-  metricsAt: number | null
-  /** Vertex metric reads in a row that came back empty (metric store not filled yet). */
-  emptyReads: number
-  /** Whether the per-job phase was applied to metricsAt (done on the first read that had figures). */
-  metricsPhased: boolean
-  checkpoints: CheckpointStats | null
-  /** 404 "Checkpointing has not been enabled": stop asking until the job changes. */
-  checkpointsDisabled: boolean
-  checkpointsAt: number | null
-  intervalMs: number | null
-  intervalKnown: boolean
-  exceptions: JobException[]
-  terminalDone: boolean
-  /** The state of the last snapshot, and the one shown instead of `state` while the detail lags. */
-  reported: JobState | null
-  held: JobState | null
-  staleReads: number
-  /** The last snapshot, reused until something it shows changes (no copy per job per poll). */
-  snap: JobSnapshot | null
-  snapResources: JobResources | null
-}
-
 interface GcState {
   ids: string[] | null
   lastTotalMs: number | null
@@ -188,18 +111,12 @@ export class JobManagerPoller {
     for (const entry of jobsOv.jobs) {
       if (seen.has(entry.jid)) continue
       seen.add(entry.jid)
-      const track = this.track(entry)
+      const track = trackOf(this.tracks, entry)
       order.push(track)
       if (track.detailKey !== detailKey(track)) changed.push(track)
-      else if (this.due(track, now)) due.push(track)
+      else if (isDue(track, now, this.opts)) due.push(track)
     }
-    // Change-driven detail costs ~8 requests per job; a big cluster seen for the first time is read over
-    // several polls (real state changes before first sightings), so no poll floods its JobManager.
-    // Order: real state changes, then jobs never tried, then jobs whose detail failed longest ago
-    // (a job whose endpoints keep failing must not starve the others).
-    const rank = (t: Track): number => (t.detailKey !== null ? 0 : t.detailTriedAt === null ? 1 : 2)
-    changed.sort((a, b) => rank(a) - rank(b) || (a.detailTriedAt ?? 0) - (b.detailTriedAt ?? 0))
-    const list = changed.length > 0 ? [...changed.slice(0, this.opts.maxChangedJobsPerPoll ?? 10), ...due] : due
+    const list = detailWork(changed, due, this.opts.maxChangedJobsPerPoll ?? 10)
     const work: Promise<void>[] = []
     if (this.resourcesAt === null || now - this.resourcesAt >= this.opts.metricsIntervalMs) {
       work.push(this.refreshResources(client, now, detailSignal).catch((err: unknown) => warn(err)))
@@ -229,7 +146,7 @@ export class JobManagerPoller {
     let running = 0
     const jobs = new Array<JobSnapshot>(order.length)
     for (let i = 0; i < order.length; i++) {
-      const s = this.snapshot(order[i]!)
+      const s = jobSnapshot(order[i]!, this.opts.clusterId, this.jobResources)
       if (s.state === 'RUNNING') running++
       jobs[i] = s
     }
@@ -243,57 +160,6 @@ export class JobManagerPoller {
       jobs,
       warnings,
     }
-  }
-
-  private track(raw: JobsOverviewEntry): Track {
-    let t = this.tracks.get(raw.jid)
-    if (!t) {
-      t = {
-        entry: entryOf(raw),
-        state: toJobState(raw.state),
-        detailKey: null,
-        detailTriedAt: null,
-        restarts: 0,
-        vertices: [],
-        sourceIds: new Map(),
-        measured: new Map(),
-        metricsAt: null,
-        emptyReads: 0,
-        metricsPhased: false,
-        checkpoints: null,
-        checkpointsDisabled: false,
-        checkpointsAt: null,
-        intervalMs: null,
-        intervalKnown: false,
-        exceptions: [],
-        terminalDone: false,
-        reported: null,
-        held: null,
-        staleReads: 0,
-        snap: null,
-        snapResources: null,
-      }
-      this.tracks.set(raw.jid, t)
-      return t
-    }
-    const e = t.entry
-    if (e.name !== raw.name || e.rawState !== raw.state || e.startTime !== raw['start-time'] || e.endTime !== raw['end-time'] || e.lastModification !== raw['last-modification']) {
-      t.entry = entryOf(raw)
-      t.state = toJobState(raw.state)
-      t.snap = null
-    }
-    return t
-  }
-
-  /** Whether refreshJob would send anything (or change anything) for a job whose state did not change. */
-  private due(t: Track, now: number): boolean {
-    if (isTerminal(t.state)) return false
-    if (!t.checkpointsDisabled && t.state !== 'INITIALIZING' && t.state !== 'CREATED' && (t.checkpointsAt === null || now - t.checkpointsAt >= this.opts.checkpointIntervalMs)) return true
-    if (t.state !== 'RUNNING') return t.measured.size > 0 || t.metricsAt !== null
-    if (t.vertices.length === 0) return false
-    if (t.metricsAt === null || now - t.metricsAt >= this.opts.metricsIntervalMs) return true
-    for (const v of t.vertices) if (v.isSource && discoveryDue(t.sourceIds.get(v.id), now)) return true
-    return false
   }
 
   private async refreshJob(client: FlinkRestClient, t: Track, now: number, signal: AbortSignal): Promise<void> {
@@ -468,168 +334,6 @@ export class JobManagerPoller {
     if (lastTotalMs === null || lastAt === null || now <= lastAt || total < lastTotalMs) return null
     return ((total - lastTotalMs) / (now - lastAt)) * 1000
   }
-
-  private snapshot(t: Track): JobSnapshot {
-    const resources = isTerminal(t.state) ? null : this.jobResources
-    if (t.snap !== null && t.snapResources === resources) return t.snap
-    const vertices = t.vertices.map((v) => t.measured.get(v.id) ?? unmeasured(v))
-    let lag: number | null = null
-    let backpressure: number | null = null
-    let busy: number | null = null
-    let recordsIn: number | null = null
-    let recordsOut: number | null = null
-    for (let i = 0; i < t.vertices.length; i++) {
-      const info = t.vertices[i]!
-      if (!t.measured.has(info.id)) continue
-      const v = vertices[i]!
-      backpressure = maxOf(backpressure, v.backpressure)
-      busy = maxOf(busy, v.busy)
-      if (info.isSource) {
-        lag = sumOf(lag, v.lag)
-        recordsIn = sumOf(recordsIn, v.recordsInPerSec)
-      }
-      // Records that reached the sinks: sink tasks rarely count what they write out.
-      if (info.isSink) recordsOut = sumOf(recordsOut, v.recordsInPerSec)
-    }
-    const e = t.entry
-    const snap: JobSnapshot = {
-      cluster: this.opts.clusterId,
-      jobId: e.jid,
-      name: e.name,
-      state: t.held ?? t.state,
-      startTime: e.startTime > 0 ? e.startTime : null,
-      endTime: e.endTime !== undefined && e.endTime > 0 ? e.endTime : null,
-      restarts: t.restarts,
-      checkpoints: t.checkpoints,
-      latestException: t.exceptions[0] ?? null,
-      exceptions: t.exceptions,
-      lag,
-      backpressure,
-      busy,
-      recordsInPerSec: recordsIn,
-      recordsOutPerSec: recordsOut,
-      vertices,
-      resources,
-    }
-    t.snap = snap
-    t.snapResources = resources
-    t.reported = snap.state
-    return snap
-  }
-}
-
-function entryOf(raw: JobsOverviewEntry): Entry {
-  return { jid: raw.jid, name: raw.name, rawState: raw.state, startTime: raw['start-time'], endTime: raw['end-time'], lastModification: raw['last-modification'] }
-}
-
-function unmeasured(v: VertexInfo): VertexSnapshot {
-  return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, status: v.status, busy: null, backpressure: null, busySkew: null, recordsInPerSec: null, recordsOutPerSec: null, lag: null, isSource: v.isSource }
-}
-
-/** Reads the figures of one vertex straight from the aggregated answer (no per-id map kept per vertex). */
-function vertexSnapshot(v: VertexInfo, list: AggregatedMetrics, src: SourceIds | undefined): VertexSnapshot {
-  let busyMax: number | null = null
-  let busyAvg: number | null = null
-  let bpMax: number | null = null
-  let inSum: number | null = null
-  let outSum: number | null = null
-  let srcIn: number | null = null
-  let pending: number | null = null
-  let lagMax: number | null = null
-  for (const m of list) {
-    switch (m.id) {
-      case 'busyTimeMsPerSecond':
-        busyMax = metricNumber(m.max)
-        busyAvg = metricNumber(m.avg)
-        break
-      case 'backPressuredTimeMsPerSecond':
-        bpMax = metricNumber(m.max)
-        break
-      case 'numRecordsInPerSecond':
-        inSum = metricNumber(m.sum)
-        break
-      case 'numRecordsOutPerSecond':
-        outSum = metricNumber(m.sum)
-        break
-      default:
-        if (!src) break
-        if (m.id === src.recordsIn) srcIn = metricNumber(m.sum)
-        // pendingRecords is per subtask (its partitions' lag summed): the vertex lag is the sum over subtasks.
-        else if (src.pending.includes(m.id)) pending = sumOf(pending, metricNumber(m.sum))
-        // records-lag-max is already a max (per consumer): the vertex figure is the max over subtasks.
-        else if (src.lagMax.includes(m.id)) lagMax = maxOf(lagMax, metricNumber(m.max))
-    }
-  }
-  return {
-    id: v.id,
-    name: v.name,
-    parallelism: v.parallelism,
-    maxParallelism: v.maxParallelism,
-    status: v.status,
-    busy: ratio(busyMax),
-    backpressure: ratio(bpMax),
-    busySkew: busyMax !== null && busyAvg !== null && busyAvg > 0 ? busyMax / busyAvg : null,
-    recordsInPerSec: v.isSource ? (srcIn ?? outSum) : inSum,
-    recordsOutPerSec: outSum,
-    lag: pending ?? lagMax,
-    isSource: v.isSource,
-  }
-}
-
-function discoveryDue(src: SourceIds | undefined, now: number): boolean {
-  return !src || (src.retryAt !== null && now >= src.retryAt)
-}
-
-function sameIds(a: SourceIds | undefined, b: SourceIds): boolean {
-  return !!a && a.recordsIn === b.recordsIn && a.pending.join() === b.pending.join() && a.lagMax.join() === b.lagMax.join()
-}
-
-/**
- * Picks a source vertex's lag and input-rate ids from its metric id list (operator-scoped ids contain
- * the operator name, e.g. `Source__orders.pendingRecords`) and decides when to list again: never once
- * `pendingRecords` is there; 5 s after an empty list (the JobManager had not fetched the job's
- * metrics yet), backing off; with a growing delay when only `records-lag-max` or nothing is there (registered
- * lazily after partition assignment, or not a Kafka source at all).
- */
-export function discoverSourceIds(list: MetricList, now: number, previous?: SourceIds): SourceIds {
-  const pending: string[] = []
-  const consumerLagMax: string[] = []
-  const legacyLagMax: string[] = []
-  let recordsIn: string | null = null
-  for (const { id } of list) {
-    if (id.endsWith('.pendingRecords')) pending.push(id)
-    else if (id.endsWith('.KafkaConsumer.records-lag-max')) consumerLagMax.push(id)
-    else if (id.endsWith('.records-lag-max')) legacyLagMax.push(id)
-    else if (recordsIn === null && id.startsWith('Source__') && id.endsWith('.numRecordsInPerSecond')) recordsIn = id
-  }
-  // The legacy FlinkKafkaConsumer registers the client metrics twice (`<op>.x` and `<op>.KafkaConsumer.x`): take one.
-  const lagMax = consumerLagMax.length > 0 ? consumerLagMax : legacyLagMax
-  const attempts = (previous?.attempts ?? 0) + 1
-  const retryAt =
-    pending.length > 0
-      ? null
-      : now + Math.min(REDISCOVER_MS, list.length === 0 ? emptyRetryMs(attempts) : REDISCOVER_FIRST_MS * 2 ** (attempts - 1))
-  return {
-    lag: pending[0] ?? lagMax[0] ?? null,
-    lagAgg: pending.length > 0 ? 'sum' : 'max',
-    pending,
-    lagMax,
-    recordsIn,
-    discoveredAt: now,
-    retryAt,
-    attempts,
-  }
-}
-
-function detailKey(t: Track): string {
-  return `${t.state}@${t.entry.lastModification ?? t.entry.startTime}`
-}
-
-/** A stable number in [0, 1) per job id (FNV-1a). */
-function phase(jobId: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < jobId.length; i++) h = Math.imul(h ^ jobId.charCodeAt(i), 0x01000193)
-  return (h >>> 0) / 2 ** 32
 }
 
 async function getOr404<T>(p: Promise<T>): Promise<T | null> {
@@ -641,21 +345,10 @@ async function getOr404<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-function ratio(msPerSecond: number | null | undefined): number | null {
-  if (msPerSecond === null || msPerSecond === undefined) return null
-  return Math.min(1, Math.max(0, msPerSecond / 1000))
-}
-
 function nonNegative(n: number | null): number | null {
   return n === null || n < 0 ? null : n
 }
 
-function maxOf(acc: number | null, v: number | null): number | null {
-  return v === null ? acc : acc === null ? v : Math.max(acc, v)
-}
-
-function sumOf(acc: number | null, v: number | null): number | null {
-  return v === null ? acc : acc === null ? v : acc + v
-}
-
 export { metricNumber }
+/** Re-exported: tests and tools read source discovery through the poller's module. */
+export { discoverSourceIds, type SourceIds } from './source-metrics.js'
