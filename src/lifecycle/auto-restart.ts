@@ -21,40 +21,20 @@ import type { EventBus } from '../core/event-bus.js'
 import type { Logger } from '../core/logger.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import { isTerminal, type JobSnapshot } from '../model/job.js'
-import { AUTO_RESTART_PRINCIPAL, type Operation } from '../model/operation.js'
+import { AUTO_RESTART_PRINCIPAL, type AuditEvent, type Operation } from '../model/operation.js'
 import type { CollectionSpec, Store, StoredDoc } from '../storage/store.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
 import type { JobRef, LifecycleActions } from './actions.js'
-import { PolicyMatcher, planAttempt, wantsRestart, type EffectivePolicy } from './auto-restart-policy.js'
+import { PolicyMatcher, wantsRestart, type EffectivePolicy } from './auto-restart-policy.js'
 import { StoreLeases } from './lease.js'
 import type { OperationService } from './operations.js'
+import { decideRestart, pushBounded, skipMessage, type AttemptRecord, type Decision, type RestartState, type SkipReason } from './restart-decision.js'
 
 export const RESTART_STATE_COLLECTION = 'restart_state'
 export const restartStateCollection: CollectionSpec = { name: RESTART_STATE_COLLECTION, keywords: ['cluster', 'jobName'] }
 export const GAVE_UP_RULE = 'auto-restart-gave-up'
 
-export interface AttemptRecord {
-  at: number
-  failedJobId: string
-  owner: string
-  outcome: 'scheduled' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'dry-run'
-  /** Until when the owner's claim holds; an abandoned claim (owner died) may be taken over after it. */
-  claimUntil: number
-  operationId: string | null
-  newJobId: string | null
-}
-
-export interface RestartState {
-  [key: string]: unknown
-  cluster: string
-  jobName: string
-  attempts: AttemptRecord[]
-  /** Failed instances already decided on (claimed, given up, skipped), newest last. */
-  handled: string[]
-  /** Instances an operator canceled or stopped through flinkwatch: never restarted. */
-  operatorStopped: string[]
-  gaveUp: { at: number; failedJobId: string } | null
-}
+export type { AttemptRecord, RestartState, SkipReason } from './restart-decision.js'
 
 export interface AutoRestarterOptions {
   config: AutoRestartConfig
@@ -71,14 +51,6 @@ export interface AutoRestarterOptions {
   /** How long one restart may hold the job's lease. */
   leaseTtlMs?: number
 }
-
-const KEEP = 50
-
-type Decision =
-  | { kind: 'attempt'; attempt: number; delayMs: number }
-  | { kind: 'give-up'; attempts: number }
-  /** `recheckAt`: another instance's claim that is not settled yet; look again once it may be abandoned. */
-  | { kind: 'skip'; reason: string; recheckAt?: number }
 
 export class AutoRestarter implements Component {
   readonly name = 'auto-restart'
@@ -188,52 +160,21 @@ export class AutoRestarter implements Component {
     const now = this.o.clock.now()
     let d: Decision
     try {
-      d = await this.decide<Decision>(job.cluster, job.name, (s) => {
-        const mine = s.attempts.filter((a) => a.failedJobId === job.jobId)
-        const last = mine[mine.length - 1]
-        const abandoned = last !== undefined && (last.outcome === 'scheduled' || last.outcome === 'running') && last.owner !== this.o.instanceId && last.claimUntil < now
-        if (s.operatorStopped.includes(job.jobId)) {
-          s.handled = pushBounded(s.handled, job.jobId)
-          return { next: s, result: { kind: 'skip', reason: 'an operator stopped it' } }
-        }
-        if (s.handled.includes(job.jobId) && !retry && !abandoned) {
-          const inFlight = last !== undefined && (last.outcome === 'scheduled' || last.outcome === 'running') && last.owner !== this.o.instanceId
-          return { next: null, result: { kind: 'skip', reason: 'already handled', ...(inFlight ? { recheckAt: last.claimUntil } : {}) } }
-        }
-        const plan = planAttempt(s.attempts.filter((a) => a.outcome !== 'skipped').map((a) => a.at), now, eff)
-        s.handled = pushBounded(s.handled, job.jobId)
-        if (plan.kind === 'give-up') {
-          // One give-up per episode: the failed instances our own attempts left behind started before we gave
-          // up; only an instance started later (someone resubmitted it, it ran, it failed again) is news.
-          if (s.gaveUp && (s.gaveUp.failedJobId === job.jobId || (job.startTime ?? 0) <= s.gaveUp.at)) {
-            return { next: null, result: { kind: 'skip', reason: 'already gave up' } }
-          }
-          s.gaveUp = { at: now, failedJobId: job.jobId }
-          return { next: s, result: { kind: 'give-up', attempts: plan.attemptsInWindow } }
-        }
-        s.attempts = pushBounded(s.attempts, {
-          at: now,
-          failedJobId: job.jobId,
-          owner: this.o.instanceId,
-          outcome: 'scheduled',
-          claimUntil: now + plan.delayMs + (this.o.leaseTtlMs ?? 15 * 60_000),
-          operationId: null,
-          newJobId: null,
-        })
-        return { next: s, result: { kind: 'attempt', attempt: plan.attempt, delayMs: plan.delayMs } }
-      })
+      d = await this.decide<Decision>(job.cluster, job.name, (s) =>
+        decideRestart(s, { failedJobId: job.jobId, startTime: job.startTime, instanceId: this.o.instanceId, now, retry, eff, claimTtlMs: this.claimTtlMs() }),
+      )
     } catch (err) {
       this.fail(`deciding on ${job.name} failed: ${errorMessage(err)}`)
       return
     }
     this.claimedElsewhere.delete(job.jobId)
     // Another instance's pending claim is looked at again when it expires: if that instance died, we take over.
-    if (d.kind === 'skip' && d.recheckAt !== undefined) this.claimedElsewhere.set(job.jobId, d.recheckAt)
+    if (d.kind === 'skip' && d.reason.kind === 'already-handled' && d.reason.recheckAt !== undefined) this.claimedElsewhere.set(job.jobId, d.reason.recheckAt)
     else this.remember(job.jobId, eff)
     if (d.kind === 'skip') {
       // One line per failed instance and process (the decision is cached): which instance decided what, for debugging.
-      this.o.logger.debug({ cluster: job.cluster, job: job.name, jobId: job.jobId, instance: this.o.instanceId }, `auto-restart of ${job.name} (${job.jobId}) not claimed: ${d.reason}`)
-      if (d.reason === 'an operator stopped it') this.o.logger.info({ cluster: job.cluster, job: job.name }, `not restarting ${job.name}: an operator stopped it`)
+      this.o.logger.debug({ cluster: job.cluster, job: job.name, jobId: job.jobId, instance: this.o.instanceId }, `auto-restart of ${job.name} (${job.jobId}) not claimed: ${skipMessage(d.reason)}`)
+      if (d.reason.kind === 'operator-stopped') this.o.logger.info({ cluster: job.cluster, job: job.name }, `not restarting ${job.name}: an operator stopped it`)
       return
     }
     const ref = jobRef(job)
@@ -259,89 +200,90 @@ export class AutoRestarter implements Component {
     const actions = this.o.actions(job.cluster)
     if (!actions) return this.fail(`no lifecycle actions for cluster ${job.cluster}`)
     const lease = await this.leases.acquire(`auto-restart/${k}`, this.o.leaseTtlMs ?? 15 * 60_000).catch((err: unknown) => (this.fail(errorMessage(err)), null))
-    if (!lease) {
-      await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.name, outcome: 'skipped', message: 'another flinkwatch instance holds the restart lease', operationId: null, details: { attempt } })
-      return
-    }
+    if (!lease) return this.audit(ref, 'skipped', 'another flinkwatch instance holds the restart lease', { attempt })
     this.busy.add(k)
+    let again = false
     try {
-      const probe = { signal: new AbortController().signal, progress: () => {} }
-      const state = await this.o.store.get<RestartState>(RESTART_STATE_COLLECTION, k)
-      if (state?.body.operatorStopped.includes(job.jobId)) return await this.skip(ref, attempt, 'an operator stopped it')
-      let active: { jobId: string; state: string } | null
-      try {
-        active = await actions.activeInstance(ref, probe)
-      } catch (err) {
-        // Unknown is not "not running": no resubmission now; the attempt counts as failed and the next one follows the budget.
-        const message = `not restarting ${job.name} now: cannot tell whether it already runs (${errorMessage(err)}); retrying later`
-        this.o.logger.warn({ cluster: job.cluster, job: job.name, jobId: job.jobId, attempt }, message)
-        await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.name, outcome: 'failed', message, operationId: null, details: { attempt } })
-        await this.markAttempt(job, { outcome: 'failed' })
-        if (!this.stopped) {
-          this.busy.delete(k)
-          await this.leases.release(lease).catch(() => undefined)
-          await this.consider(job, eff, true)
-        }
-        return
-      }
-      if (active) return await this.skip(ref, attempt, `it already runs again as ${active.jobId} (${active.state})`)
-
-      if (this.o.config.dryRun) {
-        const point = await actions.latestRestorePoint(ref, probe).catch(() => null)
-        const message = `dry run: would restart ${job.name} (attempt ${attempt}/${eff.maxAttempts}) from ${point ? `${point.kind} ${point.path}` : eff.policy.allowFreshStart ? 'no state (allowFreshStart)' : 'nothing: no restore point, it would fail'}`
-        this.o.logger.info({ cluster: job.cluster, job: job.name, jobId: job.jobId, restorePoint: point?.path ?? null }, message)
-        await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.name, outcome: 'dry-run', message, operationId: null, details: { attempt, restorePoint: point } })
-        await this.markAttempt(job, { outcome: 'dry-run' })
-        return
-      }
-
-      this.o.incidents.announce({ severity: 'warning', cluster: job.cluster, jobName: job.name, summary: `auto-restart of ${job.name}: attempt ${attempt}/${eff.maxAttempts} (job ${job.jobId} is ${job.state}${job.latestException ? `: ${job.latestException.message}` : ''})` })
-      const op = await this.o.operations.start({
-        action: 'restart',
-        job: ref,
-        requestedBy: AUTO_RESTART_PRINCIPAL,
-        details: { attempt, maxAttempts: eff.maxAttempts, failedJobId: job.jobId, policy: eff.policy.name },
-        run: async (ctx) => ({ ...(await actions.restart(ref, { policy: eff.policy, allowFreshStart: eff.policy.allowFreshStart }, ctx)) }),
-      })
-      await this.markAttempt(job, { outcome: 'running', operationId: op.id })
-      const final = (await this.o.operations.settled(op.id)) ?? op
-      const ok = final.status === 'succeeded'
-      const newJobId = typeof final.result?.['newJobId'] === 'string' ? final.result['newJobId'] : null
-      await this.markAttempt(job, { outcome: ok ? 'succeeded' : 'failed', newJobId })
-      this.o.incidents.announce({
-        severity: ok ? 'info' : 'warning',
-        cluster: job.cluster,
-        jobName: job.name,
-        summary: ok ? `auto-restart of ${job.name} succeeded (attempt ${attempt}/${eff.maxAttempts}): ${final.message ?? ''}` : `auto-restart of ${job.name} failed (attempt ${attempt}/${eff.maxAttempts}): ${final.message ?? ''}`,
-      })
-      if (!ok && !this.stopped) {
-        // The job is still down: the next attempt (or giving up) follows the same budget.
-        this.busy.delete(k)
-        await this.leases.release(lease).catch(() => undefined)
-        await this.consider(job, eff, true)
-        return
-      }
+      again = await this.attempt(job, ref, eff, attempt, actions)
     } catch (err) {
       this.fail(`auto-restart of ${job.name} failed: ${errorMessage(err)}`)
     } finally {
       this.busy.delete(k)
       await this.leases.release(lease).catch(() => undefined)
     }
+    // The job is still down: the next attempt (or giving up) follows the same budget.
+    if (again && !this.stopped) await this.consider(job, eff, true).catch((err: unknown) => this.fail(`auto-restart of ${job.name} failed: ${errorMessage(err)}`))
+  }
+
+  /** One attempt under the lease; true when it failed and the next one should be considered. */
+  private async attempt(job: JobSnapshot, ref: JobRef, eff: EffectivePolicy, attempt: number, actions: LifecycleActions): Promise<boolean> {
+    const probe = { signal: new AbortController().signal, progress: () => {} }
+    const state = await this.o.store.get<RestartState>(RESTART_STATE_COLLECTION, key(job.cluster, job.name))
+    if (state?.body.operatorStopped.includes(job.jobId)) return this.skip(ref, attempt, { kind: 'operator-stopped' })
+    let active: { jobId: string; state: string } | null
+    try {
+      active = await actions.activeInstance(ref, probe)
+    } catch (err) {
+      // Unknown is not "not running": no resubmission now; the attempt counts as failed and the next one follows the budget.
+      const message = `not restarting ${job.name} now: cannot tell whether it already runs (${errorMessage(err)}); retrying later`
+      this.o.logger.warn({ cluster: job.cluster, job: job.name, jobId: job.jobId, attempt }, message)
+      await this.audit(ref, 'failed', message, { attempt })
+      await this.markAttempt(job, { outcome: 'failed' })
+      return true
+    }
+    if (active) return this.skip(ref, attempt, { kind: 'already-running', jobId: active.jobId, state: active.state })
+
+    if (this.o.config.dryRun) {
+      const point = await actions.latestRestorePoint(ref, probe).catch(() => null)
+      const message = `dry run: would restart ${job.name} (attempt ${attempt}/${eff.maxAttempts}) from ${point ? `${point.kind} ${point.path}` : eff.policy.allowFreshStart ? 'no state (allowFreshStart)' : 'nothing: no restore point, it would fail'}`
+      this.o.logger.info({ cluster: job.cluster, job: job.name, jobId: job.jobId, restorePoint: point?.path ?? null }, message)
+      await this.audit(ref, 'dry-run', message, { attempt, restorePoint: point })
+      await this.markAttempt(job, { outcome: 'dry-run' })
+      return false
+    }
+
+    this.o.incidents.announce({ severity: 'warning', cluster: job.cluster, jobName: job.name, summary: `auto-restart of ${job.name}: attempt ${attempt}/${eff.maxAttempts} (job ${job.jobId} is ${job.state}${job.latestException ? `: ${job.latestException.message}` : ''})` })
+    const op = await this.o.operations.start({
+      action: 'restart',
+      job: ref,
+      requestedBy: AUTO_RESTART_PRINCIPAL,
+      details: { attempt, maxAttempts: eff.maxAttempts, failedJobId: job.jobId, policy: eff.policy.name },
+      run: async (ctx) => ({ ...(await actions.restart(ref, { policy: eff.policy, allowFreshStart: eff.policy.allowFreshStart }, ctx)) }),
+    })
+    await this.markAttempt(job, { outcome: 'running', operationId: op.id })
+    const final = (await this.o.operations.settled(op.id)) ?? op
+    const ok = final.status === 'succeeded'
+    const newJobId = typeof final.result?.['newJobId'] === 'string' ? final.result['newJobId'] : null
+    await this.markAttempt(job, { outcome: ok ? 'succeeded' : 'failed', newJobId })
+    this.o.incidents.announce({
+      severity: ok ? 'info' : 'warning',
+      cluster: job.cluster,
+      jobName: job.name,
+      summary: ok ? `auto-restart of ${job.name} succeeded (attempt ${attempt}/${eff.maxAttempts}): ${final.message ?? ''}` : `auto-restart of ${job.name} failed (attempt ${attempt}/${eff.maxAttempts}): ${final.message ?? ''}`,
+    })
+    return !ok
+  }
+
+  /** The one audit record of the restarter (who: auto-restart, action: restart). */
+  private audit(job: JobRef, outcome: AuditEvent['outcome'], message: string, details: Record<string, unknown>): Promise<void> {
+    return this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.jobName, outcome, message, operationId: null, details }).then(() => undefined)
   }
 
   private async giveUp(job: JobRef, eff: EffectivePolicy, attempts: number): Promise<void> {
     const summary = `auto-restart gave up on ${job.jobName} (cluster ${job.cluster}): ${attempts} attempts within ${Math.round(eff.windowMs / 60_000)} min did not keep it running`
     this.o.logger.error({ cluster: job.cluster, job: job.jobName, jobId: job.jobId, attempts }, summary)
-    await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.jobName, outcome: 'gave-up', message: summary, operationId: null, details: { attempts, maxAttempts: eff.maxAttempts, windowMs: eff.windowMs } })
+    await this.audit(job, 'gave-up', summary, { attempts, maxAttempts: eff.maxAttempts, windowMs: eff.windowMs })
     if (this.o.config.dryRun) return
     this.gaveUp.add(key(job.cluster, job.jobName))
     this.o.incidents.raise({ rule: GAVE_UP_RULE, severity: 'critical', cluster: job.cluster, jobId: job.jobId, jobName: job.jobName, summary, figures: { attempts, maxAttempts: eff.maxAttempts, window: `${Math.round(eff.windowMs / 60_000)}m` } })
   }
 
-  private async skip(job: JobRef, attempt: number, reason: string): Promise<void> {
-    this.o.logger.info({ cluster: job.cluster, job: job.jobName }, `auto-restart of ${job.jobName} skipped: ${reason}`)
-    await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.jobName, outcome: 'skipped', message: reason, operationId: null, details: { attempt } })
+  private async skip(job: JobRef, attempt: number, reason: SkipReason): Promise<false> {
+    const message = skipMessage(reason)
+    this.o.logger.info({ cluster: job.cluster, job: job.jobName }, `auto-restart of ${job.jobName} skipped: ${message}`)
+    await this.audit(job, 'skipped', message, { attempt })
     await this.markAttempt({ cluster: job.cluster, name: job.jobName, jobId: job.jobId }, { outcome: 'skipped' })
+    return false
   }
 
   private async onOperation(op: Operation): Promise<void> {
@@ -419,8 +361,4 @@ function key(cluster: string, jobName: string): string {
 
 function jobRef(j: JobSnapshot): JobRef {
   return { cluster: j.cluster, jobId: j.jobId, jobName: j.name, state: j.state, ...(j.platform ? { platform: j.platform } : {}) }
-}
-
-function pushBounded<T>(list: readonly T[], item: T): T[] {
-  return [...list, item].slice(-KEEP)
 }
