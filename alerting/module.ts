@@ -4,7 +4,7 @@
  * `incidents` (an IncidentSink) for lifecycle actions and auto-restart, and `alerts` and
  * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
-import type { AppContext, FeatureModule } from '../src/app.js'
+import type { AppContext, FeatureModule } from '../src/core/feature.js'
 import { parseDuration } from '../src/core/duration.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'

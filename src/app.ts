@@ -24,27 +24,11 @@ import { createLogsModule } from './logs/module.js'
 import { createAlertingModule } from '../alerting/module.js'
 import { createLifecycleModule } from './lifecycle/module.js'
 import { createRecommendationsModule } from './recommend/module.js'
-import type { CollectionSpec, Store } from './storage/store.js'
-import { StreamHub, type StreamTopic } from './stream/stream-hub.js'
+import type { Store } from './storage/store.js'
+import { StreamHub } from './stream/stream-hub.js'
+import type { AppContext, FeatureModule } from './core/feature.js'
 
-/** What every feature module is built from. */
-export interface AppContext {
-  config: FlinkwatchConfig
-  logger: Logger
-  registry: Registry
-  clock: Clock
-  bus: EventBus
-  store: Store
-}
-
-/** What a feature contributes; app.ts is the only place that knows them all. */
-export interface FeatureModule {
-  name: string
-  collections?: readonly CollectionSpec[]
-  components?: readonly Component[]
-  routes?: readonly ApiRoutes[]
-  topics?: readonly StreamTopic[]
-}
+export type { AppContext, FeatureModule } from './core/feature.js'
 
 export interface AppOptions {
   logger?: Logger
@@ -94,7 +78,7 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.
-  const modules: FeatureModule[] = [
+  const modules: (FeatureModule & { routes?: readonly ApiRoutes[] })[] = [
     { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock })] },
     { ...alerting, routes: [alertRoutes(alerting.alerts), silenceRoutes({ silences: alerting.silences, clock })] },
     { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },

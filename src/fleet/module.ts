@@ -4,7 +4,7 @@
  * `/api/v1/clusters` and `/api/v1/jobs` over the view). Other features read `module.view` (a FleetView) and listen to the
  * EventBus; app.ts passes the view on.
  */
-import type { AppContext, FeatureModule } from '../app.js'
+import type { AppContext, FeatureModule } from '../core/feature.js'
 import { createCollector } from '../../platforms/registry.js'
 import type { Collector } from '../../collectors/collector.js'
 import type { Component } from '../core/component.js'

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { AppContext, FeatureModule } from '../app.js'
+import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
 import { createActions } from '../../platforms/registry.js'

@@ -1,4 +1,4 @@
-import type { AppContext, FeatureModule } from '../app.js'
+import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { Component } from '../core/component.js'
 import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'

@@ -4,7 +4,7 @@
  * `GET /api/v1/recommendations` is built by app.ts from `service`. Needs the fleet's view.
  */
 import { Gauge } from 'prom-client'
-import type { AppContext, FeatureModule } from '../app.js'
+import type { AppContext, FeatureModule } from '../core/feature.js'
 import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import { storeHistoryReader } from './history-reader.js'

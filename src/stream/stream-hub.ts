@@ -1,20 +1,7 @@
 import { BadRequestError } from '../core/errors.js'
 
-/** A message pushed to WebSocket clients. */
-export interface StreamMessage {
-  topic: string
-  type: string
-  data: unknown
-}
-
-/**
- * A feature that streams (jobs, logs, alerts). `subscribe` validates the
- * client's query parameters (throwing BadRequestError) and returns the remover.
- */
-export interface StreamTopic {
-  readonly name: string
-  subscribe(params: Readonly<Record<string, string>>, push: (msg: StreamMessage) => void): () => void
-}
+export type { StreamMessage, StreamTopic } from '../core/stream-topic.js'
+import type { StreamMessage, StreamTopic } from '../core/stream-topic.js'
 
 /** Anything that can carry frames to a client; the ws socket in production, an array in tests. */
 export interface StreamSink {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Registry } from 'prom-client'
-import type { AppContext } from '../../../src/app.js'
+import type { AppContext } from '../../../src/core/feature.js'
 import { EventBus } from '../../../src/core/event-bus.js'
 import { FleetState } from '../../../src/fleet/fleet-state.js'
 import { HISTORY_COLLECTION, historyCollection } from '../../../src/fleet/history.js'
