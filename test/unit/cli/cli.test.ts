@@ -65,9 +65,16 @@ describe('flinkwatch CLI', () => {
     assert.match(r.stderr, /clusters\[0\]\.url: must be an http\(s\) URL/)
   })
 
-  it('serve: refuses a non-loopback address without auth tokens, with one clear line', async () => {
+  it('check-config: a non-loopback address without auth tokens is exit 2, as serve refuses it', async () => {
+    const r = await cli(['check-config', '--config', 'config/testdata/bad-open-host.yaml'])
+    assert.equal(r.code, 2, r.stdout)
+    assert.match(r.stderr, /^server\.host: is 0\.0\.0\.0 but auth\.tokens is empty: flinkwatch refuses to serve its API without tokens/m)
+    assert.doesNotMatch(r.stdout, /valid/)
+  })
+
+  it('serve: refuses a non-loopback address without auth tokens, with one clear line and exit 2', async () => {
     const r = await cli(['serve', '--config', tempConfig('server: { host: 0.0.0.0, port: 0 }\nstorage: { type: embedded, path: $DIR/data }\n')])
-    assert.equal(r.code, 1)
+    assert.equal(r.code, 2)
     assert.match(r.stderr, /refuses to serve its API without tokens on a non-loopback address/)
     assert.doesNotMatch(r.stderr, /\n\s+at /)
   })
