@@ -3,7 +3,6 @@ import { loadConfigFile, resolveConfigPath } from './config/load.js'
 import { AppError, ConfigError, errorMessage } from './core/errors.js'
 import { createLogger } from './core/logger.js'
 import { buildApp } from './app.js'
-import { parseDuration } from './core/duration.js'
 import { checkServeConfig } from './serve-checks.js'
 
 const USAGE = `flinkwatch: monitoring, alerting, log search and auto-recovery for Apache Flink fleets
@@ -77,7 +76,7 @@ async function serve(args: string[]): Promise<number> {
     const deadline = setTimeout(() => {
       logger.error('shutdown timed out; exiting')
       process.exit(1)
-    }, parseDuration(config.server.shutdownTimeout))
+    }, config.server.shutdownTimeout)
     deadline.unref()
     void app.stop().then(() => process.exit(0))
   }

@@ -18,7 +18,6 @@ import PQueue from 'p-queue'
 import { Counter, type Registry } from 'prom-client'
 import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import { DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.js'
-import { parseDuration } from '../../src/core/duration.js'
 import { onChange, type Logger } from '../../src/core/logger.js'
 import type { KubernetesClusterConfig } from '../../src/config/sections/clusters.js'
 import type { ClusterIncident, ClusterSnapshot, CollectorErrorReason, CollectorWarning } from '../../src/model/cluster.js'
@@ -88,7 +87,7 @@ interface FlinkTargetCluster {
 }
 
 export function createKubernetesCollector(config: KubernetesClusterConfig, deps: KubernetesCollectorDeps): Collector {
-  const timeoutMs = parseDuration(config.requestTimeout)
+  const timeoutMs = config.requestTimeout
   const client =
     deps.client ??
     createKubeClient({
@@ -124,7 +123,7 @@ export function createKubernetesCollector(config: KubernetesClusterConfig, deps:
   let lastDeployments: FlinkDeploymentDto[] = []
   let lease: TimerHandle | null = null
   let closed = false
-  const leaseMs = Math.max(3 * parseDuration(config.pollInterval), 30_000)
+  const leaseMs = Math.max(3 * config.pollInterval, 30_000)
   const restCheckpoints = new Map<string, { stats: CheckpointStats; at: number }>()
 
   const pend = <T>(list: T[], items: T[]): void => {

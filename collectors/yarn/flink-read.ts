@@ -4,7 +4,6 @@
  * the caller (the registry) does not pass it in.
  */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { KubernetesClusterConfig, YarnClusterConfig } from '../../src/config/sections/clusters.js'
 import { createJobManagerReader, type JobManagerRead } from '../flink/flink-read.js'
 
@@ -13,10 +12,10 @@ export type { JobManagerRead, JobManagerView } from '../flink/flink-read.js'
 export function defaultJobManagerReader(config: YarnClusterConfig | KubernetesClusterConfig, clock: Clock): JobManagerRead {
   return createJobManagerReader({
     clock,
-    requestTimeoutMs: parseDuration(config.requestTimeout),
+    requestTimeoutMs: config.requestTimeout,
     concurrency: config.concurrency,
-    checkpointIntervalMs: parseDuration(config.checkpointInterval),
-    metricsIntervalMs: parseDuration(config.metricsInterval),
-    detailBudgetMs: Math.floor(parseDuration(config.pollInterval) * 0.8),
+    checkpointIntervalMs: config.checkpointInterval,
+    metricsIntervalMs: config.metricsInterval,
+    detailBudgetMs: Math.floor(config.pollInterval * 0.8),
   })
 }

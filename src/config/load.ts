@@ -40,9 +40,12 @@ export function validateConfig(raw: unknown, problems: string[] = []): Flinkwatc
   // Defaults first, then validation: the defaults are part of the schema, not code.
   const withDefaults = applyDefaults(FlinkwatchConfig, Value.Clone(raw))
   problems.push(...validate(FlinkwatchConfig, withDefaults))
-  if (problems.length === 0) problems.push(...crossReferences(withDefaults as FlinkwatchConfig))
   if (problems.length > 0) throw new ConfigError(problems)
-  return withDefaults as FlinkwatchConfig
+  // Valid, so decoding cannot fail: durations become milliseconds here, once.
+  const config = Value.Decode(FlinkwatchConfig, withDefaults)
+  problems.push(...crossReferences(config))
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g

@@ -9,7 +9,6 @@ import { createJobManagerReader } from '../../collectors/flink/flink-read.js'
 import { createCollector } from '../../collectors/registry.js'
 import type { Collector } from '../../collectors/collector.js'
 import type { Component } from '../core/component.js'
-import { parseDuration } from '../core/duration.js'
 import { registerFleetMetrics } from '../metrics/fleet-exporter.js'
 import { FleetState } from './fleet-state.js'
 import type { FleetView } from './fleet-view.js'
@@ -45,13 +44,13 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const pollers: Poller[] = []
   const collectors: Collector[] = []
   for (const c of clusters) {
-    const pollMs = parseDuration(c.pollInterval)
+    const pollMs = c.pollInterval
     const readFlink = createJobManagerReader({
       clock: ctx.clock,
-      requestTimeoutMs: parseDuration(c.requestTimeout),
+      requestTimeoutMs: c.requestTimeout,
       concurrency: c.concurrency,
-      checkpointIntervalMs: parseDuration(c.checkpointInterval),
-      metricsIntervalMs: parseDuration(c.metricsInterval),
+      checkpointIntervalMs: c.checkpointInterval,
+      metricsIntervalMs: c.metricsInterval,
       detailBudgetMs: Math.floor(pollMs * 0.8),
     })
     const collector =
@@ -83,8 +82,8 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     bus: ctx.bus,
     clock: ctx.clock,
     logger: ctx.logger.child({ component: 'history' }),
-    sampleIntervalMs: parseDuration(ctx.config.history.sampleInterval),
-    retentionMs: parseDuration(ctx.config.history.retention),
+    sampleIntervalMs: ctx.config.history.sampleInterval,
+    retentionMs: ctx.config.history.retention,
     counters: { samples: (outcome, n) => metrics.samples(outcome, n) },
   })
 

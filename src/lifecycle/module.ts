@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { AppContext, FeatureModule } from '../app.js'
-import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
 import type { LifecycleActions } from './actions.js'
@@ -43,7 +42,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
   const memory = storeRestorePointMemory(ctx.store)
   const byCluster = new Map<string, LifecycleActions>()
   for (const c of ctx.config.clusters.filter((c) => c.enabled)) {
-    const timeoutMs = parseDuration(c.requestTimeout)
+    const timeoutMs = c.requestTimeout
     if (c.type === 'flink') {
       byCluster.set(c.id, new FlinkSessionActions({ cluster: c.id, clock: ctx.clock, memory, http: new FlinkHttp({ baseUrl: c.url, clock: ctx.clock, timeoutMs: Math.max(timeoutMs, 10_000) }) }))
     } else if (c.type === 'yarn') {

@@ -2,7 +2,6 @@ import { Client } from '@elastic/elasticsearch'
 import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
-import { parseDuration } from '../core/duration.js'
 import { grown, utf8Fits } from '../core/utf8-buffer.js'
 import { AppError, redactUrl } from '../core/errors.js'
 import { esReason, retriableStatus, toAppError } from '../storage/es-errors.js'
@@ -69,7 +68,7 @@ export class EsBulkWriter {
     this.client = new Client({
       node: nodes,
       ...(auth ? { auth } : {}),
-      requestTimeout: parseDuration(o.storage.requestTimeout),
+      requestTimeout: o.storage.requestTimeout,
       // Retries belong to the sink (backoff, metrics); the transport tries once.
       maxRetries: 0,
       name: 'flinkwatch-logs',

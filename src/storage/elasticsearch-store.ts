@@ -1,6 +1,5 @@
 import { Client, errors, type estypes } from '@elastic/elasticsearch'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
-import { parseDuration } from '../core/duration.js'
 import { AppError, redactUrl } from '../core/errors.js'
 import { esErrorType, esReason, isStatus, retriableStatus, toAppError } from './es-errors.js'
 import { BODY_TS_FIELD, ID_FIELD, TOKEN_SEPARATOR, TOKENS_FIELD, mappingsFor, settingsFor, textFieldKey, unicode61Tokens, type TextAnalysis } from './es-mapping.js'
@@ -76,7 +75,7 @@ export class ElasticsearchStore implements Store {
     const client = new Client({
       node: nodes,
       ...(auth ? { auth } : {}),
-      requestTimeout: parseDuration(config.requestTimeout),
+      requestTimeout: config.requestTimeout,
       maxRetries: 3,
       name: 'flinkwatch',
     })

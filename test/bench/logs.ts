@@ -96,7 +96,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
     let analysis: ElasticsearchStore['analysis'] = 'native'
     for (let r = 1; r <= passes; r++) {
       // flinkwatch's own index template (mapping, analysis) on the ceiling's indices
-      const store = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: `${prefixes.ceiling}${r}`, requestTimeout: '120s' })
+      const store = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: `${prefixes.ceiling}${r}`, requestTimeout: 120_000 })
       await store.init([logsCollection])
       await store.close()
       analysis = store.analysis

@@ -74,7 +74,7 @@ describe('LogDocument', () => {
 describe('LogDocument encoded ahead (EsBulkWriter.encode)', () => {
   it('gives back the same body and record from its bulk bytes once the record is let go', () => {
     // No request is made: encode() only writes bytes.
-    const writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:1', indexPrefix: 'fw', requestTimeout: '1s' }, analysis: 'pretokenized' })
+    const writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:1', indexPrefix: 'fw', requestTimeout: 1000 }, analysis: 'pretokenized' })
     for (const r of records().filter((x) => x.timestamp >= 1)) {
       const kept = new LogDocument(r)
       assert.ok(writer.encode(kept, true))
