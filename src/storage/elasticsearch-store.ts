@@ -2,8 +2,9 @@ import { Client, errors, type estypes } from '@elastic/elasticsearch'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
 import { AppError, redactUrl } from '../core/errors.js'
 import { esErrorType, esReason, isStatus, retriableStatus, toAppError } from './es-errors.js'
-import { BODY_TS_FIELD, ID_FIELD, TOKEN_SEPARATOR, TOKENS_FIELD, mappingsFor, settingsFor, textFieldKey, unicode61Tokens, type TextAnalysis } from './es-mapping.js'
+import { BODY_TS_FIELD, ID_FIELD, TOKEN_SEPARATOR, TOKENS_FIELD, mappingsFor, settingsFor, type TextAnalysis } from './es-mapping.js'
 import { buildSearch } from './es-query.js'
+import { sourceFor } from './es-source.js'
 import { highlighter } from './highlight.js'
 import {
   DEFAULT_LIMIT,
@@ -386,14 +387,9 @@ export class ElasticsearchStore implements Store {
     return res.hits.hits.filter((h) => h._id !== undefined && targets.get(h._id) !== h._index).map((h) => ({ id: h._id!, index: h._index }))
   }
 
-  private toSource(c: Collection, d: NewDoc): Source {
-    const source: Source = { ...d.body, '@timestamp': Math.trunc(d.timestamp), [ID_FIELD]: d.id }
-    if ('@timestamp' in d.body) source[BODY_TS_FIELD] = d.body['@timestamp']
-    const text = c.spec.text ?? []
-    if (this.analysis === 'pretokenized' && text.length > 0) {
-      source[TOKENS_FIELD] = Object.fromEntries(text.map((p, i) => [textFieldKey(i), unicode61Tokens(textOf(getPath(d.body, p))).join(' ')]))
-    }
-    return source
+  /** JSON text: the client sends strings in bulk bodies and as documents as they are. */
+  private toSource(c: Collection, d: NewDoc): string {
+    return sourceFor(c.spec, this.analysis, d)
   }
 
   private toDoc<T extends DocBody>(id: string, source: Source | undefined, seqNo: number | undefined, primaryTerm: number | undefined): StoredDoc<T> {
