@@ -1,5 +1,6 @@
 import { Client } from '@elastic/elasticsearch'
 import { Type } from '@sinclair/typebox'
+import { LRUCache } from 'lru-cache'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
 import { grown, utf8Fits } from '../core/utf8-buffer.js'
@@ -54,7 +55,8 @@ export class EsBulkWriter {
   private readonly node: string
   private readonly base: string
   private readonly textFields: readonly string[]
-  private readonly actionPrefixes = new Map<number, string>()
+  /** Per UTC day; lines span a few days at most, the cap only guards against absurd timestamps. */
+  private readonly actionPrefixes = new LRUCache<number, string>({ max: 1000 })
   private readonly tokens: boolean
   /** Bulk body buffers of answered requests, reused: a fresh multi-megabyte buffer per bulk is page faults. */
   private readonly freeBuffers: Buffer[] = []
@@ -184,7 +186,6 @@ export class EsBulkWriter {
     if (p === undefined) {
       const date = new Date(day * DAY_MS)
       if (Number.isNaN(date.getTime())) return undefined
-      if (this.actionPrefixes.size > 1000) this.actionPrefixes.clear()
       p = `{"create":{"_index":${JSON.stringify(`${this.base}-${date.toISOString().slice(0, 10).replace(/-/g, '.')}`)},"_id":`
       this.actionPrefixes.set(day, p)
     }
