@@ -1,10 +1,14 @@
 import { Type, type StaticDecode, type TSchema } from '@sinclair/typebox'
+import type { Severity as ModelSeverity } from '../../model/alert.js'
 import { Duration, HttpUrl, Id, Regex, Strict } from '../types.js'
 
 export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')], {
   errorMessage: 'must be one of critical, warning, info',
 })
 export type Severity = StaticDecode<typeof Severity>
+// The model's Severity is this one: a schema that drifted from it would not compile.
+const sameSeverity: [Severity, ModelSeverity] extends [ModelSeverity, Severity] ? true : never = true
+void sameSeverity
 
 export const Matchers = Strict({ cluster: Type.Optional(Regex()), job: Type.Optional(Regex()) }, { default: {} })
 
