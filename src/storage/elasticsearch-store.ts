@@ -203,7 +203,9 @@ export class ElasticsearchStore implements Store {
       params = { index: located?.index ?? c.base, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm }
     }
     try {
-      const res = await this.client.index({ ...params, id: doc.id, document: this.toSource(c, doc) })
+      // The index API sends a string body as text/plain, which Elasticsearch refuses: an object it serialises.
+      const document: unknown = JSON.parse(this.toSource(c, doc))
+      const res = await this.client.index({ ...params, id: doc.id, document })
       return { ok: true, doc: { id: doc.id, timestamp: Math.trunc(doc.timestamp), version: `${res._seq_no}:${res._primary_term}`, body: doc.body } }
     } catch (err) {
       // 409: someone else wrote first (or the document already exists); 404: it was deleted meanwhile.
@@ -387,7 +389,7 @@ export class ElasticsearchStore implements Store {
     return res.hits.hits.filter((h) => h._id !== undefined && targets.get(h._id) !== h._index).map((h) => ({ id: h._id!, index: h._index }))
   }
 
-  /** JSON text: the client sends strings in bulk bodies and as documents as they are. */
+  /** JSON text: the client puts strings into a bulk body as they are. */
   private toSource(c: Collection, d: NewDoc): string {
     return sourceFor(c.spec, this.analysis, d)
   }
