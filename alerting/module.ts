@@ -5,7 +5,6 @@
  * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
 import type { AppContext, FeatureModule } from '../src/core/feature.js'
-import { parseDuration } from '../src/core/duration.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
 import { alertingCollections } from './engine/collections.js'
@@ -51,7 +50,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     metrics: notifyMetrics(ctx.registry),
     channels: cfg.channels.map((c) => createChannel(c, ctx.clock)),
     routes: cfg.routes,
-    groupWaitMs: parseDuration(cfg.groupWait),
+    groupWaitMs: cfg.groupWait,
     holdFirst: cfg.holdFirst,
     links: linkBuilder(ctx.config),
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
@@ -67,8 +66,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     book,
     silences,
     notify: (t) => pipeline.accept(t),
-    repeatIntervalMs: parseDuration(cfg.repeatInterval),
-    evaluationIntervalMs: parseDuration(cfg.evaluationInterval),
+    repeatIntervalMs: cfg.repeatInterval,
+    evaluationIntervalMs: cfg.evaluationInterval,
     registry: ctx.registry,
   })
   const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }

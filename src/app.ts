@@ -2,12 +2,12 @@ import { Counter, type Registry } from 'prom-client'
 import type { FlinkwatchConfig } from './config/schema.js'
 import { systemClock, type Clock } from './core/clock.js'
 import type { Component } from './core/component.js'
-import { AppError, errorMessage } from './core/errors.js'
+import { AppError, ConfigError, errorMessage } from './core/errors.js'
 import { EventBus } from './core/event-bus.js'
 import { createLogger, type Logger } from './core/logger.js'
 import { packageVersion } from './core/version.js'
 import { createRegistry } from './metrics/registry.js'
-import { TokenAuth, isLoopback } from './http/auth.js'
+import { TokenAuth } from './http/auth.js'
 import { buildHttpServer, type Api, type ApiRoutes } from './http/server.js'
 import type { ReadinessReport } from './http/routes/health.js'
 import { streamRoutes } from './http/routes/stream.js'
@@ -27,6 +27,7 @@ import { createRecommendationsModule } from './recommend/module.js'
 import type { Store } from './storage/store.js'
 import { StreamHub } from './stream/stream-hub.js'
 import type { AppContext, FeatureModule } from './core/feature.js'
+import { checkServeConfig } from './serve-checks.js'
 
 export type { AppContext, FeatureModule } from './core/feature.js'
 
@@ -56,14 +57,10 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const registry = opts.registry ?? createRegistry()
   const clock = opts.clock ?? systemClock
   const bus = new EventBus((err, event) => logger.error({ err, event: event.type }, 'event listener failed'))
+  // The same check as `flinkwatch check-config`: what it passes, serve accepts, and the other way round.
+  const problems = checkServeConfig(config)
+  if (problems.length > 0) throw new ConfigError(problems)
   const auth = new TokenAuth(config.auth)
-  if (!auth.enabled && !isLoopback(config.server.host)) {
-    throw new AppError(
-      'ERR_CONFIG',
-      `server.host is ${config.server.host} but auth.tokens is empty: flinkwatch refuses to serve its API without tokens on a non-loopback address; configure auth.tokens or bind to 127.0.0.1`,
-      { retriable: false },
-    )
-  }
   const store = opts.store ?? (await createStore(config.storage))
   const context: AppContext = { config, logger, registry, clock, bus, store }
 

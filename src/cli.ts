@@ -3,8 +3,7 @@ import { loadConfigFile, resolveConfigPath } from './config/load.js'
 import { AppError, ConfigError, errorMessage } from './core/errors.js'
 import { createLogger } from './core/logger.js'
 import { buildApp } from './app.js'
-import { parseDuration } from './core/duration.js'
-import { checkAlertingConfig } from '../alerting/check.js'
+import { checkServeConfig } from './serve-checks.js'
 
 const USAGE = `flinkwatch: monitoring, alerting, log search and auto-recovery for Apache Flink fleets
 
@@ -46,7 +45,7 @@ async function checkConfig(args: string[]): Promise<number> {
   const path = resolveConfigPath(configFlag(args))
   try {
     const config = loadConfigFile(path)
-    const problems = checkAlertingConfig(config)
+    const problems = checkServeConfig(config)
     if (problems.length > 0) {
       for (const p of problems) console.error(p)
       return 2
@@ -77,7 +76,7 @@ async function serve(args: string[]): Promise<number> {
     const deadline = setTimeout(() => {
       logger.error('shutdown timed out; exiting')
       process.exit(1)
-    }, parseDuration(config.server.shutdownTimeout))
+    }, config.server.shutdownTimeout)
     deadline.unref()
     void app.stop().then(() => process.exit(0))
   }

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// npm test: typecheck, unit tests, then integration tests against the real
-// loopback stack (started here when it is not up). `node test/run.mjs unit`
-// or `integration` runs one part; extra args filter files by substring.
+// npm test: typecheck, lint (ESLint and the dependency rules), unit tests, then
+// integration tests against the real loopback stack (started here when it is
+// not up). `node test/run.mjs unit`, `lint` or `integration` runs one part;
+// extra args filter test files by substring.
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const [part = 'all', ...filters] = process.argv.slice(2)
 const root = new URL('..', import.meta.url).pathname
+// The source folders the layering rules cover (.dependency-cruiser.cjs); platforms/ once it exists.
+const DEPCRUISE_DIRS = ['src', 'alerting', 'collectors', 'platforms', 'dashboards', 'test'].filter((d) => existsSync(join(root, d)))
+const DEPCRUISE_ARGS = ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...DEPCRUISE_DIRS]
 
 function files(dir) {
   const out = []
@@ -39,6 +43,10 @@ function nodeTest(list, concurrency) {
 let status = 0
 const started = Date.now()
 if (part === 'all' && filters.length === 0) status ||= run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'])
+if (status === 0 && ((part === 'all' && filters.length === 0) || part === 'lint')) {
+  status ||= run(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '.'])
+  status ||= run(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), ...DEPCRUISE_ARGS])
+}
 if (status === 0 && (part === 'all' || part === 'unit')) status ||= nodeTest(files('test/unit'), 2)
 if (status === 0 && (part === 'all' || part === 'integration')) {
   const integration = files('test/integration')

@@ -114,7 +114,11 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
 function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder): Block[] {
   const sections = new Map<string, DigestEntry[]>()
   const sorted = [...entries].sort(
-    (x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || SEVERITY_RANK[x.alert.severity] - SEVERITY_RANK[y.alert.severity] || x.alert.rule.localeCompare(y.alert.rule) || where(x.alert).localeCompare(where(y.alert)),
+    (x, y) =>
+      KIND_ORDER[x.kind] - KIND_ORDER[y.kind] ||
+      SEVERITY_RANK[x.alert.severity] - SEVERITY_RANK[y.alert.severity] ||
+      x.alert.rule.localeCompare(y.alert.rule) ||
+      where(x.alert).localeCompare(where(y.alert)),
   )
   for (const e of sorted) {
     const k = `${e.kind}|${e.alert.severity}|${e.alert.rule}`

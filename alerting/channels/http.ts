@@ -4,7 +4,6 @@
  * every channel copies from its config.
  */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import { deadline } from '../../src/core/http/cancel.js'
 import { sharedTransport } from '../../src/core/http/json.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
@@ -39,9 +38,9 @@ export function baseChannel(c: ChannelConfig): Pick<Channel, 'id' | 'type' | 'se
   return { id: c.id, type: c.type, sendResolved: c.sendResolved, windows: windowsFor(c), maxMessages: c.maxMessages }
 }
 
-/** POSTs a JSON body with the channel's timeout (`timeout` in its config). */
-export function postJson(clock: Clock, url: string, body: unknown, o: { timeout: string; headers?: Record<string, string>; signal?: AbortSignal | undefined }): Promise<HttpReply | SendResult> {
-  return httpCall(clock, url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...o.headers } }, parseDuration(o.timeout), o.signal)
+/** POSTs a JSON body with the channel's timeout (`timeout` in its config, in ms). */
+export function postJson(clock: Clock, url: string, body: unknown, o: { timeout: number; headers?: Record<string, string>; signal?: AbortSignal | undefined }): Promise<HttpReply | SendResult> {
+  return httpCall(clock, url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...o.headers } }, o.timeout, o.signal)
 }
 
 /** A platform that answers HTTP 200 with `code`/`errcode` (Lark, DingTalk, WeCom). */

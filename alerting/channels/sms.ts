@@ -3,7 +3,6 @@
  * template with {{phones}} {{phonesJson}} {{text}} {{textJson}}; GET puts them URL-encoded in the URL.
  */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { ChannelConfig } from '../../src/config/sections/alerting.js'
 import type { Channel } from './channel.js'
 import { PLAIN, renderParts } from './content.js'
@@ -17,7 +16,7 @@ export function fillTemplate(template: string, phones: readonly string[], text: 
 }
 
 export function smsChannel(c: SmsConfig, clock: Clock): Channel {
-  const timeoutMs = parseDuration(c.timeout)
+  const timeoutMs = c.timeout
   return {
     ...baseChannel(c),
     render(d) {

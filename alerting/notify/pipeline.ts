@@ -7,6 +7,7 @@
  *   (limiter, retry matrix, CAS claim) ─▶ record (message and items sent / failed)
  */
 import { createHash, randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { sleep, type Clock } from '../../src/core/clock.js'
 import type { Component, ComponentStatus } from '../../src/core/component.js'
 import type { Logger } from '../../src/core/logger.js'
@@ -64,9 +65,8 @@ export class NotificationPipeline implements Component {
   private buffer: OutboxItem[] = []
   private writing: Promise<void> = Promise.resolve()
   private scheduled = false
-  /** Accepted item ids and when, oldest first (insertion order). */
-  private readonly accepted = new Map<string, number>()
-  private readonly dedup: { maxAgeMs: number; maxEntries: number }
+  /** Accepted item ids, for dedup.maxAgeMs on the injected clock and at most dedup.maxEntries. */
+  private readonly accepted: LRUCache<string, true>
   private readonly itemCache = new Map<string, OutboxItem>()
   private stopped = false
 
@@ -74,7 +74,9 @@ export class NotificationPipeline implements Component {
     const channels = new Map(o.channels.map((c) => [c.id, c]))
     this.router = new Router(o.routes, channels, { groupWaitMs: o.groupWaitMs, holdFirst: o.holdFirst ?? false })
     this.grouper = new Grouper(o.clock, (channel, items, kind) => void this.flushGroup(channel, items, kind))
-    this.dedup = o.dedup ?? DEFAULT_DEDUP
+    const dedup = o.dedup ?? DEFAULT_DEDUP
+    // ttlResolution 0: read the clock on every check (the default caches it for a real millisecond).
+    this.accepted = new LRUCache({ max: dedup.maxEntries, ttl: dedup.maxAgeMs, ttlResolution: 0, perf: { now: () => o.clock.now() } })
     const delivery = { ...DEFAULT_DELIVERY, ...o.delivery }
     const instanceId = o.instanceId ?? randomUUID()
     for (const c of o.channels) {
@@ -104,11 +106,10 @@ export class NotificationPipeline implements Component {
   accept(t: AlertTransition): void {
     if (this.stopped) return
     const now = this.o.clock.now()
-    this.forgetAccepted(now)
     for (const target of this.router.targets(t)) {
       const id = `${t.id}~${target.channel}`
       if (this.accepted.has(id)) continue
-      this.accepted.set(id, now)
+      this.accepted.set(id, true)
       this.buffer.push({ id, ...target, transitionId: t.id, incidentId: t.alert.id, kind: t.kind, state: 'pending', messageId: null, createdAt: now, sentAt: null, transition: t })
     }
     if (this.buffer.length === 0 || this.scheduled) return
@@ -122,16 +123,10 @@ export class NotificationPipeline implements Component {
     })
   }
 
-  /** Ids remembered for dedup (tests). */
+  /** Ids remembered for dedup (tests): expired ones are dropped first. */
   get acceptedCount(): number {
+    this.accepted.purgeStale()
     return this.accepted.size
-  }
-
-  private forgetAccepted(now: number): void {
-    for (const [id, at] of this.accepted) {
-      if (now - at < this.dedup.maxAgeMs && this.accepted.size < this.dedup.maxEntries) break
-      this.accepted.delete(id)
-    }
   }
 
   private async persist(batch: OutboxItem[]): Promise<void> {
@@ -236,9 +231,8 @@ export class NotificationPipeline implements Component {
     const held = new Set(open.flatMap((m) => m.itemIds))
     for (const m of open.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) this.workers.get(m.channel)?.enqueue(m.id, true)
     const pending = (await this.o.outbox.pendingItems()).filter((i) => !held.has(i.id) && this.workers.has(i.channel))
-    const now = this.o.clock.now()
     for (const item of pending) {
-      this.accepted.set(item.id, now)
+      this.accepted.set(item.id, true)
       this.itemCache.set(item.id, item)
     }
     this.grouper.add(pending)

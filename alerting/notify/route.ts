@@ -1,6 +1,5 @@
 /** Route stage: which channels, in which group, get a transition. */
 import type { RouteConfig } from '../../src/config/sections/alerting.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { AlertTransition } from '../../src/model/alert.js'
 import type { Channel } from '../channels/channel.js'
 
@@ -37,7 +36,7 @@ export class Router {
       severities: r.severities ? new Set(r.severities) : null,
       cluster: r.match?.cluster ? new RegExp(`^(?:${r.match.cluster})$`) : null,
       job: r.match?.job ? new RegExp(`^(?:${r.match.job})$`) : null,
-      groupWaitMs: r.groupWait ? parseDuration(r.groupWait) : defaults.groupWaitMs,
+      groupWaitMs: r.groupWait ?? defaults.groupWaitMs,
       holdFirst: r.holdFirst ?? defaults.holdFirst,
       continue: r.continue,
     }))

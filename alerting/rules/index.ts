@@ -17,5 +17,8 @@ import { taskManagerLost } from './taskmanager-lost.js'
 import { throughputZero } from './throughput-zero.js'
 
 export const RULE_KINDS: ReadonlyMap<string, RuleKind> = new Map(
-  [jobFailed, restartLoop, jobNotRunning, checkpointFailing, checkpointStale, checkpointSlow, kafkaLag, kafkaLagTrend, backpressure, busy, throughputZero, jobManagerFailover, clusterDown, taskManagerLost, errorLogRate].map((k) => [k.kind, k]),
+  [
+    ...[jobFailed, restartLoop, jobNotRunning, checkpointFailing, checkpointStale, checkpointSlow, kafkaLag, kafkaLagTrend],
+    ...[backpressure, busy, throughputZero, jobManagerFailover, clusterDown, taskManagerLost, errorLogRate],
+  ].map((k) => [k.kind, k]),
 )

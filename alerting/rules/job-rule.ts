@@ -47,7 +47,8 @@ export function jobRule(spec: RuleSpec, o: JobRuleOptions): Rule {
       for (const job of runs.values()) {
         const v = o.check(job, at)
         if (!v) continue
-        out.push({ subject: { cluster: event.cluster, jobName: job.name, jobId: job.jobId }, active: v.active, at, ...(v.summary ? { summary: v.summary } : {}), ...(v.figures ? { figures: v.figures } : {}) })
+        const subject = { cluster: event.cluster, jobName: job.name, jobId: job.jobId }
+        out.push({ subject, active: v.active, at, ...(v.summary ? { summary: v.summary } : {}), ...(v.figures ? { figures: v.figures } : {}) })
       }
       const before = known.get(event.cluster) ?? new Set()
       for (const name of before) {

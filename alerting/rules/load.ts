@@ -9,7 +9,6 @@ import { Value } from '@sinclair/typebox/value'
 import { parse } from 'yaml'
 import { RuleConfig } from '../../src/config/sections/alerting.js'
 import { ConfigError, errorMessage } from '../../src/core/errors.js'
-import { parseDuration } from '../../src/core/duration.js'
 import { packageRoot } from '../../src/core/version.js'
 import type { Rule, RuleSpec } from './rule.js'
 import { RULE_KINDS } from './index.js'
@@ -42,7 +41,7 @@ export function readRulesFile(path: string): RuleConfig[] {
   const out: RuleConfig[] = []
   list.forEach((r, i) => {
     const withDefaults = Value.Default(RuleConfig, Value.Clone(r))
-    if (Value.Check(RuleConfig, withDefaults)) out.push(withDefaults)
+    if (Value.Check(RuleConfig, withDefaults)) out.push(Value.Decode(RuleConfig, withDefaults))
     else for (const e of Value.Errors(RuleConfig, withDefaults)) problems.push(`${path}: rules[${i}]${e.path.replaceAll('/', '.')}: ${e.message}`)
   })
   if (problems.length > 0) throw new ConfigError(problems)
@@ -83,7 +82,7 @@ export function buildRules(configs: readonly RuleConfig[]): Rule[] {
       name: c.name,
       kind: kind.kind,
       severity: c.severity ?? kind.defaultSeverity,
-      forMs: c.for ? parseDuration(c.for) : 0,
+      forMs: c.for ?? 0,
       match: {
         ...(c.match?.cluster ? { cluster: anchored(c.match.cluster, `${where}.match.cluster`, problems) } : {}),
         ...(c.match?.job ? { job: anchored(c.match.job, `${where}.match.job`, problems) } : {}),

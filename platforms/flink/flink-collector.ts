@@ -1,6 +1,5 @@
 /** The `flink` collector: one standalone or session JobManager at a fixed REST URL. */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { FlinkClusterConfig } from '../../src/config/sections/clusters.js'
 import type { ClusterSnapshot } from '../../src/model/cluster.js'
 import type { Collector } from '../../collectors/collector.js'
@@ -17,7 +16,7 @@ export interface FlinkCollectorDeps {
 export function createFlinkCollector(config: FlinkClusterConfig, deps: FlinkCollectorDeps): Collector {
   const client = new FlinkRestClient({
     baseUrl: config.url,
-    requestTimeoutMs: parseDuration(config.requestTimeout),
+    requestTimeoutMs: config.requestTimeout,
     concurrency: config.concurrency,
     clock: deps.clock,
     upstream: `flink ${config.id}`,
@@ -26,9 +25,9 @@ export function createFlinkCollector(config: FlinkClusterConfig, deps: FlinkColl
   const poller = new JobManagerPoller({
     clusterId: config.id,
     clock: deps.clock,
-    checkpointIntervalMs: parseDuration(config.checkpointInterval),
-    metricsIntervalMs: parseDuration(config.metricsInterval),
-    detailBudgetMs: deps.detailBudgetMs ?? Math.floor(parseDuration(config.pollInterval) * 0.8),
+    checkpointIntervalMs: config.checkpointInterval,
+    metricsIntervalMs: config.metricsInterval,
+    detailBudgetMs: deps.detailBudgetMs ?? Math.floor(config.pollInterval * 0.8),
   })
   return {
     clusterId: config.id,

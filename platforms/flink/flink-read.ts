@@ -5,7 +5,6 @@
  * (cluster, base URL); readers unused for `evictAfterMs` are dropped.
  */
 import type { Clock } from '../../src/core/clock.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { KubernetesClusterConfig, YarnClusterConfig } from '../../src/config/sections/clusters.js'
 import type { CollectorWarning } from '../../src/model/cluster.js'
 import type { JobSnapshot } from '../../src/model/job.js'
@@ -86,10 +85,10 @@ export function createJobManagerReader(o: JobManagerReaderOptions): JobManagerRe
 export function defaultJobManagerReader(config: YarnClusterConfig | KubernetesClusterConfig, clock: Clock): JobManagerRead {
   return createJobManagerReader({
     clock,
-    requestTimeoutMs: parseDuration(config.requestTimeout),
+    requestTimeoutMs: config.requestTimeout,
     concurrency: config.concurrency,
-    checkpointIntervalMs: parseDuration(config.checkpointInterval),
-    metricsIntervalMs: parseDuration(config.metricsInterval),
-    detailBudgetMs: Math.floor(parseDuration(config.pollInterval) * 0.8),
+    checkpointIntervalMs: config.checkpointInterval,
+    metricsIntervalMs: config.metricsInterval,
+    detailBudgetMs: Math.floor(config.pollInterval * 0.8),
   })
 }

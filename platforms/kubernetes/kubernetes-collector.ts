@@ -21,7 +21,6 @@ import PQueue from 'p-queue'
 import { Counter, type Registry } from 'prom-client'
 import type { Clock } from '../../src/core/clock.js'
 import { errorMessage } from '../../src/core/errors.js'
-import { parseDuration } from '../../src/core/duration.js'
 import { reasonOf } from '../../src/core/http/status.js'
 import { onChange, type Logger } from '../../src/core/logger.js'
 import type { KubernetesClusterConfig } from '../../src/config/sections/clusters.js'
@@ -67,7 +66,7 @@ function watchErrorCounter(registry: Registry | undefined): Counter<'cluster' | 
 
 
 export function createKubernetesCollector(config: KubernetesClusterConfig, deps: KubernetesCollectorDeps): Collector {
-  const timeoutMs = parseDuration(config.requestTimeout)
+  const timeoutMs = config.requestTimeout
   const client =
     deps.client ??
     createKubeClient({
@@ -108,7 +107,7 @@ export function createKubernetesCollector(config: KubernetesClusterConfig, deps:
     log,
     logOnce,
     tmIncidents,
-    leaseMs: Math.max(3 * parseDuration(config.pollInterval), 30_000),
+    leaseMs: Math.max(3 * config.pollInterval, 30_000),
     watchErrors: watchErrorCounter(deps.registry),
     payloadErrors,
     ...(deps.random ? { random: deps.random } : {}),

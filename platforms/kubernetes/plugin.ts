@@ -1,5 +1,4 @@
 /** The `kubernetes` platform: FlinkDeployments and FlinkSessionJobs of the Flink Kubernetes Operator. */
-import { parseDuration } from '../../src/core/duration.js'
 import type { KubernetesClusterConfig } from '../../src/config/sections/clusters.js'
 import type { PlatformPlugin } from '../platform.js'
 import { createKubernetesActions } from './kubernetes-actions.js'
@@ -10,7 +9,7 @@ export const kubernetesPlatform: PlatformPlugin<KubernetesClusterConfig> = {
   type: 'kubernetes',
   createCollector: (c, d) => createKubernetesCollector(c, d),
   createActions(c, d) {
-    const timeoutMs = parseDuration(c.requestTimeout)
+    const timeoutMs = c.requestTimeout
     const kube = createKubernetesActions({
       clock: d.clock,
       timeoutMs: Math.max(timeoutMs, 10_000),

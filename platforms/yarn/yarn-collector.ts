@@ -12,7 +12,6 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../../src/core/clock.js'
 import { AppError, DecodeError, UpstreamError, errorMessage } from '../../src/core/errors.js'
 import { onChange, type Logger } from '../../src/core/logger.js'
-import { parseDuration } from '../../src/core/duration.js'
 import type { YarnClusterConfig } from '../../src/config/sections/clusters.js'
 import type { ClusterIncident, ClusterSnapshot, CollectorWarning } from '../../src/model/cluster.js'
 import { isTerminal, type JobSnapshot } from '../../src/model/job.js'
@@ -54,7 +53,7 @@ interface AppTrack {
 }
 
 export function createYarnCollector(config: YarnClusterConfig, deps: YarnCollectorDeps): Collector {
-  const timeoutMs = parseDuration(config.requestTimeout)
+  const timeoutMs = config.requestTimeout
   const api: YarnApi = createYarnApi({
     url: config.url,
     user: config.user,

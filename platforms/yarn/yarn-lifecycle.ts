@@ -13,7 +13,6 @@
 import { Type } from '@sinclair/typebox'
 import { sleep, type Clock } from '../../src/core/clock.js'
 import { AppError, BadRequestError, ConflictError, UpstreamError, errorMessage } from '../../src/core/errors.js'
-import { parseDuration } from '../../src/core/duration.js'
 import { isTerminal, toJobState } from '../../src/model/job.js'
 import type { RestorePoint } from '../../src/model/operation.js'
 import type { ActionContext, CancelResult, JobRef, LifecycleActions, RestartOptions, RestartResult, SavepointResult, StopOptions } from '../../src/lifecycle/actions.js'
@@ -90,7 +89,7 @@ export class YarnLifecycleActions implements LifecycleActions {
     ctx.progress(`running the resubmit command${restore ? ` with ${restore.kind} ${restore.path}` : ' without state'}`)
     const run = this.o.run ?? runCommand
     const r: CommandResult = await run(
-      { template: policy.command, values: { savepoint: restore?.path, jobName: job.jobName, cluster: job.cluster }, timeoutMs: parseDuration(policy.commandTimeout) },
+      { template: policy.command, values: { savepoint: restore?.path, jobName: job.jobName, cluster: job.cluster }, timeoutMs: policy.commandTimeout },
       { clock: this.o.clock, signal: ctx.signal },
     )
     const tail = (s: string): string => s.split('\n').slice(-20).join('\n')

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { applyDefaults } from './defaults.js'
 import { parseDocument, YAMLParseError } from 'yaml'
 import { ConfigError, errorMessage } from '../core/errors.js'
+import { crossReferences } from './check.js'
 import { FlinkwatchConfig } from './schema.js'
 import { pointerToPath, validate } from './validate.js'
 
@@ -39,9 +40,12 @@ export function validateConfig(raw: unknown, problems: string[] = []): Flinkwatc
   // Defaults first, then validation: the defaults are part of the schema, not code.
   const withDefaults = applyDefaults(FlinkwatchConfig, Value.Clone(raw))
   problems.push(...validate(FlinkwatchConfig, withDefaults))
-  if (problems.length === 0) problems.push(...crossChecks(withDefaults as FlinkwatchConfig))
   if (problems.length > 0) throw new ConfigError(problems)
-  return withDefaults as FlinkwatchConfig
+  // Valid, so decoding cannot fail: durations become milliseconds here, once.
+  const config = Value.Decode(FlinkwatchConfig, withDefaults)
+  problems.push(...crossReferences(config))
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
@@ -62,42 +66,4 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, pointer: string,
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, `${pointer}/${k}`, problems)]))
   }
   return value
-}
-
-/** Invariants one field cannot see on its own. */
-function crossChecks(c: FlinkwatchConfig): string[] {
-  const out: string[] = []
-  const dup = <T>(items: T[], key: (t: T) => string, path: string): void => {
-    const seen = new Map<string, number>()
-    items.forEach((it, i) => {
-      const k = key(it)
-      const first = seen.get(k)
-      if (first !== undefined) out.push(`${path}[${i}].id: duplicate id ${JSON.stringify(k)} (also ${path}[${first}])`)
-      else seen.set(k, i)
-    })
-  }
-  dup(c.clusters, (x) => x.id, 'clusters')
-  dup(c.alerting.channels, (x) => x.id, 'alerting.channels')
-  c.clusters.forEach((cl, i) => {
-    if (cl.type === 'kubernetes') {
-      if (!cl.url && !cl.inCluster) out.push(`clusters[${i}].url: is required unless inCluster is true`)
-      if (cl.token && cl.tokenFile) out.push(`clusters[${i}].token: set at most one of token and tokenFile`)
-    }
-  })
-  const channelIds = new Set(c.alerting.channels.map((x) => x.id))
-  c.alerting.routes.forEach((r, i) =>
-    r.channels.forEach((id, j) => {
-      if (!channelIds.has(id)) out.push(`alerting.routes[${i}].channels[${j}]: undefined channel ${JSON.stringify(id)}`)
-    }),
-  )
-  c.autoRestart.jobs.forEach((j, i) => {
-    if (j.jarId && j.jarPath) out.push(`autoRestart.jobs[${i}].jarId: set at most one of jarId and jarPath`)
-  })
-  const tokens = new Map<string, number>()
-  c.auth.tokens.forEach((t, i) => {
-    const first = tokens.get(t.token)
-    if (first !== undefined) out.push(`auth.tokens[${i}].token: same token as auth.tokens[${first}]`)
-    tokens.set(t.token, i)
-  })
-  return out
 }

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Strict } from './types.js'
 import { AuthConfig, ServerConfig } from './sections/server.js'
 import { HistoryConfig, StorageConfig } from './sections/storage.js'
@@ -24,4 +24,4 @@ export const FlinkwatchConfig = Strict(
   },
   { title: 'flinkwatch configuration' },
 )
-export type FlinkwatchConfig = Static<typeof FlinkwatchConfig>
+export type FlinkwatchConfig = StaticDecode<typeof FlinkwatchConfig>

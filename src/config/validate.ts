@@ -1,14 +1,6 @@
-import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox'
+import { Kind, type TSchema } from '@sinclair/typebox'
+import './types.js' // registers the formats the schema uses
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
-
-FormatRegistry.Set('regex', (v) => {
-  try {
-    new RegExp(v)
-    return true
-  } catch {
-    return false
-  }
-})
 
 /** Converts a JSON pointer (/clusters/0/url) to the path users read (clusters[0].url). */
 export function pointerToPath(pointer: string): string {

@@ -5,6 +5,7 @@
  * written to the `history` collection. Retention (`history.retention`) is enforced by a node-cron job
  * (hourly) and once at start.
  */
+import { LRUCache } from 'lru-cache'
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Component, ComponentStatus } from '../core/component.js'
@@ -122,7 +123,12 @@ export function historySamples(job: JobSnapshot, at: number): HistorySample[] {
 
 export class HistoryRecorder implements Component {
   readonly name = 'history'
-  private readonly lastSample = new Map<string, number>()
+  /**
+   * When each job was last sampled. A job not sampled for ten intervals (finished, vanished) is forgotten, on
+   * the fleet events' own time; the cap only guards against a fleet far beyond any measured one.
+   */
+  private readonly lastSample: LRUCache<string, number>
+  private eventTime = 0
   private unsubscribe: (() => void) | null = null
   private task: ScheduledTask | null = null
   private writing: Promise<void> = Promise.resolve()
@@ -130,11 +136,12 @@ export class HistoryRecorder implements Component {
   /** Samples waiting for the next batch (every cluster poll adds some; one write per batchMs). */
   private buffer: NewDoc[] = []
   private batchTimer: TimerHandle | null = null
-  private records = 0
   private lastError: string | null = null
   private readonly logOnce = onChange()
 
-  constructor(private readonly o: HistoryRecorderOptions) {}
+  constructor(private readonly o: HistoryRecorderOptions) {
+    this.lastSample = new LRUCache({ max: 200_000, ttl: 10 * o.sampleIntervalMs, ttlResolution: 0, perf: { now: () => this.eventTime } })
+  }
 
   async start(): Promise<void> {
     this.unsubscribe = this.o.bus.subscribe('fleet.updated', (ev) => this.record(ev.jobs, ev.at))
@@ -159,6 +166,7 @@ export class HistoryRecorder implements Component {
   /** Samples the jobs that are due; returns how many documents were queued. */
   record(jobs: readonly JobSnapshot[], at: number): number {
     const docs: NewDoc[] = []
+    this.eventTime = Math.max(this.eventTime, at)
     for (const job of jobs) {
       if (job.state !== 'RUNNING') continue
       const key = `${job.cluster}/${job.jobId}`
@@ -166,10 +174,6 @@ export class HistoryRecorder implements Component {
       if (last !== undefined && !this.due(key, last, at)) continue
       this.lastSample.set(key, at)
       for (const s of historySamples(job, at)) docs.push({ id: `${key}/${s.vertexId ?? 'job'}/${at}`, timestamp: at, body: s })
-    }
-    // Forget jobs not sampled for a long time (finished, vanished) so the map stays bounded.
-    if (this.lastSample.size > 1000 && ++this.records % 100 === 0) {
-      for (const [k, t] of this.lastSample) if (at - t > 10 * this.o.sampleIntervalMs) this.lastSample.delete(k)
     }
     if (docs.length === 0) return 0
     // Bounded: if the store is slower than the fleet, drop rather than queue without end.

@@ -8,7 +8,6 @@ import type { AppContext, FeatureModule } from '../core/feature.js'
 import { createCollector } from '../../platforms/registry.js'
 import type { Collector } from '../../collectors/collector.js'
 import type { Component } from '../core/component.js'
-import { parseDuration } from '../core/duration.js'
 import { registerFleetMetrics } from '../metrics/fleet-exporter.js'
 import { FleetState } from './fleet-state.js'
 import type { FleetView } from './fleet-view.js'
@@ -44,7 +43,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const pollers: Poller[] = []
   const collectors: Collector[] = []
   for (const c of clusters) {
-    const pollMs = parseDuration(c.pollInterval)
+    const pollMs = c.pollInterval
     const collector = opts.collectors?.[c.id] ?? createCollector(c, { clock: ctx.clock, logger: logger.child({ cluster: c.id }), registry: ctx.registry })
     collectors.push(collector)
     pollers.push(
@@ -73,8 +72,8 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     bus: ctx.bus,
     clock: ctx.clock,
     logger: ctx.logger.child({ component: 'history' }),
-    sampleIntervalMs: parseDuration(ctx.config.history.sampleInterval),
-    retentionMs: parseDuration(ctx.config.history.retention),
+    sampleIntervalMs: ctx.config.history.sampleInterval,
+    retentionMs: ctx.config.history.retention,
     counters: { samples: (outcome, n) => metrics.samples(outcome, n) },
   })
 

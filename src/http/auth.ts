@@ -39,6 +39,5 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1]
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
+// The config check refuses non-loopback hosts without tokens, so the test lives below config, in core.
+export { isLoopback } from '../core/net.js'

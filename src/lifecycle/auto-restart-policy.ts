@@ -4,7 +4,6 @@
  * attempt in the window after `backoff × 2^(n-1)`).
  */
 import type { AutoRestartConfig, RestartJobPolicy } from '../config/sections/auto-restart.js'
-import { parseDuration } from '../core/duration.js'
 
 export interface EffectivePolicy {
   policy: RestartJobPolicy
@@ -32,8 +31,8 @@ export class PolicyMatcher {
       policy: p,
       index: hit.index,
       maxAttempts: p.maxAttempts ?? this.config.maxAttempts,
-      windowMs: parseDuration(p.window ?? this.config.window),
-      backoffMs: parseDuration(p.backoff ?? this.config.backoff),
+      windowMs: (p.window ?? this.config.window),
+      backoffMs: (p.backoff ?? this.config.backoff),
     }
   }
 }

@@ -1,24 +1,19 @@
 import type { LogRecord } from '../model/log-record.js'
-import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey } from '../storage/es-mapping.js'
+import { sourceHead } from '../storage/es-source.js'
 import { tokenText } from './tokens.js'
 
-const TS_HEAD = `{"@timestamp":`
-const ID_KEY = `,"${ID_FIELD}":`
-const BODY_TS_KEY = `,"${BODY_TS_FIELD}":"`
-const T0_KEY = `,"${TOKENS_FIELD}":{"${textFieldKey(0)}":`
-const T1_KEY = `,"${textFieldKey(1)}":`
-
 /**
- * The Elasticsearch `_source` of a log record, character for character what EsBulkWriter makes from
- * toDocument(r) (and so what ElasticsearchStore stores), written from the record's fields: no body objects,
- * no second serialisation. Keys in toDocument's order; absent and empty fields left out the same way.
+ * The Elasticsearch `_source` of a log record, character for character what the store's encoder
+ * (src/storage/es-source.ts) makes from toDocument(r), written from the record's fields: no body objects, no
+ * second serialisation. The head (time, id, tokens) is the encoder's own; the body's keys follow in
+ * toDocument's order, absent and empty fields left out the same way (test/unit/logs/bulk-source.test.ts).
  * `tokens`: the store's pretokenized analysis (message, then stack trace: logsCollection.text).
  * The timestamp must be valid (the writer checks it first: toISOString throws on NaN).
  */
 export function logSource(r: LogRecord, tokens: boolean): string {
-  // An ISO time and token text (letters, digits and spaces only) never need escaping.
-  let s = `${TS_HEAD}${Math.trunc(r.timestamp)}${ID_KEY}${JSON.stringify(r.id)}${BODY_TS_KEY}${isoTime(r.timestamp)}"`
-  if (tokens) s += `${T0_KEY}"${tokenText(r.message)}"${T1_KEY}"${r.stackTrace ? tokenText(r.stackTrace) : ''}"}`
+  // An ISO time never needs escaping.
+  const tokenTexts = tokens ? [tokenText(r.message), r.stackTrace ? tokenText(r.stackTrace) : ''] : null
+  let s = sourceHead(r.timestamp, r.id, `"${isoTime(r.timestamp)}"`, tokenTexts)
   s += `,"message":${JSON.stringify(r.message)}`
   if (r.level || r.logger) {
     s += r.level ? `,"log":{"level":${JSON.stringify(r.level)}${r.logger ? `,"logger":${JSON.stringify(r.logger)}` : ''}}` : `,"log":{"logger":${JSON.stringify(r.logger)}}`

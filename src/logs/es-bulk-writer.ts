@@ -1,17 +1,17 @@
 import { Client } from '@elastic/elasticsearch'
 import { Type } from '@sinclair/typebox'
+import { LRUCache } from 'lru-cache'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
-import { parseDuration } from '../core/duration.js'
 import { grown, utf8Fits } from '../core/utf8-buffer.js'
 import { AppError, redactUrl } from '../core/errors.js'
 import { esReason, retriableStatus, toAppError } from '../storage/es-errors.js'
-import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, type TextAnalysis } from '../storage/es-mapping.js'
+import type { TextAnalysis } from '../storage/es-mapping.js'
+import { encodeSource, sourceTextFields } from '../storage/es-source.js'
 import type { NewDoc, WriteResult } from '../storage/store.js'
-import { LOGS_COLLECTION, logsCollection, read } from './document.js'
+import { LOGS_COLLECTION, logsCollection } from './document.js'
 import { logSource } from './bulk-source.js'
 import { LogDocument } from './log-document.js'
-import { tokenText } from './tokens.js'
 
 const DAY_MS = 86_400_000
 /** A default bulk (10,000 typical lines) fits; larger ones grow the buffer. */
@@ -55,7 +55,8 @@ export class EsBulkWriter {
   private readonly node: string
   private readonly base: string
   private readonly textFields: readonly string[]
-  private readonly actionPrefixes = new Map<number, string>()
+  /** Per UTC day; lines span a few days at most, the cap only guards against absurd timestamps. */
+  private readonly actionPrefixes = new LRUCache<number, string>({ max: 1000 })
   private readonly tokens: boolean
   /** Bulk body buffers of answered requests, reused: a fresh multi-megabyte buffer per bulk is page faults. */
   private readonly freeBuffers: Buffer[] = []
@@ -69,13 +70,13 @@ export class EsBulkWriter {
     this.client = new Client({
       node: nodes,
       ...(auth ? { auth } : {}),
-      requestTimeout: parseDuration(o.storage.requestTimeout),
+      requestTimeout: o.storage.requestTimeout,
       // Retries belong to the sink (backoff, metrics); the transport tries once.
       maxRetries: 0,
       name: 'flinkwatch-logs',
     })
     this.base = `${o.storage.indexPrefix}-${LOGS_COLLECTION}`
-    this.textFields = o.analysis === 'pretokenized' ? (logsCollection.text ?? []) : []
+    this.textFields = sourceTextFields(logsCollection, o.analysis)
     this.tokens = o.analysis === 'pretokenized'
   }
 
@@ -185,36 +186,14 @@ export class EsBulkWriter {
     if (p === undefined) {
       const date = new Date(day * DAY_MS)
       if (Number.isNaN(date.getTime())) return undefined
-      if (this.actionPrefixes.size > 1000) this.actionPrefixes.clear()
       p = `{"create":{"_index":${JSON.stringify(`${this.base}-${date.toISOString().slice(0, 10).replace(/-/g, '.')}`)},"_id":`
       this.actionPrefixes.set(day, p)
     }
     return p
   }
 
-  /** ElasticsearchStore's source: the body, `@timestamp` as epoch ms, the id, the body's own time, tokens. */
+  /** ElasticsearchStore's source (its one encoder), for documents other than log records. */
   private source(d: NewDoc): string {
-    const body = d.body
-    const bodyTs = body['@timestamp']
-    let head = `{"@timestamp":${Math.trunc(d.timestamp)},"${ID_FIELD}":${JSON.stringify(d.id)}`
-    if (bodyTs !== undefined) head += `,"${BODY_TS_FIELD}":${JSON.stringify(bodyTs)}`
-    if (this.textFields.length > 0) {
-      head += `,"${TOKENS_FIELD}":{`
-      for (let i = 0; i < this.textFields.length; i++) {
-        const v = read(body, this.textFields[i]!)
-        head += `${i > 0 ? ',' : ''}"${textFieldKey(i)}":${JSON.stringify(tokenText(typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)))}`
-      }
-      head += '}'
-    }
-    // toDocument puts the ISO `@timestamp` first: serialise the body once and cut that member off, instead of
-    // copying the body without it. (A key may appear only once in a bulk source.)
-    if (typeof bodyTs === 'string' && !(ID_FIELD in body) && !(BODY_TS_FIELD in body) && !(TOKENS_FIELD in body)) {
-      const json = JSON.stringify(body)
-      const lead = `{"@timestamp":${JSON.stringify(bodyTs)}`
-      if (json.startsWith(lead)) return head + json.slice(lead.length)
-    }
-    const { '@timestamp': _bodyTs, [ID_FIELD]: _id, [BODY_TS_FIELD]: _ts, [TOKENS_FIELD]: _tokens, ...rest } = body
-    const json = JSON.stringify(rest)
-    return json === '{}' ? `${head}}` : `${head},${json.slice(1)}`
+    return encodeSource(d, this.textFields)
   }
 }

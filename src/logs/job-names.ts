@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { EventBus } from '../core/event-bus.js'
 import type { LogRecord } from '../model/log-record.js'
 
@@ -8,7 +9,8 @@ const MAX_JOBS = 50_000
  * without a name (and without a cluster) get them from the latest `fleet.updated` events.
  */
 export class JobNames {
-  private readonly byId = new Map<string, { name: string; cluster: string }>()
+  /** Past the cap the job least recently seen (in events or logs) is forgotten. */
+  private readonly byId = new LRUCache<string, { name: string; cluster: string }>({ max: MAX_JOBS })
   private unsubscribe: (() => void) | undefined
 
   attach(bus: EventBus): void {
@@ -23,7 +25,6 @@ export class JobNames {
 
   set(jobId: string, name: string, cluster: string): void {
     const key = jobId.toLowerCase()
-    if (!this.byId.has(key) && this.byId.size >= MAX_JOBS) this.byId.delete(this.byId.keys().next().value!)
     this.byId.set(key, { name, cluster })
   }
 

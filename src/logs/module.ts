@@ -1,6 +1,5 @@
 import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { Component } from '../core/component.js'
-import { parseDuration } from '../core/duration.js'
 import { KafkaLogSource } from '../../collectors/kafka-logs/kafka-log-source.js'
 import { ElasticsearchStore } from '../storage/elasticsearch-store.js'
 import { DEAD_LETTER_COLLECTION, LOGS_COLLECTION, deadLetterCollection, logsCollection } from './document.js'
@@ -36,7 +35,7 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
   const storage = ctx.config.storage
   const bulkWriter = !opts.sink && storage.type === 'elasticsearch' && ctx.store instanceof ElasticsearchStore ? new EsBulkWriter({ storage, analysis: ctx.store.analysis }) : undefined
   const sink = opts.sink ?? new StoreLogSink({ store: ctx.store, clock: ctx.clock, logger, metrics, ...(bulkWriter ? { writeLogs: (docs, signal) => bulkWriter.write(docs, signal) } : {}) })
-  const markerIntervalMs = parseDuration(cfg.rateLimit.markerInterval)
+  const markerIntervalMs = cfg.rateLimit.markerInterval
   // Rules (the ERROR-log-rate rule) hear about stored WARN and worse lines; the INFO bulk never crosses the bus.
   const publishNotable = (docs: readonly NewDoc[], failed: ReadonlySet<string>): void => {
     const records: LogRecord[] = []
@@ -58,7 +57,7 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
     batch: {
       maxRecords: cfg.bulk.maxRecords,
       maxBytes: cfg.bulk.maxBytes,
-      flushIntervalMs: parseDuration(cfg.bulk.flushInterval),
+      flushIntervalMs: cfg.bulk.flushInterval,
       maxInFlight: cfg.bulk.maxInFlight,
       // One bulk gathering while maxInFlight are out keeps the store busy; more would only hold memory.
       maxBufferedRecords: cfg.bulk.maxRecords,
@@ -67,7 +66,7 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
     rateLimit: {
       perJob: cfg.rateLimit.perJob,
       perTaskManager: cfg.rateLimit.perTaskManager,
-      maxClockSkewMs: parseDuration(cfg.rateLimit.maxClockSkew),
+      maxClockSkewMs: cfg.rateLimit.maxClockSkew,
       markerIntervalMs,
     },
     enrich: (r) => jobNames.enrich(r),
@@ -97,7 +96,7 @@ export function createLogsModule(ctx: AppContext, opts: LogsModuleOptions = {}):
   // Start order = this order; stop is the reverse, so the Kafka source stops before the pipeline flushes.
   const components: Component[] = [
     pipelineComponent,
-    new LogRetention({ store: ctx.store, clock: ctx.clock, logger, retentionMs: parseDuration(cfg.retention), collections: [LOGS_COLLECTION, DEAD_LETTER_COLLECTION] }),
+    new LogRetention({ store: ctx.store, clock: ctx.clock, logger, retentionMs: cfg.retention, collections: [LOGS_COLLECTION, DEAD_LETTER_COLLECTION] }),
   ]
   const k = cfg.kafka
   if (k && k.enabled) {

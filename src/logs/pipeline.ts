@@ -139,5 +139,6 @@ export class LogPipeline {
 
 /** Encoded size estimate for bulk sizing, without serialising twice. */
 function estimateBytes(r: LogRecord): number {
-  return 320 + r.message.length + (r.stackTrace?.length ?? 0) + (r.logger?.length ?? 0) + (r.thread?.length ?? 0) + (r.jobName?.length ?? 0) + (r.taskManager?.length ?? 0) + (r.errorMessage?.length ?? 0)
+  const optional = (r.stackTrace?.length ?? 0) + (r.logger?.length ?? 0) + (r.thread?.length ?? 0) + (r.errorMessage?.length ?? 0)
+  return 320 + r.message.length + optional + (r.jobName?.length ?? 0) + (r.taskManager?.length ?? 0)
 }

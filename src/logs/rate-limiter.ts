@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { LogRecord } from '../model/log-record.js'
 
 export interface BucketConfig {
@@ -13,6 +14,8 @@ export interface RateLimitConfig {
   maxClockSkewMs: number
   /** Length of one "N lines dropped" marker window, in record time. */
   markerIntervalMs: number
+  /** Buckets kept per kind (job, TaskManager); past it the least recently used one goes. Default 20,000. */
+  maxBuckets?: number
 }
 
 export type DropReason = 'rate_limit_job' | 'rate_limit_taskmanager'
@@ -55,12 +58,18 @@ const MAX_BUCKETS = 20_000
 
 /** Per-job and per-TaskManager limits, plus one marker record per job (or TaskManager) per interval. */
 export class LogRateLimiter {
-  private readonly jobs = new Map<string, Bucket>()
-  private readonly tms = new Map<string, Bucket>()
+  // Bounded memory: past the cap the least recently used bucket goes (it refills to burst when seen again), so a
+  // busy long-lived job keeps its bucket however many short-lived jobs come and go.
+  private readonly jobs: LRUCache<string, Bucket>
+  private readonly tms: LRUCache<string, Bucket>
   private readonly open = new Map<string, MarkerAcc>()
   private readonly ready: LogRecord[] = []
 
-  constructor(private readonly cfg: RateLimitConfig) {}
+  constructor(private readonly cfg: RateLimitConfig) {
+    const max = cfg.maxBuckets ?? MAX_BUCKETS
+    this.jobs = new LRUCache({ max })
+    this.tms = new LRUCache({ max })
+  }
 
   /** Takes a token from the record's job and TaskManager buckets; null when admitted, else why not. */
   admit(r: LogRecord, now: number): DropReason | null {
@@ -90,13 +99,12 @@ export class LogRateLimiter {
     return this.ready.splice(0)
   }
 
-  private bucket(map: Map<string, Bucket>, key: string, cfg: BucketConfig, t: number): Bucket {
-    let b = map.get(key)
+  private bucket(cache: LRUCache<string, Bucket>, key: string, cfg: BucketConfig, t: number): Bucket {
+    // get() marks the bucket most recently used.
+    let b = cache.get(key)
     if (!b) {
-      // Bounded memory: forget the least recently created bucket (it refills to burst when seen again).
-      if (map.size >= MAX_BUCKETS) map.delete(map.keys().next().value!)
       b = new Bucket(cfg, t)
-      map.set(key, b)
+      cache.set(key, b)
     }
     b.refill(t)
     return b

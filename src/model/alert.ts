@@ -1,4 +1,5 @@
-import type { Severity } from '../config/sections/alerting.js'
+/** How bad an alert is; the config schema (alerting rules and routes) spells the same three. */
+export type Severity = 'critical' | 'warning' | 'info'
 
 export type AlertState = 'pending' | 'firing' | 'resolved'
 

@@ -5,7 +5,6 @@
  */
 import { Gauge } from 'prom-client'
 import type { AppContext, FeatureModule } from '../core/feature.js'
-import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import { storeHistoryReader } from './history-reader.js'
 import { RecommendationService, recommendationsCollection } from './recommendation-service.js'
@@ -27,7 +26,7 @@ export function createRecommendationsModule(ctx: AppContext, deps: Recommendatio
   const cfg = ctx.config.recommendations
   const recommender =
     deps.recommender ??
-    new ModelRecommender({ model: { targetUtilization: cfg.targetUtilization, catchUpMs: parseDuration(cfg.catchUpDuration) }, heapHeadroom: cfg.heapHeadroom })
+    new ModelRecommender({ model: { targetUtilization: cfg.targetUtilization, catchUpMs: cfg.catchUpDuration }, heapHeadroom: cfg.heapHeadroom })
   const service = new RecommendationService({
     config: cfg,
     view: deps.fleet,

@@ -9,7 +9,6 @@ import type { RecommendationsConfig } from '../config/sections/recommendations.j
 import type { Clock } from '../core/clock.js'
 import type { Component, ComponentStatus } from '../core/component.js'
 import { ConfigError, errorMessage } from '../core/errors.js'
-import { parseDuration } from '../core/duration.js'
 import type { Logger } from '../core/logger.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { JobSnapshot } from '../model/job.js'
@@ -48,7 +47,7 @@ export class RecommendationService implements Component {
   private lastError: string | null = null
 
   constructor(private readonly o: RecommendationServiceOptions) {
-    this.windowMs = parseDuration(o.config.window)
+    this.windowMs = o.config.window
     if (o.config.enabled && !cron.validate(o.config.schedule)) throw new ConfigError([`recommendations.schedule: "${o.config.schedule}" is not a valid cron expression (e.g. "*/15 * * * *")`])
   }
 

@@ -1,10 +1,10 @@
 import { Client, errors, type estypes } from '@elastic/elasticsearch'
 import type { ElasticsearchStorageConfig } from '../config/sections/storage.js'
-import { parseDuration } from '../core/duration.js'
 import { AppError, redactUrl } from '../core/errors.js'
 import { esErrorType, esReason, isStatus, retriableStatus, toAppError } from './es-errors.js'
-import { BODY_TS_FIELD, ID_FIELD, TOKEN_SEPARATOR, TOKENS_FIELD, mappingsFor, settingsFor, textFieldKey, unicode61Tokens, type TextAnalysis } from './es-mapping.js'
+import { BODY_TS_FIELD, ID_FIELD, TOKEN_SEPARATOR, TOKENS_FIELD, mappingsFor, settingsFor, type TextAnalysis } from './es-mapping.js'
 import { buildSearch } from './es-query.js'
+import { sourceFor } from './es-source.js'
 import { highlighter } from './highlight.js'
 import {
   DEFAULT_LIMIT,
@@ -76,7 +76,7 @@ export class ElasticsearchStore implements Store {
     const client = new Client({
       node: nodes,
       ...(auth ? { auth } : {}),
-      requestTimeout: parseDuration(config.requestTimeout),
+      requestTimeout: config.requestTimeout,
       maxRetries: 3,
       name: 'flinkwatch',
     })
@@ -203,7 +203,9 @@ export class ElasticsearchStore implements Store {
       params = { index: located?.index ?? c.base, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm }
     }
     try {
-      const res = await this.client.index({ ...params, id: doc.id, document: this.toSource(c, doc) })
+      // The index API sends a string body as text/plain, which Elasticsearch refuses: an object it serialises.
+      const document: unknown = JSON.parse(this.toSource(c, doc))
+      const res = await this.client.index({ ...params, id: doc.id, document })
       return { ok: true, doc: { id: doc.id, timestamp: Math.trunc(doc.timestamp), version: `${res._seq_no}:${res._primary_term}`, body: doc.body } }
     } catch (err) {
       // 409: someone else wrote first (or the document already exists); 404: it was deleted meanwhile.
@@ -387,14 +389,9 @@ export class ElasticsearchStore implements Store {
     return res.hits.hits.filter((h) => h._id !== undefined && targets.get(h._id) !== h._index).map((h) => ({ id: h._id!, index: h._index }))
   }
 
-  private toSource(c: Collection, d: NewDoc): Source {
-    const source: Source = { ...d.body, '@timestamp': Math.trunc(d.timestamp), [ID_FIELD]: d.id }
-    if ('@timestamp' in d.body) source[BODY_TS_FIELD] = d.body['@timestamp']
-    const text = c.spec.text ?? []
-    if (this.analysis === 'pretokenized' && text.length > 0) {
-      source[TOKENS_FIELD] = Object.fromEntries(text.map((p, i) => [textFieldKey(i), unicode61Tokens(textOf(getPath(d.body, p))).join(' ')]))
-    }
-    return source
+  /** JSON text: the client puts strings into a bulk body as they are. */
+  private toSource(c: Collection, d: NewDoc): string {
+    return sourceFor(c.spec, this.analysis, d)
   }
 
   private toDoc<T extends DocBody>(id: string, source: Source | undefined, seqNo: number | undefined, primaryTerm: number | undefined): StoredDoc<T> {

@@ -96,7 +96,7 @@ export default async function logsBench(argv: string[]): Promise<void> {
     let analysis: ElasticsearchStore['analysis'] = 'native'
     for (let r = 1; r <= passes; r++) {
       // flinkwatch's own index template (mapping, analysis) on the ceiling's indices
-      const store = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: `${prefixes.ceiling}${r}`, requestTimeout: '120s' })
+      const store = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: `${prefixes.ceiling}${r}`, requestTimeout: 120_000 })
       await store.init([logsCollection])
       await store.close()
       analysis = store.analysis
@@ -118,7 +118,8 @@ export default async function logsBench(argv: string[]): Promise<void> {
           const l = makeLine(i, r, gen)
           const p = partitionOf({ topic, partitionMetadata, message: { key: l.key, value: l.value } })
           const offset = offsets[p]!++
-          const dec = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), id: kafkaLogId(topic, p, String(offset)), origin: kafkaLogOrigin(topic, p, String(offset)), receivedAt: Date.now() }, { maxRecordBytes: 32768 })
+          const at = { id: kafkaLogId(topic, p, String(offset)), origin: kafkaLogOrigin(topic, p, String(offset)) }
+          const dec = decodeLog({ value: Buffer.from(l.value), key: Buffer.from(l.key), ...at, receivedAt: Date.now() }, { maxRecordBytes: 32768 })
           if (!dec.ok) continue
           const d = toDocument(dec.record)
           const source: Record<string, unknown> = { ...d.body, '@timestamp': d.timestamp, [ID_FIELD]: d.id, [BODY_TS_FIELD]: d.body['@timestamp'] }
@@ -584,7 +585,17 @@ async function searchLatency(es: Client, apiUrl: string, index: string, analysis
       // The same Elasticsearch request the store sends (query, sort, size, total tracking), without flinkwatch.
       const parts = buildSearch(LOGS_COLLECTION, logsCollection, analysis, toStoreQuery(parseLogQuery(q), filters, { limit: 100 }))
       t = performance.now()
-      await es.search({ index, ignore_unavailable: true, allow_no_indices: true, query: parts.query, sort: parts.sort, size: 101, track_total_hits: 10_000, seq_no_primary_term: true, _source_excludes: [TOKENS_FIELD] })
+      await es.search({
+        index,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: parts.query,
+        sort: parts.sort,
+        size: 101,
+        track_total_hits: 10_000,
+        seq_no_primary_term: true,
+        _source_excludes: [TOKENS_FIELD],
+      })
       const rawMs = performance.now() - t
       if (round === 0) continue // warm-up
       api.push(apiMs)

@@ -49,7 +49,7 @@ describe('stack smoke', () => {
 
   it('Elasticsearch: indexes and finds a document through the Store interface', async () => {
     const prefix = uniqueId('fwsmoke').toLowerCase()
-    const store = await createStore({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix, requestTimeout: '30s' })
+    const store = await createStore({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix, requestTimeout: 30_000 })
     const admin = new Client({ node: STACK.elasticsearch })
     try {
       assert.equal(store.kind, 'elasticsearch')

@@ -1,10 +1,14 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type StaticDecode, type TSchema } from '@sinclair/typebox'
+import type { Severity as ModelSeverity } from '../../model/alert.js'
 import { Duration, HttpUrl, Id, Regex, Strict } from '../types.js'
 
 export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')], {
   errorMessage: 'must be one of critical, warning, info',
 })
-export type Severity = Static<typeof Severity>
+export type Severity = StaticDecode<typeof Severity>
+// The model's Severity is this one: a schema that drifted from it would not compile.
+const sameSeverity: [Severity, ModelSeverity] extends [ModelSeverity, Severity] ? true : never = true
+void sameSeverity
 
 export const Matchers = Strict({ cluster: Type.Optional(Regex()), job: Type.Optional(Regex()) }, { default: {} })
 
@@ -20,7 +24,7 @@ export const RuleConfig = Strict({
   params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]))),
   annotation: Type.Optional(Type.String()),
 })
-export type RuleConfig = Static<typeof RuleConfig>
+export type RuleConfig = StaticDecode<typeof RuleConfig>
 
 const RateLimit = Strict({
   perSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -63,7 +67,7 @@ export const ChannelConfig = Type.Union(
   ],
   { discriminator: 'type' },
 )
-export type ChannelConfig = Static<typeof ChannelConfig>
+export type ChannelConfig = StaticDecode<typeof ChannelConfig>
 
 export const RouteConfig = Strict({
   channels: Type.Array(Id(), { minItems: 1 }),
@@ -74,7 +78,7 @@ export const RouteConfig = Strict({
   /** Stop at the first matching route. */
   continue: Type.Boolean({ default: false }),
 })
-export type RouteConfig = Static<typeof RouteConfig>
+export type RouteConfig = StaticDecode<typeof RouteConfig>
 
 export const AlertingConfig = Strict(
   {
@@ -105,4 +109,4 @@ export const AlertingConfig = Strict(
   },
   { default: {} },
 )
-export type AlertingConfig = Static<typeof AlertingConfig>
+export type AlertingConfig = StaticDecode<typeof AlertingConfig>

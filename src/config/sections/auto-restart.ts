@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Regex, Strict } from '../types.js'
 
 export const RestartJobPolicy = Strict({
@@ -19,7 +19,7 @@ export const RestartJobPolicy = Strict({
   window: Type.Optional(Duration()),
   backoff: Type.Optional(Duration()),
 })
-export type RestartJobPolicy = Static<typeof RestartJobPolicy>
+export type RestartJobPolicy = StaticDecode<typeof RestartJobPolicy>
 
 export const AutoRestartConfig = Strict(
   {
@@ -34,4 +34,4 @@ export const AutoRestartConfig = Strict(
   },
   { default: {} },
 )
-export type AutoRestartConfig = Static<typeof AutoRestartConfig>
+export type AutoRestartConfig = StaticDecode<typeof AutoRestartConfig>

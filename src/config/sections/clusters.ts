@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, HttpUrl, Id, Strict } from '../types.js'
 
 const common = {
@@ -59,7 +59,7 @@ export const KubernetesClusterConfig = Strict({
 })
 
 export const ClusterConfig = Type.Union([FlinkClusterConfig, YarnClusterConfig, KubernetesClusterConfig], { discriminator: 'type' })
-export type ClusterConfig = Static<typeof ClusterConfig>
-export type FlinkClusterConfig = Static<typeof FlinkClusterConfig>
-export type YarnClusterConfig = Static<typeof YarnClusterConfig>
-export type KubernetesClusterConfig = Static<typeof KubernetesClusterConfig>
+export type ClusterConfig = StaticDecode<typeof ClusterConfig>
+export type FlinkClusterConfig = StaticDecode<typeof FlinkClusterConfig>
+export type YarnClusterConfig = StaticDecode<typeof YarnClusterConfig>
+export type KubernetesClusterConfig = StaticDecode<typeof KubernetesClusterConfig>

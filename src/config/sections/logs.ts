@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Strict } from '../types.js'
 
 const Bucket = (linesPerSecond: number, burst: number) =>
@@ -48,4 +48,4 @@ export const LogsConfig = Strict(
   },
   { default: {} },
 )
-export type LogsConfig = Static<typeof LogsConfig>
+export type LogsConfig = StaticDecode<typeof LogsConfig>

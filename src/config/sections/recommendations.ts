@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Strict } from '../types.js'
 
 export const RecommendationsConfig = Strict(
@@ -13,4 +13,4 @@ export const RecommendationsConfig = Strict(
   },
   { default: {} },
 )
-export type RecommendationsConfig = Static<typeof RecommendationsConfig>
+export type RecommendationsConfig = StaticDecode<typeof RecommendationsConfig>

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Port, Strict, HttpUrl } from '../types.js'
 
 export const ServerConfig = Strict(
@@ -11,12 +11,12 @@ export const ServerConfig = Strict(
   },
   { default: {} },
 )
-export type ServerConfig = Static<typeof ServerConfig>
+export type ServerConfig = StaticDecode<typeof ServerConfig>
 
 export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')], {
   errorMessage: 'must be one of viewer, operator, admin',
 })
-export type Role = Static<typeof Role>
+export type Role = StaticDecode<typeof Role>
 
 export const AuthConfig = Strict(
   {
@@ -31,4 +31,4 @@ export const AuthConfig = Strict(
   },
   { default: {} },
 )
-export type AuthConfig = Static<typeof AuthConfig>
+export type AuthConfig = StaticDecode<typeof AuthConfig>

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, HttpUrl, Strict } from '../types.js'
 
 export const EmbeddedStorageConfig = Strict({
@@ -20,9 +20,9 @@ export const StorageConfig = Type.Union([EmbeddedStorageConfig, ElasticsearchSto
   default: { type: 'embedded', path: './data' },
   discriminator: 'type',
 })
-export type StorageConfig = Static<typeof StorageConfig>
-export type EmbeddedStorageConfig = Static<typeof EmbeddedStorageConfig>
-export type ElasticsearchStorageConfig = Static<typeof ElasticsearchStorageConfig>
+export type StorageConfig = StaticDecode<typeof StorageConfig>
+export type EmbeddedStorageConfig = StaticDecode<typeof EmbeddedStorageConfig>
+export type ElasticsearchStorageConfig = StaticDecode<typeof ElasticsearchStorageConfig>
 
 export const HistoryConfig = Strict(
   {
@@ -33,4 +33,4 @@ export const HistoryConfig = Strict(
   },
   { default: {} },
 )
-export type HistoryConfig = Static<typeof HistoryConfig>
+export type HistoryConfig = StaticDecode<typeof HistoryConfig>

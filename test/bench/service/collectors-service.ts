@@ -102,7 +102,7 @@ let skipped = 0
 let t0 = 0
 const pollers = ids.map((id, i) => {
   const collector = createFlinkCollector(
-    { id, type: 'flink', url: `http://127.0.0.1:${fakePort}/c${i}`, pollInterval: values.interval, requestTimeout: '5s', downAfter: 3, concurrency: 4, checkpointInterval: '60s', metricsInterval: '60s', enabled: true },
+    { id, type: 'flink', url: `http://127.0.0.1:${fakePort}/c${i}`, pollInterval: intervalMs, requestTimeout: 5000, downAfter: 3, concurrency: 4, checkpointInterval: 60_000, metricsInterval: 60_000, enabled: true },
     { clock: systemClock },
   )
   const record = (ok: boolean, ms: number) => {

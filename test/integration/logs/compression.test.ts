@@ -79,7 +79,9 @@ describe('Kafka compression codecs', { timeout: 300_000 }, () => {
       }),
     )
     svc = await startService(
-      testConfig({ logs: { kafka: { brokers: [STACK.kafka], topics, groupId: group }, rateLimit: { perJob: { linesPerSecond: 1e6, burst: 1e6 }, perTaskManager: { linesPerSecond: 1e6, burst: 1e6 } } } }),
+      testConfig({
+        logs: { kafka: { brokers: [STACK.kafka], topics, groupId: group }, rateLimit: { perJob: { linesPerSecond: 1e6, burst: 1e6 }, perTaskManager: { linesPerSecond: 1e6, burst: 1e6 } } },
+      }),
     )
   })
 

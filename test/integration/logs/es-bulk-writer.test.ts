@@ -51,11 +51,11 @@ describe('EsBulkWriter', { timeout: 120_000 }, () => {
   let writer: EsBulkWriter
 
   before(async () => {
-    storeA = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefixA, requestTimeout: '30s' })
-    storeB = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefixB, requestTimeout: '30s' })
+    storeA = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefixA, requestTimeout: 30_000 })
+    storeB = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefixB, requestTimeout: 30_000 })
     await storeA.init([logsCollection, deadLetterCollection])
     await storeB.init([logsCollection, deadLetterCollection])
-    writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefixB, requestTimeout: '30s' }, analysis: storeB.analysis })
+    writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefixB, requestTimeout: 30_000 }, analysis: storeB.analysis })
   })
 
   after(async () => {
@@ -108,7 +108,7 @@ describe('EsBulkWriter', { timeout: 120_000 }, () => {
   })
 
   it('reports an unreachable Elasticsearch as retriable', async () => {
-    const w = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:9', indexPrefix: prefixB, requestTimeout: '5s' }, analysis: 'native' })
+    const w = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:9', indexPrefix: prefixB, requestTimeout: 5000 }, analysis: 'native' })
     try {
       await assert.rejects(w.write(docs(1, 'x'), new AbortController().signal), (err: unknown) => err instanceof AppError && err.retriable && /unreachable/.test(err.message))
     } finally {

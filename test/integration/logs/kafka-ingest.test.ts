@@ -63,7 +63,10 @@ describe('Kafka log ingestion on both backends', { timeout: 240_000 }, () => {
     valid = N
     for (let i = 0; i < messages.length; i += 1000) await producer.send({ topic, messages: messages.slice(i, i + 1000) })
     await producer.disconnect()
-    const logs = (group: string) => ({ kafka: { brokers: [STACK.kafka], topics: [topic], groupId: group }, rateLimit: { perJob: { linesPerSecond: 1e6, burst: 1e6 }, perTaskManager: { linesPerSecond: 1e6, burst: 1e6 } } })
+    const logs = (group: string) => ({
+      kafka: { brokers: [STACK.kafka], topics: [topic], groupId: group },
+      rateLimit: { perJob: { linesPerSecond: 1e6, burst: 1e6 }, perTaskManager: { linesPerSecond: 1e6, burst: 1e6 } },
+    })
     embedded = await startService(testConfig({ logs: logs(uniqueId('g-emb')) }))
     es = await startService(testConfig({ logs: logs(uniqueId('g-es')), storage: { type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix } }))
   })

@@ -8,7 +8,7 @@ import { storeContract } from '../../contract/store-contract.js'
 import { STACK, uniqueId } from '../../helpers/stack.js'
 
 const prefix = uniqueId('fwtest').toLowerCase()
-const config = { type: 'elasticsearch' as const, node: STACK.elasticsearch, indexPrefix: prefix, requestTimeout: '30s' }
+const config = { type: 'elasticsearch' as const, node: STACK.elasticsearch, indexPrefix: prefix, requestTimeout: 30_000 }
 const admin = new Client({ node: STACK.elasticsearch })
 
 after(async () => {

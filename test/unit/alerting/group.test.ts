@@ -160,7 +160,7 @@ test('route: holdFirst and groupWait per route, else the defaults', () => {
   const channels = new Map([['lark', channel('lark')], ['sms', channel('sms')]])
   const router = new Router(
     [
-      { channels: ['sms'], severities: ['critical'], holdFirst: true, groupWait: '30s', continue: true },
+      { channels: ['sms'], severities: ['critical'], holdFirst: true, groupWait: 30_000, continue: true },
       { channels: ['lark'], continue: false },
     ],
     channels,

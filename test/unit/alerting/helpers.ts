@@ -2,10 +2,12 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { StaticEncode } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { ChannelConfig, RuleConfig } from '../../../src/config/sections/alerting.js'
 import { applyDefaults } from '../../../src/config/defaults.js'
 import type { Clock, TimerHandle } from '../../../src/core/clock.js'
+import { parseDuration } from '../../../src/core/duration.js'
 import { createLogger } from '../../../src/core/logger.js'
 import type { AlertEvent, AlertTransition } from '../../../src/model/alert.js'
 import { emptyJob, type JobSnapshot, type JobState } from '../../../src/model/job.js'
@@ -25,12 +27,14 @@ export function job(cluster: string, name: string, state: JobState, extra: Parti
   return { ...emptyJob(cluster, `${name}-id`.padEnd(32, '0').slice(0, 32), name, state, 1000), ...extra }
 }
 
-export function ruleConfig(r: Partial<RuleConfig> & { name: string; kind: string }): RuleConfig {
-  return Value.Default(RuleConfig, structuredClone(r)) as RuleConfig
+/** A rule as written in YAML (`for` as text), with defaults; not validated, so tests can build bad ones. */
+export function ruleConfig(r: Partial<StaticEncode<typeof RuleConfig>> & { name: string; kind: string }): RuleConfig {
+  const { for: forText, ...rest } = Value.Default(RuleConfig, structuredClone(r)) as StaticEncode<typeof RuleConfig>
+  return forText === undefined ? rest : { ...rest, for: parseDuration(forText) }
 }
 
 export function channelConfig(c: Record<string, unknown>): ChannelConfig {
-  return applyDefaults(ChannelConfig, structuredClone(c)) as ChannelConfig
+  return Value.Decode(ChannelConfig, applyDefaults(ChannelConfig, structuredClone(c)))
 }
 
 export const noLinks: LinkBuilder = { logs: () => null, dashboard: () => null, flinkUi: () => null, alerts: () => null }

@@ -26,7 +26,9 @@ function scripted(clock: Clock, script: (payload: Record<string, unknown>, n: nu
 }
 
 function pipeline(store: Store, clock: Clock, channel: Channel, extra: Partial<ConstructorParameters<typeof NotificationPipeline>[0]> = {}) {
-  return new NotificationPipeline({ outbox: new Outbox(store), clock, logger: quietLogger, metrics: notifyMetrics(undefined), channels: [channel], routes: [], groupWaitMs: 1000, links: noLinks, delivery: { retry: { retries: 3, initialDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2, jitter: 0 }, requeueAfterMs: 60_000 }, ...extra })
+  const delivery = { retry: { retries: 3, initialDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2, jitter: 0 }, requeueAfterMs: 60_000 }
+  const metrics = notifyMetrics(undefined)
+  return new NotificationPipeline({ outbox: new Outbox(store), clock, logger: quietLogger, metrics, channels: [channel], routes: [], groupWaitMs: 1000, links: noLinks, delivery, ...extra })
 }
 
 const names = (sent: string[]): string[] => sent.join('\n').match(/job-\d+/g) ?? []

@@ -65,9 +65,21 @@ describe('flinkwatch CLI', () => {
     assert.match(r.stderr, /clusters\[0\]\.url: must be an http\(s\) URL/)
   })
 
-  it('serve: refuses a non-loopback address without auth tokens, with one clear line', async () => {
+  it('check-config: a non-loopback address without auth tokens and a bad cron are exit 2, as serve refuses them', async () => {
+    const path = tempConfig('server: { host: 0.0.0.0 }\nstorage: { type: embedded, path: $DIR/data }\nrecommendations: { schedule: "not a cron" }\n')
+    const r = await cli(['check-config', '--config', path])
+    assert.equal(r.code, 2, r.stdout)
+    assert.match(r.stderr, /^server\.host: is 0\.0\.0\.0 but auth\.tokens is empty: flinkwatch refuses to serve its API without tokens/m)
+    assert.match(r.stderr, /^recommendations\.schedule: "not a cron" is not a valid cron expression/m)
+    assert.doesNotMatch(r.stdout, /valid/)
+    const serve = await cli(['serve', '--config', path])
+    assert.equal(serve.code, 2)
+    assert.match(serve.stderr, /^flinkwatch: recommendations\.schedule: "not a cron"/m)
+  })
+
+  it('serve: refuses a non-loopback address without auth tokens, with one clear line and exit 2', async () => {
     const r = await cli(['serve', '--config', tempConfig('server: { host: 0.0.0.0, port: 0 }\nstorage: { type: embedded, path: $DIR/data }\n')])
-    assert.equal(r.code, 1)
+    assert.equal(r.code, 2)
     assert.match(r.stderr, /refuses to serve its API without tokens on a non-loopback address/)
     assert.doesNotMatch(r.stderr, /\n\s+at /)
   })

@@ -26,12 +26,14 @@ describe('config loading', () => {
 
   it('fills defaults, including those of the union member the type selects', () => {
     const c = loadConfigFile('config/testdata/good-full.yaml', {})
-    assert.equal(c.storage.type === 'elasticsearch' && c.storage.requestTimeout, '30s')
+    assert.equal(c.storage.type === 'elasticsearch' && c.storage.requestTimeout, 30_000, 'durations are milliseconds after load')
     const [flink, yarn] = c.clusters
     assert.equal(flink?.downAfter, 3)
     assert.equal(yarn?.type === 'yarn' && yarn.jobManagerAccess, 'proxy')
     assert.equal(c.auth.tokens[0]?.token, 'change-me-please', '${VAR:-default} falls back')
-    assert.equal(c.alerting.repeatInterval, '4h')
+    assert.equal(c.alerting.repeatInterval, 4 * 3_600_000)
+    assert.equal(c.clusters[1]?.pollInterval, 30_000, 'a written duration too')
+    assert.equal(c.autoRestart.jobs[0]?.window, undefined, 'an optional duration stays absent')
     assert.equal(c.logs.maxRecordBytes, 32768)
   })
 
@@ -92,6 +94,14 @@ alerting: { routes: [ { channels: [nope] } ] }`,
     assert.deepEqual(['500ms', '5s', '10m', '1h', '7d'].map(parseDuration), [500, 5000, 600_000, 3_600_000, 604_800_000])
     assert.throws(() => parseDuration('5'), /not a duration/)
     assert.throws(() => parseDuration('1w'), /not a duration/)
+  })
+
+  it('describes durations as text with the pattern in the JSON schema, though they load as numbers', () => {
+    const schema = JSON.parse(configJsonSchema()) as { properties: { server: { properties: { shutdownTimeout: Record<string, unknown> } } } }
+    const d = schema.properties.server.properties.shutdownTimeout
+    assert.equal(d['type'], 'string')
+    assert.equal(d['pattern'], '^[0-9]+(ms|s|m|h|d)$')
+    assert.equal(d['default'], '10s')
   })
 
   it('ships a JSON schema that matches the code (npm run config:schema regenerates it)', () => {

@@ -47,7 +47,16 @@ describe('fleet exporter', () => {
       lag: 1200,
       busy: 0.5,
       backpressure: 0.25,
-      checkpoints: { completed: 10, failed: 2, inProgress: 0, intervalMs: 2000, lastCompleted: { id: 10, completedAt, durationMs: 1500, sizeBytes: 2048, externalPath: null, isSavepoint: false }, lastSavepoint: null, lastFailedAt: null, lastFailureMessage: null },
+      checkpoints: {
+        completed: 10,
+        failed: 2,
+        inProgress: 0,
+        intervalMs: 2000,
+        lastCompleted: { id: 10, completedAt, durationMs: 1500, sizeBytes: 2048, externalPath: null, isSavepoint: false },
+        lastSavepoint: null,
+        lastFailedAt: null,
+        lastFailureMessage: null,
+      },
     })
     t.fleet.applySnapshot('c1', snapshot('c1', [j]))
     const labels = 'cluster="c1",job_id="j1",job_name="orders"'

@@ -66,7 +66,7 @@ describe('lifecycle API', () => {
     fleet.applySnapshot('prod', snapshot('prod', [job('prod', RUNNING, 'RUNNING', { name: 'orders-eu' }), job('prod', FAILED, 'FAILED', { name: 'payments' })]))
     fleet.applySnapshot('dev', snapshot('dev', [job('dev', 'd'.repeat(32), 'RUNNING', { name: 'orders-eu' })]))
     operations = new OperationService({ store, bus, clock, logger })
-    const autoRestart = Value.Default(AutoRestartConfig, Value.Clean(AutoRestartConfig, { jobs: [{ name: 'orders-.*', jarId: 'orders.jar', args: [] }] })) as AutoRestartConfig
+    const autoRestart = Value.Decode(AutoRestartConfig, Value.Default(AutoRestartConfig, Value.Clean(AutoRestartConfig, { jobs: [{ name: 'orders-.*', jarId: 'orders.jar', args: [] }] })))
     const service = new LifecycleService({ fleet, operations, actions: () => actions, autoRestart })
     http = await buildHttpServer({
       logger,

@@ -67,7 +67,7 @@ describe('auto-restart budget and backoff', () => {
   })
 
   it('uses the per-job overrides and the whole-name regex, first match wins', () => {
-    const config = Value.Default(AutoRestartConfig, Value.Clean(AutoRestartConfig, {
+    const config = Value.Decode(AutoRestartConfig, Value.Default(AutoRestartConfig, Value.Clean(AutoRestartConfig, {
       maxAttempts: 3,
       window: '1h',
       backoff: '30s',
@@ -76,7 +76,7 @@ describe('auto-restart budget and backoff', () => {
         { name: 'orders-eu', jarId: 'b', args: [] },
         { name: '.*', jarId: 'c', args: [] },
       ],
-    })) as AutoRestartConfig
+    })))
     const m = new PolicyMatcher(config)
     assert.deepEqual({ ...m.match('orders-eu')!, policy: undefined }, { policy: undefined, index: 0, maxAttempts: 5, windowMs: 10 * MIN, backoffMs: 1 * S })
     // "orders-.*" must match the whole name, not a substring.

@@ -83,7 +83,7 @@ class RecordingSink implements IncidentSink {
 
 function config(extra: Record<string, unknown> = {}): AutoRestartConfig {
   const raw = { enabled: true, maxAttempts: 3, window: '1h', backoff: '10s', jobs: [{ name: 'orders-.*', jarId: 'orders.jar', args: [] }], ...extra }
-  return Value.Default(AutoRestartConfig, Value.Clean(AutoRestartConfig, raw)) as AutoRestartConfig
+  return Value.Decode(AutoRestartConfig, Value.Default(AutoRestartConfig, Value.Clean(AutoRestartConfig, raw)))
 }
 
 interface Harness {

@@ -53,7 +53,7 @@ const policy: RestartJobPolicy = {
   allowNonRestoredState: false,
   allowFreshStart: false,
   command: 'flink run-application -t yarn-application -s {savepoint} -Dsecret.key=s3cret ./orders.jar --password hunter2',
-  commandTimeout: '5m',
+  commandTimeout: 300_000,
 }
 
 describe('YARN lifecycle (against the fake RM)', () => {

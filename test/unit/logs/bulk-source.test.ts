@@ -7,18 +7,10 @@ import { EsBulkWriter } from '../../../src/logs/es-bulk-writer.js'
 import { LogDocument, recordOf } from '../../../src/logs/log-document.js'
 import type { LogRecord } from '../../../src/model/log-record.js'
 import { BODY_TS_FIELD, ID_FIELD, TOKENS_FIELD, textFieldKey, unicode61Tokens } from '../../../src/storage/es-mapping.js'
-import { getPath } from '../../../src/storage/store.js'
+import { sourceFor } from '../../../src/storage/es-source.js'
 import { makeLine, rng } from '../../integration/logs/lines.js'
 
 const base: LogRecord = { id: 'k-t-0-00000000000000000001', timestamp: Date.UTC(2026, 0, 4, 23, 59, 59, 999), level: null, message: '', logger: null, thread: null, cluster: null, jobId: null, jobName: null, taskManager: null, errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'kafka:t/0/1' }
-
-/** What ElasticsearchStore.write(..., 'create') puts in _source for toDocument(r) (its toSource). */
-function storeSource(r: LogRecord, tokens: boolean): Record<string, unknown> {
-  const d = toDocument(r)
-  const source: Record<string, unknown> = { ...d.body, '@timestamp': Math.trunc(d.timestamp), [ID_FIELD]: d.id, [BODY_TS_FIELD]: d.body['@timestamp'] }
-  if (tokens) source[TOKENS_FIELD] = Object.fromEntries((logsCollection.text ?? []).map((p, i) => { const v = getPath(d.body, p); return [textFieldKey(i), unicode61Tokens(typeof v === 'string' ? v : '').join(' ')] }))
-  return source
-}
 
 function records(): LogRecord[] {
   const out: LogRecord[] = [
@@ -41,10 +33,21 @@ function records(): LogRecord[] {
 }
 
 describe('logSource', () => {
-  it('is the _source the store writes for toDocument(record), with and without the token field', () => {
+  it('is, character for character, the _source the store writes for toDocument(record), with and without tokens', () => {
     for (const r of records()) {
-      for (const tokens of [true, false]) assert.deepEqual(JSON.parse(logSource(r, tokens)), storeSource(r, tokens), JSON.stringify(r))
+      for (const analysis of ['pretokenized', 'native'] as const) {
+        assert.equal(logSource(r, analysis === 'pretokenized'), sourceFor(logsCollection, analysis, toDocument(r)), JSON.stringify(r))
+      }
     }
+  })
+
+  it('carries the pretokenized text fields the store would, and none under native analysis', () => {
+    const r = { ...base, message: 'Checkpoint 7 FAILED', stackTrace: 'java.io.IOException: disk' }
+    const parsed = JSON.parse(logSource(r, true)) as Record<string, unknown>
+    assert.deepEqual(parsed[TOKENS_FIELD], { [textFieldKey(0)]: unicode61Tokens(r.message).join(' '), [textFieldKey(1)]: unicode61Tokens(r.stackTrace).join(' ') })
+    assert.equal(parsed[ID_FIELD], r.id)
+    assert.equal(parsed[BODY_TS_FIELD], new Date(r.timestamp).toISOString())
+    assert.equal(TOKENS_FIELD in (JSON.parse(logSource(r, false)) as object), false)
   })
 })
 
@@ -74,7 +77,7 @@ describe('LogDocument', () => {
 describe('LogDocument encoded ahead (EsBulkWriter.encode)', () => {
   it('gives back the same body and record from its bulk bytes once the record is let go', () => {
     // No request is made: encode() only writes bytes.
-    const writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:1', indexPrefix: 'fw', requestTimeout: '1s' }, analysis: 'pretokenized' })
+    const writer = new EsBulkWriter({ storage: { type: 'elasticsearch', node: 'http://127.0.0.1:1', indexPrefix: 'fw', requestTimeout: 1000 }, analysis: 'pretokenized' })
     for (const r of records().filter((x) => x.timestamp >= 1)) {
       const kept = new LogDocument(r)
       assert.ok(writer.encode(kept, true))
@@ -82,7 +85,7 @@ describe('LogDocument encoded ahead (EsBulkWriter.encode)', () => {
       const d = new LogDocument(r)
       assert.ok(writer.encode(d, false))
       const line = d.bulk!.toString('utf8', d.bulkStart, d.bulkEnd)
-      assert.deepEqual(JSON.parse(line.split('\n')[1]!), storeSource(r, true))
+      assert.equal(line.split('\n')[1], sourceFor(logsCollection, 'pretokenized', toDocument(r)))
       assert.ok(line.startsWith(`{"create":{"_index":"fw-logs-${new Date(r.timestamp).toISOString().slice(0, 10).replace(/-/g, '.')}","_id":${JSON.stringify(r.id)}}}\n`))
       assert.deepEqual(d.body, toDocument(r).body)
       assert.deepEqual(d.record, fromDocument(toDocument(r)))

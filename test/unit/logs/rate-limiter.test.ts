@@ -66,4 +66,17 @@ describe('LogRateLimiter', () => {
     assert.equal(later[0]?.marker?.dropped, 4)
     assert.notEqual(later[0]?.id, m1?.id)
   })
+
+  it('keeps a busy job\'s bucket past the cap: the least recently used bucket goes, not the oldest', () => {
+    const l = new LogRateLimiter({ ...cfg, perJob: { linesPerSecond: 1, burst: 5 }, maxBuckets: 3 })
+    // The busy job was seen first and spends its burst at T0; its lines keep coming, all at T0.
+    for (let i = 0; i < 5; i++) assert.equal(l.admit(rec('busy', T0), T0), null)
+    assert.equal(l.admit(rec('busy', T0), T0), 'rate_limit_job')
+    // Ten short-lived jobs come and go, three times the cap, each between two lines of the busy job.
+    for (let i = 0; i < 10; i++) {
+      assert.equal(l.admit(rec(`short-${i}`, T0), T0), null)
+      assert.equal(l.admit(rec('busy', T0), T0), 'rate_limit_job', `busy job still limited after short-${i}`)
+    }
+    // (Had its bucket been dropped, a new one would have admitted the next line with a full burst.)
+  })
 })

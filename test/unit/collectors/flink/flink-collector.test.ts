@@ -11,12 +11,12 @@ const config: FlinkClusterConfig = {
   id: 'c1',
   type: 'flink',
   url: 'http://jm.test:8081',
-  pollInterval: '10s',
-  requestTimeout: '5s',
+  pollInterval: 10_000,
+  requestTimeout: 5000,
   downAfter: 3,
   concurrency: 4,
-  checkpointInterval: '30s',
-  metricsInterval: '60s',
+  checkpointInterval: 30_000,
+  metricsInterval: 60_000,
   enabled: true,
 }
 
