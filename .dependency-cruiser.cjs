@@ -23,29 +23,6 @@ const FED = '^(src/(fleet|logs|recommend)/|alerting/)'
 /** Where AppContext and FeatureModule go when they leave src/app.ts (issue 14). */
 const FEATURE_CONTEXT = '^src/core/feature\\.ts$'
 
-// See options.knownViolations below.
-const KNOWN_VIOLATIONS = [
-  { type: 'dependency', from: 'alerting/module.ts', to: 'src/app.ts', rule: { name: 'features-below-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/fleet/module.ts', to: 'src/app.ts', rule: { name: 'features-below-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/module.ts', to: 'src/app.ts', rule: { name: 'features-below-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/logs/module.ts', to: 'src/app.ts', rule: { name: 'features-below-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/recommend/module.ts', to: 'src/app.ts', rule: { name: 'features-below-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/fleet/fleet-state.ts', to: 'collectors/flink/flink-rest-client.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/fleet/module.ts', to: 'collectors/flink/flink-read.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/flink-session-actions.ts', to: 'collectors/flink/flink-decode.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/flink-session-actions.ts', to: 'collectors/flink/flink-schemas.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/kubernetes-actions.ts', to: 'collectors/kubernetes/kube-api.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/kubernetes-actions.ts', to: 'collectors/kubernetes/kube-client.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/kubernetes-actions.ts', to: 'collectors/kubernetes/kube-types.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/yarn-actions.ts', to: 'collectors/yarn/yarn-api.ts', rule: { name: 'features-not-into-platform-collectors', severity: 'error' } },
-  { type: 'dependency', from: 'alerting/module.ts', to: 'src/app.ts', rule: { name: 'nothing-imports-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/fleet/module.ts', to: 'src/app.ts', rule: { name: 'nothing-imports-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/lifecycle/module.ts', to: 'src/app.ts', rule: { name: 'nothing-imports-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/logs/module.ts', to: 'src/app.ts', rule: { name: 'nothing-imports-app', severity: 'error' } },
-  { type: 'dependency', from: 'src/recommend/module.ts', to: 'src/app.ts', rule: { name: 'nothing-imports-app', severity: 'error' } },
-  { type: 'dependency', from: 'collectors/kafka-logs/kafka-log-source.ts', to: 'src/logs/metrics.ts', rule: { name: 'sources-below-features', severity: 'error' } },
-  { type: 'dependency', from: 'collectors/kafka-logs/kafka-log-source.ts', to: 'src/logs/pipeline.ts', rule: { name: 'sources-below-features', severity: 'error' } },
-]
 
 const forbidden = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to })
 
@@ -101,14 +78,6 @@ module.exports = {
     ),
   ],
   options: {
-    /**
-     * Back-arrows on main when these rules were written, which the platform move (issue 14, structure-a)
-     * removes: features take AppContext/FeatureModule from src/app.ts (they move to src/core), src/fleet reaches
-     * into the Flink client, collectors/kafka-logs imports src/logs, src/lifecycle imports collector clients and
-     * DTOs. They are reported as known instead of failing `npm test`; each entry goes when its arrow does (these
-     * paths stop existing with the move). Do not add to this list: fix the import.
-     */
-    knownViolations: KNOWN_VIOLATIONS,
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '^(dist|node_modules|test/fixtures)/' },
     tsPreCompilationDeps: true,

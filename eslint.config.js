@@ -30,16 +30,4 @@ export default tseslint.config(
       'max-len': ['error', { code: 200, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
     },
   },
-  {
-    // Known, left for the lead: lines in files structure-a moves (collectors/, src/lifecycle/) are fixed after
-    // that merge, when these paths are gone. Do not add to this list.
-    files: [
-      'collectors/flink/job-manager-poller.ts',
-      'collectors/yarn/yarn-collector.ts',
-      'src/lifecycle/flink-session-actions.ts',
-      'src/lifecycle/kubernetes-actions.ts',
-      'src/lifecycle/yarn-lifecycle.ts',
-    ],
-    rules: { 'max-len': 'off' },
-  },
 )

@@ -155,7 +155,14 @@ export class FlinkSessionActions implements LifecycleActions {
     if (reached !== 'RUNNING') throw new AppError('ERR_UPSTREAM', `resubmitted job ${run.jobid} reached ${reached} instead of RUNNING`, { retriable: true })
     // Operation results and audit events are readable by viewers: the program arguments (credentials, endpoints)
     // are not stored, only their count.
-    const request = { jarId, ...(policy.entryClass ? { entryClass: policy.entryClass } : {}), ...(policy.parallelism ? { parallelism: policy.parallelism } : {}), savepointPath: restore?.path ?? null, allowNonRestoredState: policy.allowNonRestoredState, argCount: policy.args.length }
+    const request = {
+      jarId,
+      ...(policy.entryClass ? { entryClass: policy.entryClass } : {}),
+      ...(policy.parallelism ? { parallelism: policy.parallelism } : {}),
+      savepointPath: restore?.path ?? null,
+      allowNonRestoredState: policy.allowNonRestoredState,
+      argCount: policy.args.length,
+    }
     return { newJobId: run.jobid, restoredFrom: restore, previous, details: { ...details, jarId, flinkVersion: version, request } }
   }
 

@@ -311,7 +311,14 @@ export class JobManagerPoller {
       gcTimeMsPerSec: gcRate,
     }
     const r = this.resources
-    if (!r || r.cpuLoad !== next.cpuLoad || r.heapUsedBytes !== next.heapUsedBytes || r.heapMaxBytes !== next.heapMaxBytes || r.managedMemoryBytes !== next.managedMemoryBytes || r.gcTimeMsPerSec !== next.gcTimeMsPerSec) {
+    const same =
+      r !== null &&
+      r.cpuLoad === next.cpuLoad &&
+      r.heapUsedBytes === next.heapUsedBytes &&
+      r.heapMaxBytes === next.heapMaxBytes &&
+      r.managedMemoryBytes === next.managedMemoryBytes &&
+      r.gcTimeMsPerSec === next.gcTimeMsPerSec
+    if (!same) {
       this.resources = next
       this.jobResources = null
     }

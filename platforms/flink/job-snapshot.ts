@@ -55,7 +55,20 @@ export function jobSnapshot(t: Track, clusterId: string, jobResources: JobResour
 }
 
 export function unmeasured(v: VertexInfo): VertexSnapshot {
-  return { id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, status: v.status, busy: null, backpressure: null, busySkew: null, recordsInPerSec: null, recordsOutPerSec: null, lag: null, isSource: v.isSource }
+  return {
+    id: v.id,
+    name: v.name,
+    parallelism: v.parallelism,
+    maxParallelism: v.maxParallelism,
+    status: v.status,
+    busy: null,
+    backpressure: null,
+    busySkew: null,
+    recordsInPerSec: null,
+    recordsOutPerSec: null,
+    lag: null,
+    isSource: v.isSource,
+  }
 }
 
 /** Reads the figures of one vertex straight from the aggregated answer (no per-id map kept per vertex). */

@@ -47,7 +47,15 @@ const Nonces = Type.Object({
   spec: Type.Optional(
     Type.Object({
       restartNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
-      job: Type.Optional(Type.Union([Type.Null(), Type.Object({ savepointTriggerNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])), savepointRedeployNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])) })])),
+      job: Type.Optional(
+        Type.Union([
+          Type.Null(),
+          Type.Object({
+            savepointTriggerNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+            savepointRedeployNonce: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+          }),
+        ]),
+      ),
     }),
   ),
 })

@@ -98,7 +98,14 @@ export function createYarnCollector(config: YarnClusterConfig, deps: YarnCollect
     },
   })
 
-  async function pollRunning(app: YarnAppDto, track: AppTrack, now: number, incidents: ClusterIncident[], warnings: CollectorWarning[], signal: AbortSignal): Promise<{ url: string | null; requests: number }> {
+  async function pollRunning(
+    app: YarnAppDto,
+    track: AppTrack,
+    now: number,
+    incidents: ClusterIncident[],
+    warnings: CollectorWarning[],
+    signal: AbortSignal,
+  ): Promise<{ url: string | null; requests: number }> {
     const address = app.amRPCAddress ?? app.amHostHttpAddress ?? null
     const attempt = attemptFromContainerLogs(app.amContainerLogs)
     const moved = track.wasRunning && track.jmAddress !== null && ((address !== null && address !== track.jmAddress) || (attempt !== null && track.attempt !== null && attempt > track.attempt))

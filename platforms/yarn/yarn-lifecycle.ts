@@ -98,7 +98,9 @@ export class YarnLifecycleActions implements LifecycleActions {
     const appId = /application_\d+_\d+/.exec(r.stdout + r.stderr)?.[0] ?? null
     // Operation results and audit events are readable by viewers: the command line (and the output that may
     // echo it) can carry credentials, so only its program and argument count are stored.
-    return { newJobId: null, restoredFrom: restore, previous, details: { ...details, applicationId: appId, program: r.argv[0] ?? null, argCount: Math.max(0, r.argv.length - 1), durationMs: r.durationMs } }
+    const program = r.argv[0] ?? null
+    const argCount = Math.max(0, r.argv.length - 1)
+    return { newJobId: null, restoredFrom: restore, previous, details: { ...details, applicationId: appId, program, argCount, durationMs: r.durationMs } }
   }
 
   async latestRestorePoint(job: JobRef, ctx: ActionContext): Promise<RestorePoint | null> {
