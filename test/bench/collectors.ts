@@ -102,7 +102,17 @@ export default async function main(argv: string[]): Promise<void> {
       .catch(() => undefined)
   }, 15_000)
 
-  const report = JSON.parse(await nextLine()) as ServiceReport
+  // The service logs errors (level error) to the same stdout: under load a poll can log one before the report.
+  let report: ServiceReport
+  for (;;) {
+    const line = await nextLine()
+    const parsed = JSON.parse(line) as Partial<ServiceReport>
+    if (Array.isArray(parsed.polls)) {
+      report = parsed as ServiceReport
+      break
+    }
+    console.error(`service: ${line.slice(0, 300)}`)
+  }
   clearInterval(scrape)
   clearTimeout(warmup)
   const fake1 = await fakeStats()
