@@ -5,7 +5,8 @@ import type { Component } from './core/component.js'
 import { AppError, errorMessage } from './core/errors.js'
 import { EventBus } from './core/event-bus.js'
 import { createLogger, type Logger } from './core/logger.js'
-import { packageVersion } from './core/version.js'
+import { packageRoot, packageVersion } from './core/version.js'
+import { join } from 'node:path'
 import { createRegistry } from './metrics/registry.js'
 import { TokenAuth, isLoopback } from './http/auth.js'
 import { buildHttpServer, type Api, type ApiRoutes } from './http/server.js'
@@ -52,6 +53,8 @@ export interface AppOptions {
   registry?: Registry
   /** Tests inject a store; otherwise config.storage decides. */
   store?: Store
+  /** The built console; dist/ui under the package root by default. */
+  consoleDir?: string
 }
 
 export interface App {
@@ -125,6 +128,7 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
     auth,
     readiness,
     version: VERSION,
+    consoleDir: opts.consoleDir ?? join(packageRoot() ?? process.cwd(), 'dist', 'ui'),
     routes: [...modules.flatMap((m) => m.routes ?? []), streamRoutes({ hub, maxBufferedBytes: 1024 * 1024, dropped: streamDropped })],
   })
 

@@ -53,6 +53,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<Api> {
     // verbose: errors carry the schema and value, so the formatter below can name them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, verbose: true } },
     schemaErrorFormatter: formatSchemaErrors,
+    // Bad URLs (400) and too long path parameters (414) answer in the API's error shape, not Fastify's.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
