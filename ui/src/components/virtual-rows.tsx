@@ -27,7 +27,7 @@ export function VirtualRows<T>(props: { items: readonly T[]; rowHeight: number; 
   useLayoutEffect(() => v._willUpdate())
   const rows = v.getVirtualItems()
   return (
-    <div class={`vscroll ${props.class ?? ''}`} ref={scrollRef} data-testid={props.testid}>
+    <div class={`vscroll ${props.class ?? ''}`} ref={scrollRef} data-testid={props.testid} style={{ height: `min(calc(100vh - 290px), ${Math.max(props.items.length * props.rowHeight, 4 * props.rowHeight)}px)` }}>
       {props.header}
       <div class="vinner" style={{ height: `${v.getTotalSize()}px` }}>
         {rows.map((r) => {

@@ -12,17 +12,17 @@ import { firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type Fle
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
 
-const COLUMNS: { id: SortColumn | null; label: string; title?: string }[] = [
+const COLUMNS: { id: SortColumn | null; label: string; title?: string; num?: boolean }[] = [
   { id: 'state', label: 'State' },
   { id: 'name', label: 'Job' },
   { id: 'cluster', label: 'Cluster' },
-  { id: 'uptime', label: 'Uptime' },
-  { id: 'restarts', label: 'Restarts 1h', title: 'Restarts in the last hour (total when the server does not say)' },
-  { id: 'checkpoint', label: 'Checkpoint', title: 'Age of the last completed checkpoint, its duration' },
-  { id: null, label: 'Failed ckpt' },
-  { id: 'lag', label: 'Kafka lag', title: 'Records behind, and the trend per minute' },
-  { id: 'busy', label: 'Busy' },
-  { id: 'backpressure', label: 'Backpr.' },
+  { id: 'uptime', label: 'Uptime', num: true },
+  { id: 'restarts', label: 'Restarts 1h', num: true, title: 'Restarts in the last hour (total when the server does not say)' },
+  { id: 'checkpoint', label: 'Checkpoint', num: true, title: 'Age of the last completed checkpoint, its duration' },
+  { id: null, label: 'Failed ckpt', num: true },
+  { id: 'lag', label: 'Kafka lag', num: true, title: 'Records behind, and the trend per minute' },
+  { id: 'busy', label: 'Busy', num: true },
+  { id: 'backpressure', label: 'Backpr.', num: true },
   { id: 'alerts', label: 'Alerts' },
   { id: null, label: 'Advice' },
 ]
@@ -279,19 +279,19 @@ export function Fleet() {
           ))}
         </select>
         <span class="muted-text" data-testid="fleet-shown">
-          {visible.length === rows.length ? `${rows.length} jobs` : `${visible.length} of ${rows.length} jobs`}
+          {visible.length === rows.length ? `${rows.length} ${rows.length === 1 ? 'job' : 'jobs'}` : `${visible.length} of ${rows.length} jobs`}
         </span>
       </div>
       <div class="table jobs-table" data-testid="fleet-table">
         <div class="grid-row jobs-grid table-head">
           {COLUMNS.map((c) =>
             c.id ? (
-              <button type="button" key={c.label} class={`th sortable ${filter.sort === c.id ? 'sorted' : ''}`} title={c.title} data-testid={`sort-${c.id}`} onClick={() => sortBy(c.id!)}>
+              <button type="button" key={c.label} class={`th sortable ${c.num ? 'num' : ''} ${filter.sort === c.id ? 'sorted' : ''}`} title={c.title} data-testid={`sort-${c.id}`} onClick={() => sortBy(c.id!)}>
                 {c.label}
                 {filter.sort === c.id ? (filter.dir === 'asc' ? ' ▲' : ' ▼') : ''}
               </button>
             ) : (
-              <span key={c.label} class="th">
+              <span key={c.label} class={`th ${c.num ? 'num' : ''}`}>
                 {c.label}
               </span>
             ),

@@ -50,27 +50,33 @@ function Line(props: { hit: LogHit; terms: string[]; focus?: boolean; testid?: s
   const terms = [...props.terms, ...highlightTerms(h.highlight)]
   return (
     <div class={`log-line ${props.focus ? 'focus' : ''} ${props.live ? 'live-line' : ''}`} data-testid={props.testid ?? 'log-hit'} data-id={h.id}>
-      <div class="log-meta">
-        <span class="mono log-time">{time(h.timestamp)}</span>
-        <span class={`level level-${(h.level ?? 'none').toLowerCase()}`}>{h.level ?? '—'}</span>
+      <span class="mono log-time">{time(h.timestamp)}</span>
+      <span class={`level level-${(h.level ?? 'none').toLowerCase()}`}>{h.level ?? '—'}</span>
+      <div class="log-body">
+        <div class="log-message" data-testid="log-message">
+          <Highlighted text={h.message} terms={terms} />
+          {h.truncated ? <span class="muted-text"> [truncated]</span> : null}
+        </div>
+        {h.stackTrace ? <StackTrace text={h.stackTrace} /> : null}
+      </div>
+      <div class="log-source">
         {h.jobId ? (
-          <Link href={jobHref(h.cluster ?? '', h.jobId)} class="log-job" title={h.jobId}>
+          <Link href={jobHref(h.cluster ?? '', h.jobId)} class="log-job" title={`${h.jobName ?? ''} ${h.jobId}`}>
             {h.jobName ?? h.jobId.slice(0, 8)}
           </Link>
         ) : null}
-        {h.taskManager ? <span class="log-tm mono" title="TaskManager">{h.taskManager}</span> : null}
-        {h.logger ? <span class="log-logger mono" title={h.logger}>{h.logger.split('.').pop()}</span> : null}
+        <span class="log-tm mono" title={`TaskManager ${h.taskManager ?? ''} · ${h.logger ?? ''}`}>
+          {h.taskManager ?? ''}
+          {h.logger ? ` · ${h.logger.split('.').pop()}` : ''}
+        </span>
+      </div>
+      <div class="log-actions">
         {props.onContext ? (
           <button type="button" class="link-button" data-testid="show-context" onClick={props.onContext}>
-            {props.context ? 'hide context' : 'show context'}
+            {props.context ? 'hide context' : 'context'}
           </button>
         ) : null}
       </div>
-      <div class="log-message" data-testid="log-message">
-        <Highlighted text={h.message} terms={terms} />
-        {h.truncated ? <span class="muted-text"> [truncated]</span> : null}
-      </div>
-      {h.stackTrace ? <StackTrace text={h.stackTrace} /> : null}
       {props.context === 'loading' ? <div class="context muted-text">loading context…</div> : null}
       {props.context && props.context !== 'loading' ? (
         <div class="context" data-testid="log-context">
