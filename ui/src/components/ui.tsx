@@ -2,6 +2,8 @@
 import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import { errorText } from '../api.js'
+import { splitByTerms } from '../text.js'
+export { highlightTerms } from '../text.js'
 
 const STATE_CLASS: Record<string, string> = {
   RUNNING: 'ok',
@@ -82,28 +84,12 @@ export function StackTrace(props: { text: string; open?: boolean }) {
   )
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
-/** Terms the server marked in its highlight fragment (`<em>…</em>`), read as plain text. */
-export function highlightTerms(fragment: string | null): string[] {
-  if (!fragment) return []
-  const out = new Set<string>()
-  for (const m of fragment.matchAll(/<em>(.*?)<\/em>/gs)) if (m[1] && m[1].trim()) out.add(m[1].trim())
-  return [...out]
-}
-
 /**
  * Text with the given terms marked: the text is split into plain strings and <mark> elements, so the
  * log line itself is never parsed as HTML.
  */
 export function Highlighted(props: { text: string; terms: readonly string[] }) {
-  const terms = props.terms.filter((t) => t.length > 0)
-  if (terms.length === 0) return <>{props.text}</>
-  const re = new RegExp(`(${terms.map(escapeRegExp).sort((a, b) => b.length - a.length).join('|')})`, 'giu')
-  const parts = props.text.split(re)
-  return <>{parts.map((p, i) => (i % 2 === 1 ? <mark key={i}>{p}</mark> : p))}</>
+  return <>{splitByTerms(props.text, props.terms).map((p, i) => (p.hit ? <mark key={i}>{p.text}</mark> : p.text))}</>
 }
 
 export function Tabs(props: { tabs: readonly (readonly [string, string])[]; current: string; onSelect: (id: string) => void }) {

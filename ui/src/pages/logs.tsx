@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, qs } from '../api.js'
 import { Empty, ErrorNote, Highlighted, StackTrace, highlightTerms } from '../components/ui.js'
 import { time } from '../format.js'
+import { queryWords } from '../text.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { LogHit } from '../types.js'
@@ -20,17 +21,6 @@ const RANGES: [string, number][] = [
   ['7d', 604_800_000],
 ]
 const MAX_TAIL_LINES = 2000
-
-/** Plain words of the query (no field:value, no exclusions), for highlighting live lines. */
-function queryWords(q: string): string[] {
-  const out: string[] = []
-  for (const m of q.matchAll(/(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))/g)) {
-    if (m[1] || m[2]) continue
-    const w = m[3] ?? m[4]
-    if (w) out.push(w)
-  }
-  return out
-}
 
 interface Context {
   before: LogHit[]
