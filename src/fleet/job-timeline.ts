@@ -53,7 +53,7 @@ export async function jobTimeline(src: TimelineSources, job: JobSnapshot, q: { f
     out.push({ at: cp.lastFailedAt, kind: 'checkpoint-failed', from: null, to: null, message: `checkpoint failed${cp.lastFailureMessage ? `: ${cp.lastFailureMessage}` : ''} (${cp.failed} failed in total)` })
   }
   for (const a of audit) {
-    if (a.jobId !== null && a.jobId !== job.jobId && a.jobName !== job.name) continue
+    if (!inRange(a.at) || (a.jobId !== null && a.jobId !== job.jobId && a.jobName !== job.name)) continue
     out.push({ at: a.at, kind: 'action', from: null, to: null, message: `${a.action} ${a.outcome} by ${a.who}${a.message ? `: ${a.message}` : ''}` })
   }
   for (const i of incidents) {
