@@ -130,5 +130,10 @@ function formatSchemaErrors(errors: FastifySchemaValidationError[], dataVar: str
     const name = time.instancePath.split('/').pop() || dataVar
     return new Error(`${name} must be epoch milliseconds or an ISO-8601 time, got ${JSON.stringify((time as { data?: unknown }).data)}`)
   }
+  const regex = errors.find((e) => e.keyword === 'format' && (e.params as { format?: string }).format === 'regex')
+  if (regex) return new Error(`${regex.instancePath.slice(1).replaceAll('/', '.')}: not a valid regular expression: ${String((regex as { data?: unknown }).data)}`)
+  // A body with one branch per way of saying something (silences: endsAt or duration) names the choice.
+  const missing = errors.filter((e) => e.keyword === 'required').map((e) => String((e.params as { missingProperty?: string }).missingProperty))
+  if (errors.some((e) => e.keyword === 'anyOf') && missing.length > 1 && missing.length === errors.length - 1) return new Error(`${dataVar}: give ${missing.join(' or ')}`)
   return new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '))
 }

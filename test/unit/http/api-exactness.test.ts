@@ -95,6 +95,32 @@ describe('API exactness (what schemathesis checks)', () => {
     for (const c of ['zzz', 'garbage', '1.a b', '.abc', '12345678901234567.a']) assert.equal(decodeCursor(c), undefined, c)
   })
 
+  it('silences: GET active is optional; POST says endsAt or duration, and names a bad matcher', async () => {
+    const { buildApp } = await import('../../../src/app.js')
+    const { testConfig } = await import('../../helpers/service.js')
+    const app = await buildApp(testConfig(), { logger: captureLogger().logger })
+    try {
+      await app.start()
+      assert.equal((await app.http.inject({ method: 'GET', url: '/api/v1/silences' })).statusCode, 200)
+      const post = (payload: object) => app.http.inject({ method: 'POST', url: '/api/v1/silences', payload })
+      const neither = await post({ matchers: { job: 'orders' } })
+      assert.equal(neither.statusCode, 400)
+      assert.equal(neither.json().message, 'body: give endsAt or duration')
+      assert.equal((await post({ matchers: { job: 'orders' }, duration: '2h' })).statusCode, 201)
+      assert.equal((await post({ matchers: { job: 'orders' }, endsAt: '2099-01-01T00:00:00Z' })).statusCode, 400, 'more than a year')
+      assert.equal((await post({ matchers: { job: 'orders' }, endsAt: new Date(Date.now() + 60_000).toISOString() })).statusCode, 201)
+      assert.equal((await post({ matchers: { job: 'orders' }, duration: '0s' })).statusCode, 400)
+      assert.equal((await post({ matchers: {}, duration: '1h' })).statusCode, 400)
+      assert.equal((await post({ matchers: { job: '(' }, duration: '1h' })).json().message, 'matchers.job: not a valid regular expression: (')
+      const doc = (await app.http.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { parameters?: { name: string; required?: boolean }[]; requestBody?: { content: Record<string, { schema: { anyOf?: { required?: string[] }[] } }> } }>> }
+      assert.equal(doc.paths['/api/v1/silences']!['get']!.parameters!.find((p) => p.name === 'active')!.required, false)
+      const branches = doc.paths['/api/v1/silences']!['post']!.requestBody!.content['application/json']!.schema.anyOf!
+      assert.deepEqual(branches.map((b) => b.required?.filter((r) => r !== 'matchers')), [['endsAt'], ['duration']])
+    } finally {
+      await app.stop()
+    }
+  })
+
   it('RouteMethods matches parameters and wildcards per segment', () => {
     const m = new RouteMethods()
     m.add('GET', '/api/v1/jobs/:cluster/:jobId')
