@@ -1,7 +1,7 @@
 /** The console's pure logic (ui/src): fleet filtering and sorting, recommendation badges, highlight splitting. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { firingIndex, jobKey, recommendationBadge, visibleRows, type FleetRow } from '../../../ui/src/pages/fleet-data.js'
+import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, visibleRows, type FleetRow } from '../../../ui/src/pages/fleet-data.js'
 import { highlightTerms, queryWords, splitByTerms } from '../../../ui/src/text.js'
 import type { Alert, Recommendation } from '../../../ui/src/types.js'
 
@@ -72,5 +72,32 @@ describe('highlighting splits text, never parses it', () => {
   })
   it('takes plain words and phrases of a query, not field values or exclusions', () => {
     assert.deepEqual(queryWords('checkpoint "declined by" level:error -timeout job:x'), ['checkpoint', 'declined by'])
+  })
+})
+
+describe('live updates', () => {
+  it('the store keeps one row per cluster and job id and counts them', () => {
+    const s = new JobStore()
+    s.set(row({ jobId: 'a', name: 'x' }))
+    s.set(row({ jobId: 'a', name: 'x', state: 'FAILED' }))
+    s.set(row({ jobId: 'a', name: 'x', cluster: 'c2' }))
+    assert.equal(s.size, 2)
+    assert.equal(s.get('c1', 'a')?.state, 'FAILED')
+    assert.deepEqual([...s.values()].map((j) => j.cluster), ['c1', 'c2'])
+  })
+  it('the queue merges within the time budget and keeps the rest, in arrival order', () => {
+    const q = new UpdateQueue()
+    q.push(Array.from({ length: 1200 }, (_, i) => row({ jobId: `j${i}`, name: 'n' })))
+    q.push([row({ jobId: 'j0', name: 'n', state: 'FAILED' })])
+    const merged: string[] = []
+    let t = 0
+    // Each clock read advances 5 ms: a 8 ms budget allows two chunks of 500.
+    const more = q.drain((j) => merged.push(`${j.jobId}:${j.state}`), 8, () => (t += 5))
+    assert.equal(more, true)
+    assert.equal(merged.length, 1000)
+    assert.equal(q.drain((j) => merged.push(`${j.jobId}:${j.state}`), 1000, () => 0), false)
+    assert.equal(merged.length, 1201)
+    assert.equal(merged.at(-1), 'j0:FAILED', 'the later update of a job lands last')
+    assert.ok(q.empty)
   })
 })

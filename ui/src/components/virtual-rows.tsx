@@ -9,12 +9,16 @@ import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } 
 export function VirtualRows<T>(props: { items: readonly T[]; rowHeight: number; render: (item: T, index: number) => ComponentChildren; class?: string; testid?: string; header?: ComponentChildren }) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const [, rerender] = useReducer((n: number) => n + 1, 0)
+  // Stable options: a new estimateSize function would make virtual-core re-measure every row on each render.
+  const rowHeight = useRef(props.rowHeight)
+  rowHeight.current = props.rowHeight
+  const [estimateSize] = useState(() => () => rowHeight.current)
   const [v] = useState(
     () =>
       new Virtualizer<HTMLDivElement, Element>({
         count: props.items.length,
         getScrollElement: () => scrollRef.current,
-        estimateSize: () => props.rowHeight,
+        estimateSize,
         overscan: 12,
         scrollToFn: elementScroll,
         observeElementRect,
@@ -22,7 +26,7 @@ export function VirtualRows<T>(props: { items: readonly T[]; rowHeight: number; 
         onChange: () => rerender(0),
       }),
   )
-  v.setOptions({ ...v.options, count: props.items.length, estimateSize: () => props.rowHeight })
+  if (v.options.count !== props.items.length) v.setOptions({ ...v.options, count: props.items.length })
   useEffect(() => v._didMount(), [v])
   useLayoutEffect(() => v._willUpdate())
   const rows = v.getVirtualItems()

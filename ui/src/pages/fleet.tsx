@@ -7,7 +7,7 @@ import { count, duration, ms, pct } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { Alert, Cluster, JobSummary, Recommendation } from '../types.js'
-import { firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type FleetRow, type SortColumn } from './fleet-data.js'
+import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
 
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
@@ -81,7 +81,7 @@ function ratioTone(v: number | null): string {
   return v >= 0.8 ? 'bad-text' : v >= 0.5 ? 'warn-text' : ''
 }
 
-function Row(props: { r: FleetRow; now: number }) {
+function Row(props: { r: JobSummary; firing: number; recommendation: string | null; now: number }) {
   const r = props.r
   const ck = r.lastCheckpoint
   const ckAge = ck ? props.now - ck.completedAt : null
@@ -105,8 +105,8 @@ function Row(props: { r: FleetRow; now: number }) {
       </span>
       <span class={`num ${ratioTone(r.busy)}`}>{pct(r.busy)}</span>
       <span class={`num ${ratioTone(r.backpressure)}`}>{pct(r.backpressure)}</span>
-      <span>{r.firing > 0 ? <span class="badge bad" data-testid="firing-count">{r.firing} firing</span> : null}</span>
-      <span>{r.recommendation ? <span class="badge info" data-testid="recommendation-badge">{r.recommendation}</span> : null}</span>
+      <span>{props.firing > 0 ? <span class="badge bad" data-testid="firing-count">{props.firing} firing</span> : null}</span>
+      <span>{props.recommendation ? <span class="badge info" data-testid="recommendation-badge">{props.recommendation}</span> : null}</span>
     </div>
   )
 }
@@ -123,32 +123,33 @@ export function Fleet() {
   const [clusters, setClusters] = useState<Cluster[]>([])
   const [error, setError] = useState<unknown>(null)
   const [loaded, setLoaded] = useState(false)
-  const jobs = useRef(new Map<string, JobSummary>())
+  const jobs = useRef(new JobStore())
   const alerts = useRef(new Map<string, Alert>())
   const recs = useRef(new Map<string, Recommendation>())
-  const pending = useRef(new Map<string, JobSummary>())
+  const pending = useRef(new UpdateQueue())
   const frame = useRef(0)
   const [version, setVersion] = useState(0)
+  const [alertsVersion, setAlertsVersion] = useState(0)
   const [search, setSearch] = useState(filter.q)
   const now = useNow(1000)
 
   const bump = () => setVersion((v) => v + 1)
   const loadJobs = async () => {
     const r = await api<{ jobs: JobSummary[] }>('/jobs')
-    const m = new Map<string, JobSummary>()
-    for (const j of r.jobs) m.set(jobKey(j.cluster, j.jobId), j)
+    const m = new JobStore()
+    for (const j of r.jobs) m.set(j)
     jobs.current = m
     bump()
   }
   const loadAlerts = async () => {
     const r = await api<{ alerts: Alert[] }>('/alerts?state=firing&limit=1000')
     alerts.current = new Map(r.alerts.map((a) => [a.id, a]))
-    bump()
+    setAlertsVersion((v) => v + 1)
   }
   const loadRecs = async () => {
     const r = await api<{ recommendations: Recommendation[] }>('/recommendations').catch(() => ({ recommendations: [] }))
     recs.current = new Map(r.recommendations.map((x) => [jobKey(x.cluster, x.jobName), x]))
-    bump()
+    setAlertsVersion((v) => v + 1)
   }
   const loadClusters = async () => setClusters((await api<{ clusters: Cluster[] }>('/clusters')).clusters)
 
@@ -172,21 +173,21 @@ export function Fleet() {
     if (frame.current) return
     frame.current = requestAnimationFrame(() => {
       frame.current = 0
-      for (const [k, j] of pending.current) jobs.current.set(k, j)
-      pending.current.clear()
+      const store = jobs.current
+      const more = pending.current.drain((j) => store.set(j), 8)
       bump()
+      if (more) schedule()
     })
   }
   const refetchSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const onMessage = (m: StreamMessage) => {
     if (m.topic === 'jobs' && m.type === 'updates') {
-      for (const j of (m.data as { jobs: JobSummary[] }).jobs) pending.current.set(jobKey(j.cluster, j.jobId), j)
+      pending.current.push((m.data as { jobs: JobSummary[] }).jobs)
       schedule()
     } else if (m.topic === 'jobs' && m.type === 'transition') {
       const t = m.data as { cluster: string; jobId: string; jobName: string; to: string; restarts: number; at: number }
-      const k = jobKey(t.cluster, t.jobId)
-      const prev = pending.current.get(k) ?? jobs.current.get(k)
-      if (prev) pending.current.set(k, { ...prev, state: t.to, restarts: t.restarts })
+      const prev = jobs.current.get(t.cluster, t.jobId)
+      if (prev) pending.current.push([{ ...prev, state: t.to, restarts: t.restarts }])
       else {
         // A job we have not seen: fetch the list once things settle.
         clearTimeout(refetchSoon.current)
@@ -200,22 +201,38 @@ export function Fleet() {
       const a = m.data as Alert
       if (a.state === 'firing') alerts.current.set(a.id, a)
       else alerts.current.delete(a.id)
-      bump()
+      setAlertsVersion((v) => v + 1)
     }
   }
   const live = useStream({ topics: 'jobs,alerts' }, onMessage)
 
-  const rows = useMemo(() => {
+  // Firing alerts and recommendations change rarely; joined per visible row at render time.
+  const joined = useMemo(() => {
     const { byId, byName } = firingIndex([...alerts.current.values()])
-    const out: FleetRow[] = []
-    for (const j of jobs.current.values()) {
-      const rec = recs.current.get(jobKey(j.cluster, j.name))
-      out.push({ ...j, firing: byId.get(jobKey(j.cluster, j.jobId)) ?? byName.get(jobKey(j.cluster, j.name)) ?? 0, recommendation: recommendationBadge(rec) })
-    }
-    return out
+    const firing = (j: JobSummary) => byId.get(jobKey(j.cluster, j.jobId)) ?? byName.get(jobKey(j.cluster, j.name)) ?? 0
+    const badge = (j: JobSummary) => recommendationBadge(recs.current.get(jobKey(j.cluster, j.name)))
+    return { firing, badge }
+  }, [alertsVersion])
+  // The order is recomputed when the filter changes and at most once a second while data streams in;
+  // the cells themselves show the newest data every frame (rows are looked up by key when drawn).
+  const [orderVersion, setOrderVersion] = useState(0)
+  const lastOrder = useRef(0)
+  const orderTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useEffect(() => {
+    if (orderTimer.current) return
+    const wait = Math.max(0, lastOrder.current + 1000 - Date.now())
+    orderTimer.current = setTimeout(() => {
+      orderTimer.current = undefined
+      lastOrder.current = Date.now()
+      setOrderVersion((v) => v + 1)
+    }, wait)
   }, [version])
-  // Sorting by time columns uses the time of the last data change, not every clock tick: rows keep still.
-  const visible = useMemo(() => visibleRows(rows, filter, Date.now()), [rows, filter.q, filter.state, filter.cluster, filter.sort, filter.dir])
+  useEffect(() => () => clearTimeout(orderTimer.current), [])
+  const visible = useMemo(
+    () => visibleRows(jobs.current.values(), filter, Date.now(), joined.firing),
+    [orderVersion, joined, filter.q, filter.state, filter.cluster, filter.sort, filter.dir],
+  )
+  const latest = (j: JobSummary) => jobs.current.get(j.cluster, j.jobId) ?? j
 
   useEffect(() => {
     const t = setTimeout(() => {
@@ -229,12 +246,12 @@ export function Fleet() {
   const totals = useMemo(() => {
     let running = 0
     let failing = 0
-    for (const r of rows) {
+    for (const r of jobs.current.values()) {
       if (r.state === 'RUNNING') running++
       else if (r.state === 'FAILED' || r.state === 'FAILING' || r.state === 'RESTARTING') failing++
     }
-    return { running, failing, firing: alerts.current.size }
-  }, [rows])
+    return { all: jobs.current.size, running, failing, firing: alerts.current.size }
+  }, [orderVersion, alertsVersion])
 
   return (
     <div class="page fleet">
@@ -242,7 +259,7 @@ export function Fleet() {
         <h1>Fleet</h1>
         <div class="head-figures">
           <span>
-            <b data-testid="jobs-total">{rows.length}</b> jobs
+            <b data-testid="jobs-total">{totals.all}</b> jobs
           </span>
           <span class="ok-text">
             <b>{totals.running}</b> running
@@ -279,7 +296,7 @@ export function Fleet() {
           ))}
         </select>
         <span class="muted-text" data-testid="fleet-shown">
-          {visible.length === rows.length ? `${rows.length} ${rows.length === 1 ? 'job' : 'jobs'}` : `${visible.length} of ${rows.length} jobs`}
+          {visible.length === totals.all ? `${totals.all} ${totals.all === 1 ? 'job' : 'jobs'}` : `${visible.length} of ${totals.all} jobs`}
         </span>
       </div>
       <div class="table jobs-table" data-testid="fleet-table">
@@ -297,8 +314,11 @@ export function Fleet() {
             ),
           )}
         </div>
-        {loaded && visible.length === 0 ? <Empty>{rows.length === 0 ? 'No jobs seen yet.' : 'No job matches the filter.'}</Empty> : null}
-        <VirtualRows items={visible} rowHeight={ROW_HEIGHT} testid="fleet-rows" render={(r) => <Row r={r} now={now} />} />
+        {loaded && visible.length === 0 ? <Empty>{totals.all === 0 ? 'No jobs seen yet.' : 'No job matches the filter.'}</Empty> : null}
+        <VirtualRows items={visible} rowHeight={ROW_HEIGHT} testid="fleet-rows" render={(item) => {
+          const r = latest(item)
+          return <Row r={r} firing={joined.firing(r)} recommendation={joined.badge(r)} now={now} />
+        }} />
       </div>
     </div>
   )
