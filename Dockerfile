@@ -15,6 +15,7 @@ COPY src ./src
 COPY collectors ./collectors
 COPY alerting ./alerting
 COPY dashboards ./dashboards
+COPY ui ./ui
 COPY test ./test
 COPY config ./config
 RUN npm run build && npm prune --omit=dev
