@@ -1,5 +1,6 @@
 import Fastify, { type FastifySchemaValidationError, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import swagger from '@fastify/swagger'
+import AjvCompiler from '@fastify/ajv-compiler'
 import { Type } from '@sinclair/typebox'
 import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -50,11 +51,16 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<Api> {
     loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 16 * 1024 * 1024,
     requestTimeout: 60_000,
+    // Path parameters are bounded by their schemas (400); only a request target over MAX_URL_LENGTH is a 414.
+    maxParamLength: MAX_URL_LENGTH,
     // verbose: errors carry the schema and value, so the formatter below can name them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, verbose: true } },
     schemaErrorFormatter: formatSchemaErrors,
     // Bad URLs (400) and too long path parameters (414) answer in the API's error shape, not Fastify's.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
+    // Query strings and path parameters are text, so they are coerced to the declared types; a JSON body is
+    // typed already and is validated as sent ({"comment": null} is a 400, not an empty comment).
+    schemaController: { compilersFactory: { buildValidator: exactBodies } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
@@ -136,4 +142,13 @@ function formatSchemaErrors(errors: FastifySchemaValidationError[], dataVar: str
   const missing = errors.filter((e) => e.keyword === 'required').map((e) => String((e.params as { missingProperty?: string }).missingProperty))
   if (errors.some((e) => e.keyword === 'anyOf') && missing.length > 1 && missing.length === errors.length - 1) return new Error(`${dataVar}: give ${missing.join(' or ')}`)
   return new Error(errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '))
+}
+
+const ajvCompilers = AjvCompiler()
+
+const exactBodies: AjvCompiler.BuildCompilerFromPool = (externalSchemas, options) => {
+  const o = (options ?? {}) as { customOptions?: Record<string, unknown> }
+  const coercing = ajvCompilers(externalSchemas, o)
+  const exact = ajvCompilers(externalSchemas, { ...o, customOptions: { ...o.customOptions, coerceTypes: false } })
+  return (route) => (route.httpPart === 'body' ? exact : coercing)(route)
 }

@@ -45,11 +45,11 @@ const Notification = Type.Object({
 const ChannelHealth = Type.Record(Type.String(), Type.Object({ healthy: Type.Boolean(), detail: Type.String(), queued: Type.Integer() }))
 
 const ListQuery = Type.Object({
-  state: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], { default: 'firing' }),
+  state: Type.Optional(Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], { default: 'firing' })),
   cluster: Type.Optional(Type.String()),
   rule: Type.Optional(Type.String()),
   job: Type.Optional(Type.String({ description: 'job name' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   cursor: Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'nextCursor of the previous page' })),
 })
 

@@ -107,11 +107,11 @@ export function logsRoutes(deps: { pipeline: LogPipeline; search: LogSearch; clo
           tags: ['logs'],
           summary: 'Lines around a hit from the same TaskManager',
           params: Type.Object({ id: Type.String() }),
-          querystring: Type.Object({ before: Type.Integer({ minimum: 0, maximum: 500, default: 20 }), after: Type.Integer({ minimum: 0, maximum: 500, default: 20 }) }),
+          querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 0, maximum: 500, default: 20 })), after: Type.Optional(Type.Integer({ minimum: 0, maximum: 500, default: 20 })) }),
           response: { 200: Type.Object({ hit: Type.Ref('LogHit'), before: Type.Array(Type.Ref('LogHit')), after: Type.Array(Type.Ref('LogHit')) }), ...errorResponses },
         },
       },
-      async (req) => deps.search.context(req.params.id, req.query.before, req.query.after),
+      async (req) => deps.search.context(req.params.id, req.query.before ?? 20, req.query.after ?? 20),
     )
   }
 }
