@@ -22,8 +22,8 @@ export function Chart(props: { title: string; at: number[]; series: Series[]; fo
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { stroke: '#8b95a7', grid: { stroke: '#252b36', width: 1 }, ticks: { stroke: '#252b36' } },
-        { stroke: '#8b95a7', grid: { stroke: '#252b36', width: 1 }, ticks: { stroke: '#252b36' }, size: 60, values: (_u, vals) => vals.map((x) => fmt(x)) },
+        { stroke: '#8b95a7', font: '11px system-ui, sans-serif', grid: { stroke: '#252b36', width: 1 }, ticks: { stroke: '#252b36' } },
+        { stroke: '#8b95a7', font: '11px system-ui, sans-serif', grid: { stroke: '#252b36', width: 1 }, ticks: { stroke: '#252b36' }, size: 76, values: (_u, vals) => vals.map((x) => fmt(x)) },
       ],
       series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, fill: `${s.color}22`, spanGaps: false, value: (_u: uPlot, x: number | null) => (x === null ? '—' : fmt(x)) }))],
     }

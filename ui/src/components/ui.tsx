@@ -32,6 +32,17 @@ const STATE_CLASS: Record<string, string> = {
   critical: 'bad',
   warning: 'warn',
   info: 'info',
+  delivered: 'ok',
+  active: 'ok',
+  expired: 'muted',
+  ended: 'muted',
+  scheduled: 'info',
+  savepoint: 'info',
+  checkpoint: 'ok',
+  high: 'ok',
+  medium: 'info',
+  low: 'warn',
+  none: 'muted',
 }
 
 export function Badge(props: { value: string; testid?: string; title?: string }) {
