@@ -17,11 +17,18 @@ export interface Part {
   hit: boolean
 }
 
-/** `text` cut into plain and matching parts (case-insensitive, longest term first); joined, the parts are `text`. */
+/**
+ * `text` cut into plain and matching parts (case-insensitive, whole words as the search tokenizes them, the
+ * longest term first); joined, the parts are `text`. "tok" marks `tok` in `tok-1`, not in `token`.
+ */
 export function splitByTerms(text: string, terms: readonly string[]): Part[] {
   const list = [...new Set(terms.filter((t) => t.length > 0))].sort((a, b) => b.length - a.length)
   if (list.length === 0) return [{ text, hit: false }]
-  const re = new RegExp(`(${list.map(escapeRegExp).join('|')})`, 'giu')
+  const word = /^[\p{L}\p{N}]/u
+  const wordEnd = /[\p{L}\p{N}]$/u
+  // Word edges of a term must not continue into more letters or digits; other edges (=, <, …) need no check.
+  const pattern = list.map((t) => `${word.test(t) ? '(?<![\\p{L}\\p{N}])' : ''}${escapeRegExp(t)}${wordEnd.test(t) ? '(?![\\p{L}\\p{N}])' : ''}`).join('|')
+  const re = new RegExp(`(${pattern})`, 'giu')
   return text
     .split(re)
     .map((p, i) => ({ text: p, hit: i % 2 === 1 }))

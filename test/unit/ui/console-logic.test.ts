@@ -67,6 +67,10 @@ describe('highlighting splits text, never parses it', () => {
     assert.equal(parts.map((p) => p.text).join(''), text)
     assert.deepEqual(parts.filter((p) => p.hit).map((p) => p.text), ['Poison', 'onerror=', 'poison'])
   })
+  it('marks whole words only', () => {
+    assert.deepEqual(splitByTerms('token=tok-1 tokens', ['tok']).filter((p) => p.hit).map((p) => p.text), ['tok'])
+    assert.deepEqual(splitByTerms('token=tok-1', ['tok-1', 'tok']).map((p) => [p.text, p.hit]), [['token=', false], ['tok-1', true]])
+  })
   it('treats regex characters in terms literally', () => {
     assert.deepEqual(splitByTerms('a.b axb', ['a.b']).filter((p) => p.hit).map((p) => p.text), ['a.b'])
   })
