@@ -40,7 +40,7 @@ describe('web console end to end (real Flink, Kafka, Elasticsearch, headless Chr
     receiver = await new FakeHttpReceiver().start()
     svc = await startService(
       testConfig({
-        server: { host: '127.0.0.1', port: 0, auth: { tokens: [{ name: 'alice', token: TOKENS.admin, role: 'admin' }, { name: 'olga', token: TOKENS.operator, role: 'operator' }, { name: 'victor', token: TOKENS.viewer, role: 'viewer' }] } },
+        auth: { tokens: [{ name: 'alice', token: TOKENS.admin, role: 'admin' }, { name: 'olga', token: TOKENS.operator, role: 'operator' }, { name: 'victor', token: TOKENS.viewer, role: 'viewer' }] },
         storage: { type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix },
         clusters: [{ id: 'stack', type: 'flink', url: STACK.flink, pollInterval: '1s', checkpointInterval: '1s', metricsInterval: '2s' }],
         logs: { kafka: { brokers: [STACK.kafka], topics: [STACK.logsTopic], groupId: uniqueId('fw-console-e2e'), fromBeginning: false } },
