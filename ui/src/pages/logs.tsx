@@ -63,7 +63,7 @@ function Line(props: { hit: LogHit; terms: string[]; focus?: boolean; testid?: s
       <div class="log-actions">
         {props.onContext ? (
           <button type="button" class="link-button" data-testid="show-context" onClick={props.onContext}>
-            {props.context ? 'hide context' : 'context'}
+            {props.context ? 'close' : 'context'}
           </button>
         ) : null}
       </div>
@@ -208,7 +208,7 @@ export function Logs() {
         <div class="head-figures">
           {total !== null ? (
             <span data-testid="log-total">
-              <b>{total}</b> matching lines
+              <b>{total}</b> matching {total === 1 ? 'line' : 'lines'}
             </span>
           ) : null}
           {loading ? <span class="spinner" /> : null}
