@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test stack needs (idempotent: a no-op when everything is present).
 #
-#   test/stack/install-deps.sh [base|prometheus|alertmanager|rsyslog|all]...   (default: all)
+#   test/stack/install-deps.sh [base|prometheus|alertmanager|rsyslog|browser|all]...   (default: all)
 #
 # Kafka, Elasticsearch and Flink come from Maven Central (fetched by up.sh); only the JDK, Maven, the
 # small tools the scripts use and the Prometheus/Alertmanager/rsyslog binaries come from apt.
@@ -17,8 +17,9 @@ for g in "${groups[@]}"; do
     prometheus) pkgs+=(prometheus) ;;
     alertmanager) pkgs+=(prometheus-alertmanager) ;;
     rsyslog) pkgs+=(rsyslog rsyslog-kafka rsyslog-elasticsearch) ;;
+    browser) pkgs+=(chromium) ;; # the console's end-to-end tests drive it with playwright-core
     all) pkgs+=(openjdk-17-jdk-headless maven curl unzip iproute2 procps util-linux
-      prometheus prometheus-alertmanager rsyslog rsyslog-kafka rsyslog-elasticsearch) ;;
+      prometheus prometheus-alertmanager rsyslog rsyslog-kafka rsyslog-elasticsearch chromium) ;;
     *) echo "install-deps.sh: unknown group '$g'" >&2; exit 2 ;;
   esac
 done
