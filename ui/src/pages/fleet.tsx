@@ -251,7 +251,7 @@ export function Fleet() {
       else if (r.state === 'FAILED' || r.state === 'FAILING' || r.state === 'RESTARTING') failing++
     }
     return { all: jobs.current.size, running, failing, firing: alerts.current.size }
-  }, [orderVersion, alertsVersion])
+  }, [version, alertsVersion])
 
   return (
     <div class="page fleet">

@@ -89,6 +89,13 @@ function RootException(props: { job: JobDetail }) {
 
 const KIND_TONE: Record<string, string> = { failure: 'bad', 'checkpoint-failed': 'warn', restart: 'warn', state: 'info', checkpoint: 'ok', action: 'info', incident: 'bad' }
 
+/** A state event's message without the transition the badge already shows ("RUNNING → FAILED: cause" → "cause"). */
+function timelineText(e: TimelineEvent): string {
+  if (e.kind !== 'state') return e.message
+  const prefix = `${e.from ?? 'first seen'} → ${e.to ?? ''}`
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length).replace(/^:\s*/, '') : e.message
+}
+
 function Timeline(props: { events: TimelineEvent[] | null; missing: boolean; limit?: number }) {
   if (props.missing) return <Empty>This flinkwatch has no timeline endpoint.</Empty>
   if (!props.events) return <Empty>loading…</Empty>
@@ -105,7 +112,7 @@ function Timeline(props: { events: TimelineEvent[] | null; missing: boolean; lim
               {e.from ?? '∅'} → {e.to ?? '∅'}
             </span>
           ) : null}
-          <span class="tl-message">{e.message}</span>
+          <span class="tl-message">{timelineText(e)}</span>
         </li>
       ))}
     </ol>
@@ -213,7 +220,7 @@ function RestorePoints(props: { points: RestorePoint[] | null; missing: boolean 
           <tr key={p.path}>
             <td>
               <Badge value={p.kind} />
-              {i === 0 ? <span class="muted-text"> next restart</span> : null}
+              {i === 0 ? <div class="muted-text small-text">used by the next restart</div> : null}
             </td>
             <td class="mono">{time(p.at)}</td>
             <td class="mono wrap">{p.path}</td>
@@ -341,7 +348,8 @@ export function JobPage(props: { cluster: string; jobId: string }) {
             </Panel>
           </div>
           <Panel title="Operators">
-            <table class="simple">
+            {j.vertices.length === 0 ? <Empty>No operator figures reported.</Empty> : null}
+            <table class={j.vertices.length === 0 ? 'simple hidden' : 'simple'}>
               <thead>
                 <tr>
                   <th>Vertex</th>
