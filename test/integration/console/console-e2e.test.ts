@@ -220,9 +220,16 @@ describe('web console end to end (real Flink, Kafka, Elasticsearch, headless Chr
     await shot(page, 'silences')
     const before = firingFor(name).length
 
-    // The same job again: it re-reads the uncommitted poison record and fails; the new incident is silenced.
-    const again = await submitTestJob({ name, input, output: `${name}-out` })
+    // The same job again (on a fresh topic): once flinkwatch sees it RUNNING, a poison record fails it; the new incident is silenced.
+    const input2 = `${name}-in2`
+    await createTopic(input2)
+    const again = await submitTestJob({ name, input: input2, output: `${name}-out`, group: `${name}-group2` })
     jobIds.push(again)
+    await waitFor('flinkwatch to see the new instance RUNNING', async () => {
+      const r = await fetch(`${svc.url}/api/v1/jobs/stack/${again}`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })
+      return r.ok && ((await r.json()) as { state: string }).state === 'RUNNING'
+    }, 120_000)
+    await produce(input2, [{ value: 'poison' }])
     await waitForJobState(again, ['FAILED'], 180_000)
     type A = { alerts: { jobId: string | null; state: string; silencedBy?: string | null }[] }
     const silenced = await waitFor('the second incident, silenced', async () => {
