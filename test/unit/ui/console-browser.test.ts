@@ -160,6 +160,20 @@ describe('web console in Chromium against a YARN fleet (fakes)', { timeout: 180_
     assert.deepEqual(await hit.getByTestId('context-line').getByTestId('log-message').allTextContents(), ['before 0', 'before 1', 'before 2'])
     await shot(page, 'logs')
 
+    // "Load older" pages by cursor: 130 lines, 100 a page.
+    await ingest(Array.from({ length: 130 }, (_, i) => ({ '@timestamp': new Date(t0 - 60_000 + i * 10).toISOString(), 'log.level': 'WARN', message: `bulk line ${i}`, 'flink.job.id': JOB, 'flink.taskmanager.id': 'tm-2' })))
+    await page.goto(`${svc.url}/logs?${new URLSearchParams({ q: 'bulk', level: 'WARN' })}`)
+    await page.getByTestId('log-total').filter({ hasText: '130' }).waitFor({ timeout: 15_000 })
+    assert.equal(await page.getByTestId('log-hit').count(), 100)
+    assert.match((await page.getByTestId('level-WARN').getAttribute('class')) ?? '', /\bactive\b/, 'the level filter from the URL shows as chosen')
+    assert.doesNotMatch((await page.getByTestId('level-ERROR').getAttribute('class')) ?? '', /\bactive\b/)
+    await page.getByTestId('load-older').click()
+    await page.getByTestId('log-hit').nth(129).waitFor()
+    assert.equal(await page.getByTestId('load-older').count(), 0, 'no more pages')
+    const shown = await page.getByTestId('log-hit').getByTestId('log-message').allTextContents()
+    assert.equal(new Set(shown).size, 130, 'no line twice')
+    assert.equal(shown[0], 'bulk line 129', 'newest first')
+
     await page.goto(`${svc.url}/logs?${new URLSearchParams({ q: 'tailed', job: JOB })}`)
     await page.getByTestId('tail-toggle').click()
     await page.getByTestId('tail-toggle').filter({ hasText: 'live tail on' }).waitFor({ timeout: 15_000 })
