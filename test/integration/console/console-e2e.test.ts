@@ -133,7 +133,8 @@ describe('web console end to end (real Flink, Kafka, Elasticsearch, headless Chr
     const token = uniqueId('tok')
     await produce(input, [{ value: `k1,${token}` }])
     await page.getByTestId('log-search').fill(token)
-    await retryUntilVisible(page, '[data-testid=log-hit]', () => page.getByTestId('log-search-submit').click())
+    // Wait for a hit with the token: the page first listed the newest lines for the empty query.
+    await retryUntilVisible(page, `[data-testid=log-hit]:has-text("${token}")`, () => page.getByTestId('log-search-submit').click())
     assert.equal(new URL(page.url()).searchParams.get('q'), token)
     const hit = page.getByTestId('log-hit').first()
     assert.match((await hit.getByTestId('log-message').textContent()) ?? '', new RegExp(`processed key=k1 count=\\d+ token=${token}`))
@@ -205,7 +206,8 @@ describe('web console end to end (real Flink, Kafka, Elasticsearch, headless Chr
     await waitFor('the firing notification', async () => firingFor(name).length > 0, 120_000)
     const { page, errors } = await open()
     await signIn(page, svc.url, TOKENS.operator, '/alerts')
-    const row = page.locator('[data-testid=alert-row][data-state=firing]', { hasText: name })
+    // restart-loop may fire for the job too: take the job-failed incident.
+    const row = page.locator('[data-testid=alert-row][data-state=firing]', { hasText: name }).filter({ hasText: 'job-failed' }).first()
     await row.waitFor({ timeout: 30_000 })
     await row.click()
     await page.getByTestId('alert-detail').waitFor()
