@@ -9,7 +9,7 @@ export interface Series {
   color: string
 }
 
-export function Chart(props: { title: string; at: number[]; series: Series[]; format?: (v: number) => string; testid?: string }) {
+export function Chart(props: { title: string; at: number[]; series: Series[]; format?: (v: number) => string; testid?: string; from?: number; to?: number }) {
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const el = ref.current
@@ -20,7 +20,8 @@ export function Chart(props: { title: string; at: number[]; series: Series[]; fo
       height: 150,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      // The time axis spans the chosen range, however few samples it holds.
+      scales: { x: props.from !== undefined && props.to !== undefined ? { time: true, range: [props.from / 1000, props.to / 1000] } : { time: true } },
       axes: [
         { stroke: '#8b95a7', font: '11px system-ui, sans-serif', grid: { stroke: '#252b36', width: 1 }, ticks: { stroke: '#252b36' } },
         { stroke: '#8b95a7', font: '11px system-ui, sans-serif', grid: { stroke: '#252b36', width: 1 }, ticks: { stroke: '#252b36' }, size: 76, values: (_u, vals) => vals.map((x) => fmt(x)) },
@@ -35,7 +36,7 @@ export function Chart(props: { title: string; at: number[]; series: Series[]; fo
       ro.disconnect()
       plot.destroy()
     }
-  }, [props.at, props.series])
+  }, [props.at, props.series, props.from, props.to])
   return (
     <div class="chart" data-testid={props.testid}>
       <div class="chart-title">{props.title}</div>

@@ -123,7 +123,7 @@ function series(samples: HistorySample[], pick: (s: HistorySample) => number | n
   return samples.map(pick)
 }
 
-function Charts(props: { samples: HistorySample[] | null; missing: boolean }) {
+function Charts(props: { samples: HistorySample[] | null; missing: boolean; from: number; to: number }) {
   const s = props.samples
   const charts = useMemo(() => {
     if (!s) return null
@@ -157,7 +157,7 @@ function Charts(props: { samples: HistorySample[] | null; missing: boolean }) {
   return (
     <div class="charts" data-testid="charts">
       {charts.list.map((c) => (
-        <Chart key={c.title} title={c.title} at={charts.at} series={c.list} format={c.format} />
+        <Chart key={c.title} title={c.title} at={charts.at} series={c.list} format={c.format} from={props.from} to={props.to} />
       ))}
     </div>
   )
@@ -383,7 +383,7 @@ export function JobPage(props: { cluster: string; jobId: string }) {
           <Timeline events={timeline.data?.events ?? null} missing={timeline.missing} />
         </Panel>
       ) : null}
-      {tab === 'charts' ? <Charts samples={history.data?.samples ?? null} missing={history.missing} /> : null}
+      {tab === 'charts' ? <Charts samples={history.data?.samples ?? null} missing={history.missing} from={from} to={windowEnd} /> : null}
       {tab === 'incidents' ? (
         <Panel title="Incidents of this job">
           <Incidents alerts={incidents.data?.alerts ?? null} />
