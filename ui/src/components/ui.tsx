@@ -79,13 +79,15 @@ export function Empty(props: { children: ComponentChildren }) {
 }
 
 /** A stack trace folded to its first line; the rest unfolds on demand. */
-export function StackTrace(props: { text: string; open?: boolean }) {
+export function StackTrace(props: { text: string; open?: boolean; terms?: readonly string[] }) {
   const [open, setOpen] = useState(props.open ?? false)
   const lines = props.text.split('\n')
   const more = lines.length - 1
   return (
     <div class="stack" data-testid="stack-trace">
-      <pre class="stack-text">{open ? props.text : lines[0]}</pre>
+      <pre class="stack-text">
+        <Highlighted text={open ? props.text : (lines[0] ?? '')} terms={props.terms ?? []} />
+      </pre>
       {more > 0 ? (
         <button type="button" class="link-button" data-testid="stack-toggle" onClick={() => setOpen(!open)}>
           {open ? 'fold stack trace' : `unfold stack trace (${more} more lines)`}

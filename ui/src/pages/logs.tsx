@@ -47,7 +47,7 @@ function Line(props: { hit: LogHit; terms: string[]; focus?: boolean; testid?: s
           <Highlighted text={h.message} terms={terms} />
           {h.truncated ? <span class="muted-text"> [truncated]</span> : null}
         </div>
-        {h.stackTrace ? <StackTrace text={h.stackTrace} /> : null}
+        {h.stackTrace ? <StackTrace text={h.stackTrace} terms={terms} /> : null}
       </div>
       <div class="log-source">
         {h.jobId ? (
