@@ -16,6 +16,7 @@ COPY collectors ./collectors
 COPY platforms ./platforms
 COPY alerting ./alerting
 COPY dashboards ./dashboards
+COPY ui ./ui
 COPY test ./test
 COPY config ./config
 RUN npm run build && npm prune --omit=dev

@@ -5,7 +5,8 @@ import type { Component } from './core/component.js'
 import { AppError, ConfigError, errorMessage } from './core/errors.js'
 import { EventBus } from './core/event-bus.js'
 import { createLogger, type Logger } from './core/logger.js'
-import { packageVersion } from './core/version.js'
+import { packageRoot, packageVersion } from './core/version.js'
+import { join } from 'node:path'
 import { createRegistry } from './metrics/registry.js'
 import { TokenAuth } from './http/auth.js'
 import { buildHttpServer, type Api, type ApiRoutes } from './http/server.js'
@@ -18,6 +19,9 @@ import { recommendationRoutes } from './http/routes/recommendations.js'
 import { logsRoutes } from './http/routes/logs.js'
 import { clusterRoutes } from './http/routes/clusters.js'
 import { jobRoutes } from './http/routes/jobs.js'
+import { whoamiRoutes } from './http/routes/whoami.js'
+import { readJobHistory } from './fleet/job-history.js'
+import { jobTimeline } from './fleet/job-timeline.js'
 import { createFleetModule } from './fleet/module.js'
 import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
@@ -37,6 +41,8 @@ export interface AppOptions {
   registry?: Registry
   /** Tests inject a store; otherwise config.storage decides. */
   store?: Store
+  /** The built console; dist/ui under the package root by default. */
+  consoleDir?: string
 }
 
 export interface App {
@@ -80,7 +86,28 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
     { ...alerting, routes: [alertRoutes(alerting.alerts), silenceRoutes({ silences: alerting.silences, clock })] },
     { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },
     { ...recommendations, routes: [recommendationRoutes(recommendations.service, fleet.view)] },
-    { ...fleet, routes: [clusterRoutes(fleet.view), jobRoutes(fleet.view, clock)] },
+    {
+      ...fleet,
+      routes: [
+        clusterRoutes(fleet.view),
+        jobRoutes(fleet.state, clock, {
+          history: (q) => readJobHistory(store, q),
+          // The timeline joins what three features know about a job; each source is read through its own service.
+          timeline: (job, q) =>
+            jobTimeline(
+              {
+                store,
+                audit: (a) => lifecycle.operations.events({ cluster: a.cluster, job: a.job, from: a.from, to: a.to, limit: a.limit }),
+                incidents: async (i) => (await alerting.alerts.list({ cluster: i.cluster, job: i.jobName, limit: Math.min(i.limit, 1000) })).alerts,
+              },
+              job,
+              q,
+            ),
+          restorePoints: (cluster, jobId) => lifecycle.restorePoints(cluster, jobId),
+        }),
+      ],
+    },
+    { name: 'auth', routes: [whoamiRoutes(auth.enabled)] },
   ]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)
@@ -106,6 +133,7 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
     auth,
     readiness,
     version: VERSION,
+    consoleDir: opts.consoleDir ?? join(packageRoot() ?? process.cwd(), 'dist', 'ui'),
     routes: [...modules.flatMap((m) => m.routes ?? []), streamRoutes({ hub, maxBufferedBytes: 1024 * 1024, dropped: streamDropped })],
   })
 

@@ -16,6 +16,9 @@ export interface DigestEntry {
 }
 
 export interface LinkBuilder {
+  /** The console's job page (optional: builders made before the console have none). */
+  job?(a: AlertEvent): string | null
+  /** The console's log search for the job around the failure. */
   logs(a: AlertEvent): string | null
   dashboard(a: AlertEvent): string | null
   flinkUi(a: AlertEvent): string | null
@@ -96,6 +99,7 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
   const id = a.jobId ? ` (id ${m.code(a.jobId)})` : ''
   const head = `${m.bullet}${m.bold(where(a))}${id}`
   const linkList = [
+    ['job', links.job?.(a) ?? null],
     ['logs', links.logs(a)],
     ['dashboard', links.dashboard(a)],
     ['Flink UI', links.flinkUi(a)],

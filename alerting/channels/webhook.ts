@@ -19,6 +19,7 @@ function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
       summary: a.summary,
       ...(e.kind === 'reminder' ? { reminder: 'true' } : {}),
       ...Object.fromEntries(Object.entries(a.figures).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])),
+      ...(d.links.job?.(a) ? { job_url: d.links.job(a)! } : {}),
       ...(d.links.logs(a) ? { logs_url: d.links.logs(a)! } : {}),
       ...(d.links.dashboard(a) ? { dashboard_url: d.links.dashboard(a)! } : {}),
     },

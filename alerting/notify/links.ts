@@ -1,9 +1,15 @@
-/** Links in messages: log search for the job and time window, the Grafana job dashboard, the Flink web UI. */
+/**
+ * Links in messages: the console's job page and its log search around the failure (server.publicUrl, or
+ * alerting.links.flinkwatchUrl), the Grafana job dashboard, the Flink web UI.
+ */
 import type { FlinkwatchConfig } from '../../src/config/schema.js'
 import type { AlertEvent } from '../../src/model/alert.js'
 import type { LinkBuilder } from '../channels/content.js'
 
 const AROUND_MS = 15 * 60_000
+/** The console's log search opens on the failure: from 10 minutes before it to 5 minutes after. */
+export const LOGS_BEFORE_MS = 10 * 60_000
+export const LOGS_AFTER_MS = 5 * 60_000
 const trim = (u: string): string => u.replace(/\/+$/, '')
 
 export function linkBuilder(config: FlinkwatchConfig): LinkBuilder {
@@ -11,10 +17,17 @@ export function linkBuilder(config: FlinkwatchConfig): LinkBuilder {
   const grafana = config.alerting.links.grafanaUrl
   const ui = new Map(config.clusters.map((c) => [c.id, (c as { webUiUrl?: string; url?: string }).webUiUrl ?? (c as { url?: string }).url ?? null]))
   return {
+    job(a: AlertEvent) {
+      if (!base || !a.jobId) return null
+      return `${trim(base)}/jobs/${encodeURIComponent(a.cluster)}/${encodeURIComponent(a.jobId)}`
+    },
     logs(a: AlertEvent) {
-      if (!base || !a.jobName) return null
-      const q = new URLSearchParams({ cluster: a.cluster, job: a.jobName, from: String(a.startsAt - AROUND_MS), to: String((a.endsAt ?? a.startsAt) + AROUND_MS) })
-      return `${trim(base)}/api/v1/logs/search?${q}`
+      const job = a.jobId ?? a.jobName
+      if (!base || !job) return null
+      // The failure is when the condition was first seen (a rule's `for` delays startsAt).
+      const at = a.detectedAt ?? a.startsAt
+      const q = new URLSearchParams({ cluster: a.cluster, job, from: new Date(at - LOGS_BEFORE_MS).toISOString(), to: new Date(at + LOGS_AFTER_MS).toISOString() })
+      return `${trim(base)}/logs?${q}`
     },
     dashboard(a: AlertEvent) {
       if (!grafana) return null
@@ -29,7 +42,7 @@ export function linkBuilder(config: FlinkwatchConfig): LinkBuilder {
       return `${trim(u)}/#/job/${where}/${a.jobId}/overview`
     },
     alerts() {
-      return base ? `${trim(base)}/api/v1/alerts?state=firing` : null
+      return base ? `${trim(base)}/alerts?state=firing` : null
     },
   }
 }

@@ -20,6 +20,7 @@ import type { ClusterSnapshot, ClusterStatus, ClusterType, CollectorErrorReason 
 import { isTerminal, type JobSnapshot, type JobTransition } from '../model/job.js'
 import { reasonOf } from '../core/http/status.js'
 import type { FleetView, JobFilter } from './fleet-view.js'
+import { JobTrendTracker, type FleetTrends, type JobTrend } from './job-trends.js'
 
 export interface FleetClusterSpec {
   id: string
@@ -58,11 +59,12 @@ interface ClusterEntry {
   jobs: Map<string, JobEntry>
 }
 
-export class FleetState implements FleetView {
+export class FleetState implements FleetView, FleetTrends {
   private readonly entries = new Map<string, ClusterEntry>()
   private readonly logOnce = onChange()
   /** How many clusters list each job id: the foreign-job check looks at other clusters only for ids listed twice. */
   private readonly listedBy = new Map<string, number>()
+  private readonly trends = new JobTrendTracker()
 
   constructor(private readonly o: FleetStateOptions) {
     for (const spec of o.clusters) {
@@ -116,6 +118,11 @@ export class FleetState implements FleetView {
 
   job(cluster: string, jobId: string): JobSnapshot | undefined {
     return this.entries.get(cluster)?.jobs.get(jobId)?.snapshot
+  }
+
+  /** Restarts in the last hour and the lag trend of a job (zero and null when unknown). */
+  trend(cluster: string, jobId: string): JobTrend {
+    return this.trends.trend(cluster, jobId, this.job(cluster, jobId), this.o.clock.now())
   }
 
   terminalSince(cluster: string, jobId: string): number | null {
@@ -200,6 +207,7 @@ export class FleetState implements FleetView {
       const prev = e.jobs.get(s.jobId)
       const terminalSince = isTerminal(s.state) ? (prev?.terminalSince ?? now) : null
       if (!prev) {
+        this.trends.observe(s, undefined, now)
         transition(s, null, s.latestException?.message ?? null)
         e.jobs.set(s.jobId, { snapshot: s, terminalSince, vanishedAt: null })
         this.listedBy.set(s.jobId, (this.listedBy.get(s.jobId) ?? 0) + 1)
@@ -207,6 +215,7 @@ export class FleetState implements FleetView {
       }
       // Collectors reuse a job's snapshot object while nothing changed: then there is nothing to compare.
       if (prev.snapshot !== s || prev.vanishedAt !== null) {
+        this.trends.observe(s, prev.snapshot, now)
         if (prev.vanishedAt !== null || prev.snapshot.state !== s.state) transition(s, prev.snapshot.state, s.latestException?.message ?? null)
         else if (s.restarts > prev.snapshot.restarts) transition(s, s.state, s.latestException?.message ?? null)
       }
@@ -234,6 +243,7 @@ export class FleetState implements FleetView {
 
   private forget(e: ClusterEntry, jobId: string): void {
     e.jobs.delete(jobId)
+    this.trends.forget(e.spec.id, jobId)
     const n = (this.listedBy.get(jobId) ?? 1) - 1
     if (n > 0) this.listedBy.set(jobId, n)
     else this.listedBy.delete(jobId)

@@ -44,6 +44,9 @@ export interface HistorySample {
   heapMaxBytes: number | null
   gcTimeMsPerSec: number | null
   restarts: number
+  /** The latest completed checkpoint's duration and size (job samples; null on vertex samples and when unknown). */
+  checkpointDurationMs?: number | null
+  checkpointSizeBytes?: number | null
   /** Epoch ms of the sample (also the document timestamp). */
   at: number
 }
@@ -102,6 +105,8 @@ export function historySamples(job: JobSnapshot, at: number): HistorySample[] {
     recordsInPerSec: job.recordsInPerSec,
     recordsOutPerSec: job.recordsOutPerSec,
     lag: job.lag,
+    // Only when known: samples stay as small as before for jobs without checkpoints (readers default to null).
+    ...(job.checkpoints?.lastCompleted ? { checkpointDurationMs: job.checkpoints.lastCompleted.durationMs, checkpointSizeBytes: job.checkpoints.lastCompleted.sizeBytes } : {}),
   }
   return [
     jobSample,

@@ -14,12 +14,14 @@ import type { FleetView } from './fleet-view.js'
 import { HistoryRecorder, historyCollection } from './history.js'
 import { jobsTopic } from './jobs-topic.js'
 import { Poller } from './poller.js'
+import { TransitionRecorder, transitionsCollection } from './transitions.js'
 
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
   /** For tests and tools: the state behind the view. */
   readonly state: FleetState
   readonly history: HistoryRecorder
+  readonly transitions: TransitionRecorder
 }
 
 export interface FleetModuleOptions {
@@ -77,6 +79,15 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     counters: { samples: (outcome, n) => metrics.samples(outcome, n) },
   })
 
+  // The job page's timeline; kept as long as metric history.
+  const transitions = new TransitionRecorder({
+    store: ctx.store,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    logger: ctx.logger.child({ component: 'transitions' }),
+    retentionMs: ctx.config.history.retention,
+  })
+
   const collectorsComponent: Component = {
     name: 'collectors',
     async start() {
@@ -100,8 +111,9 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     view: state,
     state,
     history,
-    collections: [historyCollection],
-    components: [history, collectorsComponent],
-    topics: [jobsTopic(ctx.bus, state)],
+    transitions,
+    collections: [historyCollection, transitionsCollection],
+    components: [history, transitions, collectorsComponent],
+    topics: [jobsTopic(ctx.bus, state, ctx.clock)],
   }
 }

@@ -6,11 +6,22 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', description: 'Every error response' },
 )
 
+const err = (description: string) => Type.Ref('Error', { description })
+
 export const errorResponses = {
-  400: Type.Ref('Error'),
-  401: Type.Ref('Error'),
-  403: Type.Ref('Error'),
-  404: Type.Ref('Error'),
-  500: Type.Ref('Error'),
-  503: Type.Ref('Error'),
+  400: err('Bad input: a parameter or the body does not match the schema, or a value is out of range'),
+  401: err('Missing or invalid bearer token (only when auth.tokens is configured)'),
+  403: err('The token\'s role may not do this; the message names the role needed'),
+  404: err('Unknown cluster, job or object'),
+  405: err('The path exists but not with this method; the Allow header lists the methods it answers'),
+  414: err('Request target longer than 8192 characters, or a path parameter longer than 100'),
+  500: err('Internal error (details are logged, never returned)'),
+  503: err('The store or an upstream the request needs is unavailable'),
 } as const
+
+/** Epoch milliseconds or an ISO 8601 date-time: what every `from`/`to` query parameter accepts. */
+export const TimeParam = (description: string) =>
+  Type.Union([Type.Integer({ minimum: 0, maximum: 8.64e15 }), Type.String({ format: 'date-time' })], { title: TIME_PARAM_TITLE, description: `${description}; ISO 8601 date-time or epoch milliseconds` })
+
+/** Marks TimeParam so a validation error can say what the value must be in one sentence (server.ts). */
+export const TIME_PARAM_TITLE = 'EpochMillisOrDateTime'

@@ -17,12 +17,15 @@ import { LifecycleService } from './lifecycle-service.js'
 import { OperationService, auditCollection, operationsCollection } from './operations.js'
 import { restorePointsCollection, storeRestorePointMemory } from './restore-point-memory.js'
 import { RestorePointRecorder } from './restore-point-recorder.js'
+import { restorePointCandidates, type RestorePointView } from './restore-point-catalog.js'
 
 export interface LifecycleModule extends FeatureModule {
   readonly operations: OperationService
   readonly service: LifecycleService
   readonly restarter: AutoRestarter
   actions(cluster: string): LifecycleActions | undefined
+  /** The restore points a restart of the job would choose from, newest first; undefined for an unknown job. */
+  restorePoints(cluster: string, jobId: string): Promise<RestorePointView[] | undefined>
 }
 
 export interface LifecycleDeps {
@@ -65,6 +68,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     service,
     restarter,
     actions,
+    restorePoints: (cluster, jobId) => restorePointCandidates(deps.fleet, memory, cluster, jobId),
     collections: [operationsCollection, auditCollection, leasesCollection, restartStateCollection, restorePointsCollection],
     // Stopped in reverse: the restarter first (no new operations), then running operations are aborted.
     components: [operationsComponent, recorder, restarter],

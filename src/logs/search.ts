@@ -26,7 +26,8 @@ export class LogSearch {
 
   async search(p: LogSearchParams): Promise<LogSearchResult> {
     if (p.cursor !== undefined && !decodeCursor(p.cursor)) throw new BadRequestError('invalid cursor (use nextCursor from the previous page)')
-    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) throw new BadRequestError('from must be before to')
+    // An empty time range matches nothing (not an error: the schema cannot say from < to, so it must be answerable).
+    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) return { hits: [], total: 0, nextCursor: null }
     const limit = Math.min(Math.max(p.limit ?? 100, 1), MAX_SEARCH_LIMIT)
     const query = toStoreQuery(parseLogQuery(p.q), p, { from: p.from, to: p.to, limit, cursor: p.cursor })
     const r = await this.store.query(LOGS_COLLECTION, query)

@@ -119,19 +119,24 @@ export interface Store {
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 10_000
 
-/** Cursor: base64url of [timestamp, id] of the last document of a page. */
+/**
+ * Cursor: `<timestamp>.<base64url of id>` of the last document of a page. Every string matching
+ * CURSOR_PATTERN decodes (paging after any (timestamp, id) is well defined), so the API can declare the
+ * pattern and accept exactly what it declares.
+ */
+export const CURSOR_PATTERN = '^-?[0-9]{1,16}\\.[A-Za-z0-9_-]{0,1400}$'
+const CURSOR_RE = new RegExp(CURSOR_PATTERN)
+
 export function encodeCursor(timestamp: number, id: string): string {
-  return Buffer.from(JSON.stringify([timestamp, id])).toString('base64url')
+  return `${timestamp}.${Buffer.from(id).toString('base64url')}`
 }
 
 export function decodeCursor(cursor: string): { timestamp: number; id: string } | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return { timestamp: v[0], id: v[1] }
-  } catch {
-    // fall through: a bad cursor is a client error reported by the caller
-  }
-  return undefined
+  if (!CURSOR_RE.test(cursor)) return undefined
+  const dot = cursor.indexOf('.')
+  const timestamp = Number(cursor.slice(0, dot))
+  if (!Number.isSafeInteger(timestamp)) return undefined
+  return { timestamp, id: Buffer.from(cursor.slice(dot + 1), 'base64url').toString('utf8') }
 }
 
 /** Reads a dotted path ("log.level") from a body, accepting both nested objects and dotted keys. */

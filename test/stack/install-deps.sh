@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test stack needs (idempotent: a no-op when everything is present).
 #
-#   test/stack/install-deps.sh [base|prometheus|alertmanager|rsyslog|all]...   (default: all)
+#   test/stack/install-deps.sh [base|prometheus|alertmanager|rsyslog|browser|schemathesis|all]...   (default: all)
 #
 # Kafka, Elasticsearch and Flink come from Maven Central (fetched by up.sh); only the JDK, Maven, the
 # small tools the scripts use and the Prometheus/Alertmanager/rsyslog binaries come from apt.
+# schemathesis: python3 with venv and pip; the API test makes its own venv (.stack/venv-schemathesis).
 set -euo pipefail
 
 groups=("$@")
@@ -17,8 +18,11 @@ for g in "${groups[@]}"; do
     prometheus) pkgs+=(prometheus) ;;
     alertmanager) pkgs+=(prometheus-alertmanager) ;;
     rsyslog) pkgs+=(rsyslog rsyslog-kafka rsyslog-elasticsearch) ;;
+    browser) pkgs+=(chromium) ;; # the console's end-to-end tests drive it with playwright-core
+    schemathesis) pkgs+=(python3 python3-venv python3-pip) ;;
     all) pkgs+=(openjdk-17-jdk-headless maven curl unzip iproute2 procps util-linux
-      prometheus prometheus-alertmanager rsyslog rsyslog-kafka rsyslog-elasticsearch) ;;
+      prometheus prometheus-alertmanager rsyslog rsyslog-kafka rsyslog-elasticsearch chromium
+      python3 python3-venv python3-pip) ;;
     *) echo "install-deps.sh: unknown group '$g'" >&2; exit 2 ;;
   esac
 done

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { NotFoundError } from '../../core/errors.js'
 import type { AlertsService } from '../../../alerting/alerts-service.js'
 import { errorResponses } from '../schemas.js'
+import { CURSOR_PATTERN } from '../../storage/store.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const Figure = Nullable(Type.Union([Type.Number(), Type.String()]))
@@ -44,12 +45,12 @@ const Notification = Type.Object({
 const ChannelHealth = Type.Record(Type.String(), Type.Object({ healthy: Type.Boolean(), detail: Type.String(), queued: Type.Integer() }))
 
 const ListQuery = Type.Object({
-  state: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], { default: 'firing' }),
+  state: Type.Optional(Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], { default: 'firing' })),
   cluster: Type.Optional(Type.String()),
   rule: Type.Optional(Type.String()),
   job: Type.Optional(Type.String({ description: 'job name' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  cursor: Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'nextCursor of the previous page' })),
 })
 
 /** GET /alerts (incidents, newest first) and GET /alerts/:id (with its notifications). */

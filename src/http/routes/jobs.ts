@@ -3,8 +3,14 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Clock } from '../../core/clock.js'
 import type { FleetView } from '../../fleet/fleet-view.js'
-import { JOB_STATES, type CheckpointInfo, type JobSnapshot } from '../../model/job.js'
-import { errorResponses } from '../schemas.js'
+import { JOB_STATES, type JobSnapshot } from '../../model/job.js'
+import { checkpointView, jobSummary } from '../../fleet/job-summary.js'
+import type { FleetTrends } from '../../fleet/job-trends.js'
+import { TimeParam, errorResponses } from '../schemas.js'
+import { parseTimeParam } from '../time-param.js'
+import type { JobHistoryPoint } from '../../fleet/job-history.js'
+import type { TimelineEvent } from '../../fleet/job-timeline.js'
+import type { RestorePointView } from '../../lifecycle/restore-point-catalog.js'
 import { sendError } from '../errors.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
@@ -31,10 +37,14 @@ const JobSummary = Type.Object(
     state: JobStateSchema,
     startTime: Nullable(Type.Integer()),
     restarts: Type.Integer(),
+    restartsLastHour: Type.Integer({ minimum: 0, description: 'Restarts flinkwatch saw in the last hour' }),
     lastCheckpoint: Nullable(Type.Ref('Checkpoint')),
+    failedCheckpoints: Nullable(Type.Integer({ description: "Flink's failed-checkpoint count" })),
     lag: Nullable(Type.Number({ description: 'Kafka source lag in records' })),
+    lagTrend: Nullable(Type.Number({ description: 'Lag change in records per minute over the last ~5 minutes; > 0 growing' })),
     backpressure: Nullable(Type.Number({ description: 'Max back-pressured ratio 0..1' })),
     busy: Nullable(Type.Number({ description: 'Max busy ratio 0..1' })),
+    uptimeMs: Nullable(Type.Integer({ description: 'RUNNING jobs: now - startTime' })),
   },
   { $id: 'JobSummary' },
 )
@@ -104,23 +114,64 @@ const JobDetail = Type.Object(
   { $id: 'JobDetail' },
 )
 
-function checkpoint(c: CheckpointInfo | null, now: number) {
-  return c ? { ...c, ageSeconds: Math.max(0, (now - c.completedAt) / 1000) } : null
+const N = Nullable(Type.Number())
+const HistoryPoint = Type.Object(
+  {
+    at: Type.Integer({ description: 'Epoch ms' }),
+    state: Type.String(),
+    parallelism: Nullable(Type.Integer()),
+    busy: N,
+    backpressure: N,
+    recordsInPerSec: N,
+    recordsOutPerSec: N,
+    lag: N,
+    cpuLoad: N,
+    heapUsedBytes: N,
+    heapMaxBytes: N,
+    gcTimeMsPerSec: N,
+    restarts: Type.Integer(),
+    checkpointDurationMs: N,
+    checkpointSizeBytes: N,
+  },
+  { $id: 'HistorySample' },
+)
+
+const TimelineEventSchema = Type.Object(
+  {
+    at: Type.Integer({ description: 'Epoch ms' }),
+    kind: Type.Union(['state', 'restart', 'failure', 'checkpoint', 'checkpoint-failed', 'action', 'incident'].map((k) => Type.Literal(k))),
+    from: Nullable(Type.String()),
+    to: Nullable(Type.String()),
+    message: Type.String(),
+  },
+  { $id: 'TimelineEvent' },
+)
+
+const RestorePointSchema = Type.Object(
+  {
+    path: Type.String(),
+    kind: Type.Union([Type.Literal('checkpoint'), Type.Literal('savepoint')]),
+    at: Type.Integer({ description: 'Epoch ms when it completed' }),
+    source: Type.String({ description: '"job <id>" (an instance the fleet lists) or "remembered"' }),
+  },
+  { $id: 'RestorePoint' },
+)
+
+const JobParams = Type.Object({ cluster: Type.String(), jobId: Type.String() })
+
+/** The job page's reads; app.ts builds them over the fleet, lifecycle and alerting features. */
+export interface JobPagesDeps {
+  history?(q: { cluster: string; jobId: string; from: number; to: number }): Promise<JobHistoryPoint[]>
+  timeline?(job: JobSnapshot, q: { from: number; to: number; limit: number }): Promise<TimelineEvent[]>
+  restorePoints?(cluster: string, jobId: string): Promise<RestorePointView[] | undefined>
 }
 
-function summary(j: JobSnapshot, now: number) {
-  return {
-    cluster: j.cluster,
-    jobId: j.jobId,
-    name: j.name,
-    state: j.state,
-    startTime: j.startTime,
-    restarts: j.restarts,
-    lastCheckpoint: checkpoint(j.checkpoints?.lastCompleted ?? null, now),
-    lag: j.lag,
-    backpressure: j.backpressure,
-    busy: j.busy,
-  }
+const HOUR = 3_600_000
+
+function range(q: { from?: number | string; to?: number | string }, now: number, defaultSpan: number): { from: number; to: number } {
+  const to = parseTimeParam('to', q.to) ?? now + 1
+  const from = parseTimeParam('from', q.from) ?? to - defaultSpan
+  return { from, to }
 }
 
 function detail(j: JobSnapshot, now: number) {
@@ -138,7 +189,7 @@ function detail(j: JobSnapshot, now: number) {
     recordsInPerSec: j.recordsInPerSec,
     recordsOutPerSec: j.recordsOutPerSec,
     checkpoints: j.checkpoints
-      ? { ...j.checkpoints, lastCompleted: checkpoint(j.checkpoints.lastCompleted, now), lastSavepoint: checkpoint(j.checkpoints.lastSavepoint, now) }
+      ? { ...j.checkpoints, lastCompleted: checkpointView(j.checkpoints.lastCompleted, now), lastSavepoint: checkpointView(j.checkpoints.lastSavepoint, now) }
       : null,
     exceptions: j.exceptions ?? (j.latestException ? [j.latestException] : []),
     vertices: j.vertices,
@@ -147,7 +198,7 @@ function detail(j: JobSnapshot, now: number) {
 }
 
 /** GET /api/v1/jobs and /api/v1/jobs/:cluster/:jobId. */
-export function jobRoutes(view: FleetView, clock: Clock): FastifyPluginAsync {
+export function jobRoutes(view: FleetView & Partial<FleetTrends>, clock: Clock, more: JobPagesDeps = {}): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     app.addSchema(Checkpoint)
@@ -171,7 +222,7 @@ export function jobRoutes(view: FleetView, clock: Clock): FastifyPluginAsync {
         const { cluster, state, q } = req.query
         if (cluster !== undefined && !view.cluster(cluster)) return sendError(reply, 404, `no cluster ${cluster}`)
         const now = clock.now()
-        return { jobs: view.jobs({ cluster, state, q }).map((j) => summary(j, now)) }
+        return { jobs: view.jobs({ cluster, state, q }).map((j) => jobSummary(j, now, view)) }
       },
     )
     app.get(
@@ -192,5 +243,75 @@ export function jobRoutes(view: FleetView, clock: Clock): FastifyPluginAsync {
         return detail(j, clock.now())
       },
     )
+
+    const known = (cluster: string, jobId: string): { job: JobSnapshot } | { error: string } => {
+      if (!view.cluster(cluster)) return { error: `no cluster ${cluster}` }
+      const job = view.job(cluster, jobId)
+      return job ? { job } : { error: `no job ${jobId} on cluster ${cluster}` }
+    }
+    const { history, timeline, restorePoints } = more
+    if (history) {
+      app.addSchema(HistoryPoint)
+      app.get(
+        '/jobs/:cluster/:jobId/history',
+        {
+          schema: {
+            tags: ['jobs'],
+            summary: 'Metric history of a job for charts, oldest first (at most 2,000 points, thinned evenly)',
+            params: JobParams,
+            querystring: Type.Object({ from: Type.Optional(TimeParam('Oldest sample, inclusive; default to - 1h')), to: Type.Optional(TimeParam('Newest sample, exclusive; default now')) }),
+            response: { 200: Type.Object({ samples: Type.Array(Type.Ref('HistorySample')) }), ...errorResponses },
+          },
+        },
+        async (req, reply) => {
+          const k = known(req.params.cluster, req.params.jobId)
+          if ('error' in k) return sendError(reply, 404, k.error)
+          return { samples: await history({ cluster: req.params.cluster, jobId: req.params.jobId, ...range(req.query, clock.now(), HOUR) }) }
+        },
+      )
+    }
+    if (timeline) {
+      app.addSchema(TimelineEventSchema)
+      app.get(
+        '/jobs/:cluster/:jobId/timeline',
+        {
+          schema: {
+            tags: ['jobs'],
+            summary: 'State transitions, restarts, failures, checkpoints, lifecycle actions and incidents of a job, newest first',
+            params: JobParams,
+            querystring: Type.Object({
+              from: Type.Optional(TimeParam('Oldest event, inclusive; default to - 7d')),
+              to: Type.Optional(TimeParam('Newest event, exclusive; default now')),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+            }),
+            response: { 200: Type.Object({ events: Type.Array(Type.Ref('TimelineEvent')) }), ...errorResponses },
+          },
+        },
+        async (req, reply) => {
+          const k = known(req.params.cluster, req.params.jobId)
+          if ('error' in k) return sendError(reply, 404, k.error)
+          return { events: await timeline(k.job, { ...range(req.query, clock.now(), 7 * 24 * HOUR), limit: req.query.limit ?? 200 }) }
+        },
+      )
+    }
+    if (restorePoints) {
+      app.addSchema(RestorePointSchema)
+      app.get(
+        '/jobs/:cluster/:jobId/restore-points',
+        {
+          schema: {
+            tags: ['jobs'],
+            summary: 'Retained checkpoints and savepoints a restart would choose from, newest first (the first is the one it would use)',
+            params: JobParams,
+            response: { 200: Type.Object({ restorePoints: Type.Array(Type.Ref('RestorePoint')) }), ...errorResponses },
+          },
+        },
+        async (req, reply) => {
+          const k = known(req.params.cluster, req.params.jobId)
+          if ('error' in k) return sendError(reply, 404, k.error)
+          return { restorePoints: (await restorePoints(req.params.cluster, req.params.jobId)) ?? [] }
+        },
+      )
+    }
   }
 }

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { BadRequestError } from '../../core/errors.js'
 import type { LifecycleService } from '../../lifecycle/lifecycle-service.js'
 import { OPERATION_ACTIONS } from '../../model/operation.js'
-import { errorResponses } from '../schemas.js'
+import { TimeParam, errorResponses } from '../schemas.js'
+import { parseTimeParam } from '../time-param.js'
 import { sendError } from '../errors.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
@@ -43,14 +43,6 @@ const AuditEvent = Type.Object(
   { $id: 'AuditEvent' },
 )
 
-const TimeParam = Type.String({ description: 'Epoch ms or an ISO-8601 time', maxLength: 40 })
-
-function parseTime(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v)
-  if (!Number.isFinite(n)) throw new BadRequestError(`${name} must be epoch milliseconds or an ISO-8601 time, got ${JSON.stringify(v)}`)
-  return n
-}
 
 /** POST /api/v1/jobs/:cluster/:jobId/actions, GET /api/v1/operations/:id, GET /api/v1/events. */
 export function lifecycleRoutes(service: LifecycleService): FastifyPluginAsync {
@@ -114,8 +106,8 @@ export function lifecycleRoutes(service: LifecycleService): FastifyPluginAsync {
           querystring: Type.Object({
             cluster: Type.Optional(Type.String()),
             job: Type.Optional(Type.String({ description: 'A job id or a job name' })),
-            from: Type.Optional(TimeParam),
-            to: Type.Optional(TimeParam),
+            from: Type.Optional(TimeParam('Oldest event, inclusive')),
+            to: Type.Optional(TimeParam('Newest event, exclusive')),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           }),
           response: { 200: Type.Object({ events: Type.Array(Type.Ref('AuditEvent')) }), ...errorResponses },
@@ -123,8 +115,8 @@ export function lifecycleRoutes(service: LifecycleService): FastifyPluginAsync {
       },
       async (req) => {
         const q = req.query
-        const from = parseTime('from', q.from)
-        const to = parseTime('to', q.to)
+        const from = parseTimeParam('from', q.from)
+        const to = parseTimeParam('to', q.to)
         return {
           events: await service.operations.events({
             ...(q.cluster ? { cluster: q.cluster } : {}),

@@ -2,11 +2,13 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Clock } from '../../core/clock.js'
-import { AppError, BadRequestError } from '../../core/errors.js'
+import { AppError } from '../../core/errors.js'
 import { ingestHttpBody } from '../../logs/http-ingest.js'
 import type { LogPipeline } from '../../logs/pipeline.js'
 import { MAX_SEARCH_LIMIT, type LogSearch } from '../../logs/search.js'
-import { errorResponses } from '../schemas.js'
+import { TimeParam, errorResponses } from '../schemas.js'
+import { parseTimeParam } from '../time-param.js'
+import { CURSOR_PATTERN } from '../../storage/store.js'
 
 const Hit = Type.Object(
   {
@@ -34,10 +36,10 @@ const SearchQuery = Type.Object({
   job: Type.Optional(Type.String({ description: 'job id (32 hex) or job name' })),
   taskManager: Type.Optional(Type.String()),
   level: Type.Optional(Type.String({ description: 'one level or a comma-separated list' })),
-  from: Type.Optional(Type.String({ description: 'ISO 8601 or epoch ms, inclusive' })),
-  to: Type.Optional(Type.String({ description: 'ISO 8601 or epoch ms, exclusive' })),
+  from: Type.Optional(TimeParam('Oldest line, inclusive')),
+  to: Type.Optional(TimeParam('Newest line, exclusive')),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEARCH_LIMIT, default: 100 })),
-  cursor: Type.Optional(Type.String()),
+  cursor: Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'nextCursor of the previous page' })),
 })
 
 const IngestResponse = Type.Object({
@@ -47,12 +49,6 @@ const IngestResponse = Type.Object({
   errors: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() }), { description: 'first 100 rejected lines' }),
 })
 
-function parseTime(name: string, v: string | undefined): number | undefined {
-  if (v === undefined || v === '') return undefined
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v)
-  if (!Number.isFinite(t)) throw new BadRequestError(`${name} must be ISO 8601 or epoch milliseconds`)
-  return t
-}
 
 const INGEST_TIMEOUT_MS = 30_000
 
@@ -100,7 +96,7 @@ export function logsRoutes(deps: { pipeline: LogPipeline; search: LogSearch; clo
       },
       async (req) => {
         const q = req.query
-        return deps.search.search({ ...q, from: parseTime('from', q.from), to: parseTime('to', q.to) })
+        return deps.search.search({ ...q, from: parseTimeParam('from', q.from), to: parseTimeParam('to', q.to) })
       },
     )
 
@@ -111,11 +107,11 @@ export function logsRoutes(deps: { pipeline: LogPipeline; search: LogSearch; clo
           tags: ['logs'],
           summary: 'Lines around a hit from the same TaskManager',
           params: Type.Object({ id: Type.String() }),
-          querystring: Type.Object({ before: Type.Integer({ minimum: 0, maximum: 500, default: 20 }), after: Type.Integer({ minimum: 0, maximum: 500, default: 20 }) }),
+          querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 0, maximum: 500, default: 20 })), after: Type.Optional(Type.Integer({ minimum: 0, maximum: 500, default: 20 })) }),
           response: { 200: Type.Object({ hit: Type.Ref('LogHit'), before: Type.Array(Type.Ref('LogHit')), after: Type.Array(Type.Ref('LogHit')) }), ...errorResponses },
         },
       },
-      async (req) => deps.search.context(req.params.id, req.query.before, req.query.after),
+      async (req) => deps.search.context(req.params.id, req.query.before ?? 20, req.query.after ?? 20),
     )
   }
 }

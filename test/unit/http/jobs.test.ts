@@ -83,12 +83,17 @@ describe('clusters and jobs API over a populated fleet', () => {
       state: 'RUNNING',
       startTime: 1000,
       restarts: 1,
+      restartsLastHour: 0,
       lastCheckpoint: { id: 5, completedAt: clock.now() - 4000, ageSeconds: 4, durationMs: 50, sizeBytes: 2048, externalPath: 'file:/cp/chk-5', isSavepoint: false },
+      failedCheckpoints: 1,
       lag: 1200,
+      lagTrend: null,
       backpressure: 0.15,
       busy: 0.8,
+      uptimeMs: clock.now() - 1000,
     })
-    assert.deepEqual(Object.keys(jobs[0]!).sort(), ['backpressure', 'busy', 'cluster', 'jobId', 'lag', 'lastCheckpoint', 'name', 'restarts', 'startTime', 'state'])
+    assert.equal(jobs[1]!['uptimeMs'], null, 'not RUNNING')
+    assert.equal(jobs[1]!['failedCheckpoints'], null, 'no checkpoint statistics')
     assert.equal(jobs[1]!['lastCheckpoint'], null)
   })
 
