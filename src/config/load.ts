@@ -5,6 +5,7 @@ import { parseDocument, YAMLParseError } from 'yaml'
 import { ConfigError, errorMessage } from '../core/errors.js'
 import { FlinkwatchConfig } from './schema.js'
 import { pointerToPath, validate } from './validate.js'
+import { onCallChecks } from './sections/oncall.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/flinkwatch.yaml'
 
@@ -90,6 +91,7 @@ function crossChecks(c: FlinkwatchConfig): string[] {
       if (!channelIds.has(id)) out.push(`alerting.routes[${i}].channels[${j}]: undefined channel ${JSON.stringify(id)}`)
     }),
   )
+  out.push(...onCallChecks(c.alerting))
   c.autoRestart.jobs.forEach((j, i) => {
     if (j.jarId && j.jarPath) out.push(`autoRestart.jobs[${i}].jarId: set at most one of jarId and jarPath`)
   })

@@ -10,6 +10,7 @@ import type { AppContext, FeatureModule } from '../app.js'
 import { parseDuration } from '../core/duration.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
+import type { RestartPause } from '../model/maintenance.js'
 import type { LifecycleActions } from './actions.js'
 import { AutoRestarter, restartStateCollection } from './auto-restart.js'
 import { FlinkHttp } from './flink-http.js'
@@ -34,6 +35,8 @@ export interface LifecycleModule extends FeatureModule {
 export interface LifecycleDeps {
   fleet: FleetView
   incidents: IncidentSink
+  /** Maintenance windows that pause auto-restart (the alerting feature's). */
+  pause?: RestartPause
   /** Owner name in leases and claims; unique per process by default. */
   instanceId?: string
 }
@@ -76,6 +79,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     operations,
     actions,
     incidents: deps.incidents,
+    ...(deps.pause ? { pause: deps.pause } : {}),
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   })
   const recorder = new RestorePointRecorder({ bus: ctx.bus, memory, logger })
