@@ -38,7 +38,8 @@ export class OnCallPolicy {
   /** Routes whose repeat interval passed since their last message; none once acknowledged. */
   remindersDue(a: AlertEvent, now: number): ReminderDue[] {
     if (a.state !== 'firing' || !a.notified || a.acknowledgedBy) return []
-    const last = (key: string): number => a.remindedAt?.[key] ?? a.lastNotifiedAt ?? a.notifiedAt ?? a.startsAt
+    // notifiedAt before lastNotifiedAt: another route's reminder moves the latter.
+    const last = (key: string): number => a.remindedAt?.[key] ?? a.notifiedAt ?? a.lastNotifiedAt ?? a.startsAt
     if (this.routes.length === 0) return now - last(ALL_ROUTES) >= this.defaults.repeatIntervalMs ? [{ route: undefined, key: ALL_ROUTES }] : []
     return matchingRoutes(this.routes, a)
       .filter((r) => now - last(String(r.index)) >= r.repeatIntervalMs)
