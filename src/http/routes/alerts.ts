@@ -124,10 +124,17 @@ export function alertRoutes(alerts: AlertsService, acks?: AckService): FastifyPl
       tags: ['alerts'],
       summary,
       params: Type.Object({ id: Type.String() }),
-      ...(body ? { body: Type.Optional(AckBody) } : {}),
+      ...(body ? { body: AckBody } : {}),
       response: { 200: Type.Object({ alert: Type.Ref('Alert') }), ...errorResponses },
     })
-    api.post('/alerts/:id/ack', { config: { role: 'operator' }, schema: ackSchema('Acknowledge a firing incident: no more reminders or escalation levels', true) }, async (req) => {
+    api.post('/alerts/:id/ack', {
+      config: { role: 'operator' },
+      // The body is optional: a bare POST acknowledges without a comment.
+      preValidation: async (req) => {
+        req.body ??= {}
+      },
+      schema: ackSchema('Acknowledge a firing incident: no more reminders or escalation levels', true),
+    }, async (req) => {
       const { id } = req.params as { id: string }
       const comment = (req.body as Static<typeof AckBody> | undefined)?.comment ?? null
       return { alert: await acks.acknowledge(id, req.principal?.name ?? 'anonymous', comment) }

@@ -14,17 +14,15 @@ test('ack links: bound to the incident, expiring, usable once; a forged signatur
   const links = new AckLinks({ store, clock, publicUrl: 'https://fw.example.com/', secret: 'a-configured-secret-of-some-length', ttlMs: H })
   await links.start()
   const url = links.link(alert('a'))!
-  assert.match(url, /^https:\/\/fw\.example\.com\/api\/v1\/ack\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/)
+  assert.match(url, /^https:\/\/fw\.example\.com\/api\/v1\/ack\/[A-Za-z0-9_.-]+$/)
   const token = tokenOf(url)
-  assert.deepEqual(await links.check(token), { ok: true, incidentId: 'inc-a', nonce: (await links.check(token) as { nonce: string }).nonce, expiresAt: clock.now() + H })
+  assert.ok(token.length <= 100, `fits a path segment: ${token.length}`)
+  const [id, nonce, exp, sig] = token.split('.') as [string, string, string, string]
+  assert.deepEqual(await links.check(token), { ok: true, incidentId: 'inc-a', nonce, expiresAt: clock.now() + H })
   // Another incident id under the same signature: forged.
-  const [body, sig] = token.split('.') as [string, string]
-  const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>
-  const swapped = `${Buffer.from(JSON.stringify({ ...payload, i: 'inc-b' })).toString('base64url')}.${sig}`
-  assert.deepEqual(await links.check(swapped), { ok: false, reason: 'forged' })
-  const longer = `${Buffer.from(JSON.stringify({ ...payload, e: Number(payload['e']) + 10 * H })).toString('base64url')}.${sig}`
-  assert.deepEqual(await links.check(longer), { ok: false, reason: 'forged' }, 'the expiry is signed too')
-  assert.deepEqual(await links.check(`${body}.${'A'.repeat(43)}`), { ok: false, reason: 'forged' })
+  assert.deepEqual(await links.check(`${Buffer.from('inc-b').toString('base64url')}.${nonce}.${exp}.${sig}`), { ok: false, reason: 'forged' })
+  assert.deepEqual(await links.check(`${id}.${nonce}.${(parseInt(exp, 36) + 36_000).toString(36)}.${sig}`), { ok: false, reason: 'forged' }, 'the expiry is signed too')
+  assert.deepEqual(await links.check(`${id}.${nonce}.${exp}.${'A'.repeat(22)}`), { ok: false, reason: 'forged' })
   assert.deepEqual(await links.check('garbage'), { ok: false, reason: 'forged' })
   // A key that differs (another deployment) does not accept it.
   const other = new AckLinks({ store, clock, publicUrl: 'https://fw.example.com', secret: 'another-secret-of-some-length!!', ttlMs: H })
