@@ -5,6 +5,7 @@
  * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
 import type { AppContext, FeatureModule } from '../src/app.js'
+import type { TimerHandle } from '../src/core/clock.js'
 import { parseDuration } from '../src/core/duration.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
@@ -25,6 +26,8 @@ import { MaintenanceWindows, maintenanceCollection } from './oncall/maintenance.
 import { OnCallPolicy } from './oncall/policy.js'
 import { loadRules, resolveRulesFile } from './rules/load.js'
 import type { Rule } from './rules/rule.js'
+
+const WINDOW_RELOAD_MS = 30_000
 
 export interface AlertingModule extends FeatureModule {
   readonly incidents: IncidentSink
@@ -87,13 +90,25 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     registry: ctx.registry,
   })
   const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }
+  // API windows are re-read now and then, so one created or deleted through another instance applies here too.
+  let reload: TimerHandle | null = null
+  let stopped = false
+  const scheduleReload = (): void => {
+    if (stopped) return
+    reload = ctx.clock.setTimeout(() => void maintenance.load().catch((err: unknown) => logger.warn({ err }, 'reading maintenance windows failed')).finally(scheduleReload), WINDOW_RELOAD_MS)
+  }
   const onCallComponent = {
     name: 'alert-oncall',
     start: async () => {
       await maintenance.load()
       await ackLinks.start()
+      scheduleReload()
     },
-    stop: async () => {},
+    stop: async () => {
+      stopped = true
+      if (reload) ctx.clock.clearTimeout(reload)
+      reload = null
+    },
     readiness: () => ({ ready: true, detail: `${maintenance.list().length} maintenance window(s); acknowledge links ${ackLinks.enabled ? 'on' : 'off (no server.publicUrl)'}` }),
   }
   if (cfg.enabled) logger.info({ rules: rules.map((r) => r.spec.name), channels: cfg.channels.map((c) => c.id) }, 'alerting configured')

@@ -63,10 +63,16 @@ export class MaintenanceWindows implements RestartPause {
     for (const c of configured) this.remember(fromInput(c, 'config', 'config', 0))
   }
 
-  /** Windows created through the API; a malformed one is skipped (and counted), never fatal. */
+  /**
+   * (Re)reads the windows created through the API, this instance's and other instances' (added and
+   * deleted); a malformed one is skipped (and counted), never fatal.
+   */
   async load(): Promise<void> {
     const r = await this.store.query(MAINTENANCE, { limit: MAX_LIMIT, order: 'asc' })
+    const stored = new Set(r.docs.map((d) => d.id))
+    for (const [id, e] of this.all) if (e.w.source === 'api' && !stored.has(id)) this.all.delete(id)
     for (const d of r.docs) {
+      if (this.all.get(d.id)?.w.source === 'api') continue
       const w = this.guard.check(MAINTENANCE, MaintenanceWindowDoc, d)
       if (!w || this.all.get(w.id)?.w.source === 'config') continue
       try {

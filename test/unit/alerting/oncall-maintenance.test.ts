@@ -111,3 +111,17 @@ test('API windows: stored, loaded after a restart, matched by cluster, job, rule
   await assert.rejects(cfg.remove('from-config'), /defined in config/)
   assert.equal(cfg.pausedBy('any', 'job', Date.parse('2026-01-01T03:10:00Z')), null, 'pauseAutoRestart is off by default')
 })
+
+test('API windows created or deleted through another instance apply here on the next reload', async () => {
+  const store = await oncallStore()
+  const here = new MaintenanceWindows(store, [])
+  const there = new MaintenanceWindows(store, [])
+  await here.load()
+  const w = await there.add({ match: { cluster: 'c1' }, from: new Date(T0).toISOString(), to: new Date(T0 + H).toISOString() }, 'ops', T0)
+  assert.equal(here.get(w.id), undefined)
+  await here.load()
+  assert.equal(here.holding(alert('x'), T0 + 1)?.id, w.id)
+  await there.remove(w.id)
+  await here.load()
+  assert.equal(here.holding(alert('x'), T0 + 1), undefined)
+})
