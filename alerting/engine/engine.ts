@@ -191,7 +191,8 @@ export class AlertEngine implements Component, IncidentSink {
 
   /**
    * Changes a firing incident in place (acknowledge, un-acknowledge) and stores it; undefined when no
-   * firing incident has this id. The change is published like a transition, for the alerts stream.
+   * firing incident has this id. Not published as `alert.transition`: the alerts stream would show it
+   * as a second "firing".
    */
   update(id: string, change: (a: AlertEvent) => void): AlertEvent | undefined {
     for (const t of this.tracks.values()) {
@@ -199,7 +200,6 @@ export class AlertEngine implements Component, IncidentSink {
       if (a?.id !== id || a.state !== 'firing') continue
       change(a)
       this.o.book.save(a)
-      this.o.bus.publish({ type: 'alert.transition', alert: structuredClone(a) })
       return structuredClone(a)
     }
     return undefined
