@@ -14,7 +14,7 @@ import type { MaintenanceWindow, RestartPause } from '../../src/model/maintenanc
 import type { CollectionSpec, Store } from '../../src/storage/store.js'
 import { MAX_LIMIT } from '../../src/storage/store.js'
 import { DocGuard } from '../engine/stored.js'
-import { openingAt } from './schedule.js'
+import { nextOpening, openingAt, type Opening } from './schedule.js'
 
 export const MAINTENANCE = 'alert_maintenance'
 export const maintenanceCollection: CollectionSpec = { name: MAINTENANCE, keywords: ['createdBy', 'source'] }
@@ -54,6 +54,12 @@ export interface WindowInput {
 interface Entry {
   w: MaintenanceWindow
   re: Partial<Record<Key, RegExp>>
+  /**
+   * The answer of the last look and until when it holds (the end of the opening, or the start of the
+   * next one): the engine asks for every firing incident on every tick, and a cron look-up costs
+   * tens of microseconds.
+   */
+  cached?: { open: Opening | null; from: number; until: number }
 }
 
 export class MaintenanceWindows implements RestartPause {
@@ -124,8 +130,16 @@ export class MaintenanceWindows implements RestartPause {
   }
 
   private find(now: number, ok: (re: Entry['re'], w: MaintenanceWindow) => boolean): MaintenanceWindow | undefined {
-    for (const { w, re } of this.all.values()) if (ok(re, w) && openingAt(w, now)) return w
+    for (const e of this.all.values()) if (ok(e.re, e.w) && this.isOpen(e, now)) return e.w
     return undefined
+  }
+
+  private isOpen(e: Entry, now: number): boolean {
+    const c = e.cached
+    if (c && c.from <= now && now < c.until) return c.open !== null
+    const open = openingAt(e.w, now)
+    e.cached = { open, from: now, until: open ? open.end : (nextOpening(e.w, now)?.start ?? Number.POSITIVE_INFINITY) }
+    return open !== null
   }
 
   private remember(w: MaintenanceWindow): void {
