@@ -86,6 +86,21 @@ test('the firing message carries a signed link; GET shows a confirmation page (n
     assert.equal((await a.http.inject({ method: 'POST', url: forged })).statusCode, 403)
     const events = (await a.http.inject({ method: 'GET', url: '/api/v1/events', headers: viewer })).json() as { events: { action: string; who: string; details: { via: string } }[] }
     assert.deepEqual(events.events.map((e) => `${e.action}:${e.who}:${e.details.via}`), ['acknowledge:Alice (acknowledge link):link'])
+    // Expired (alerting.ackLinks.ttl, 24h by default): a second incident's link, a day later.
+    const id2 = await firingId(a, clock, 'payments')
+    // Within groupWait of the first message: it is in the digest that follows.
+    await clock.advance(2000)
+    await a.context.store.refresh(MESSAGES)
+    const all = JSON.stringify((await a.context.store.query(MESSAGES, { limit: 100 })).docs.map((d) => d.body.payload))
+    const links = [...all.matchAll(/https:\/\/fw\.example\.com(\/api\/v1\/ack\/[A-Za-z0-9_.-]+)/g)].map((m) => m[1]!).filter((p) => p !== path)
+    assert.equal(links.length, 1)
+    assert.equal((await a.http.inject({ method: 'GET', url: links[0]! })).statusCode, 200)
+    await clock.advance(24 * 3_600_000)
+    const expired = await a.http.inject({ method: 'GET', url: links[0]! })
+    assert.equal(expired.statusCode, 403)
+    assert.match(expired.body, /expired/)
+    assert.equal((await a.http.inject({ method: 'POST', url: links[0]!, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' })).statusCode, 403)
+    assert.equal((await a.http.inject({ method: 'GET', url: `/api/v1/alerts/${id2}`, headers: viewer })).json().alert.acknowledgedBy ?? null, null)
   } finally {
     await a.stop()
   }
