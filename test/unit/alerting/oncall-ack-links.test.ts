@@ -68,3 +68,17 @@ test('content: firing, reminder and escalation messages carry the acknowledge li
   assert.match(esc, /escalated to level 2: not acknowledged after 45 min; paged before: l1/)
   assert.match(esc, /\[acknowledge\]/)
 })
+
+test('webhook (Alertmanager v4): ack_url on firing alerts, escalation level and who was paged before', async () => {
+  const { webhookChannel } = await import('../../../alerting/channels/webhook.js')
+  const { channelConfig } = await import('./helpers.js')
+  const ch = webhookChannel(channelConfig({ id: 'am', type: 'webhook', url: 'http://127.0.0.1:1/x' }) as never, new FakeClock())
+  const links = { ...noLinks, ack: () => 'https://fw/api/v1/ack/t' }
+  const annotations = (kind: 'firing' | 'escalation' | 'resolved', extra = {}) =>
+    ((ch.render({ entries: [{ itemId: 'i', kind, alert: alert('a', extra), at: 1 }], links })[0]!.payload['alerts'] as { annotations: Record<string, string> }[])[0]!.annotations)
+  assert.equal(annotations('firing')['ack_url'], 'https://fw/api/v1/ack/t')
+  assert.equal(annotations('resolved')['ack_url'], undefined)
+  assert.equal(annotations('firing', { acknowledgedBy: 'x' })['ack_url'], undefined)
+  const esc = annotations('escalation', { escalations: [{ route: 0, level: 0, at: 5, channels: ['l1'], from: ['lead', 'sms'] }] })
+  assert.deepEqual([esc['escalation_level'], esc['escalated_from']], ['1', 'lead,sms'])
+})
