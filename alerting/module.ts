@@ -5,6 +5,7 @@
  * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
 import type { AppContext, FeatureModule } from '../src/core/feature.js'
+import type { TimerHandle } from '../src/core/clock.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
 import { alertingCollections } from './engine/collections.js'
@@ -18,8 +19,14 @@ import { linkBuilder } from './notify/links.js'
 import { notifyMetrics } from './notify/metrics.js'
 import { Outbox } from './notify/outbox.js'
 import { NotificationPipeline, type PipelineOptions } from './notify/pipeline.js'
+import { AckLinks, ackLinkCollections } from './oncall/ack-links.js'
+import { AckService, type AuditWriter } from './oncall/acks.js'
+import { MaintenanceWindows, maintenanceCollection } from './oncall/maintenance.js'
+import { OnCallPolicy } from './oncall/policy.js'
 import { loadRules, resolveRulesFile } from './rules/load.js'
 import type { Rule } from './rules/rule.js'
+
+const WINDOW_RELOAD_MS = 30_000
 
 export interface AlertingModule extends FeatureModule {
   readonly incidents: IncidentSink
@@ -28,6 +35,10 @@ export interface AlertingModule extends FeatureModule {
   readonly silences: Silences
   /** Incidents and their notifications, for the alerts API. */
   readonly alerts: AlertsService
+  /** Acknowledge and un-acknowledge (API and one-click links). */
+  readonly acks: AckService
+  /** Maintenance windows (config and API); also tells auto-restart to pause. */
+  readonly maintenance: MaintenanceWindows
 }
 
 export interface AlertingModuleOptions {
@@ -35,6 +46,8 @@ export interface AlertingModuleOptions {
   rules?: Rule[]
   delivery?: PipelineOptions['delivery']
   instanceId?: string
+  /** Where acknowledgements go in the audit trail (app.ts: the lifecycle feature's audit). */
+  audit?: AuditWriter
 }
 
 export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
@@ -43,6 +56,9 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   const rules = cfg.enabled ? (opts.rules ?? loadRules(resolveRulesFile(cfg.rulesFile), cfg.rules)) : []
   const guard = new DocGuard(logger, ctx.registry)
   const outbox = new Outbox(ctx.store, guard)
+  const ackLinks = new AckLinks({ store: ctx.store, clock: ctx.clock, publicUrl: ctx.config.server.publicUrl, secret: cfg.ackLinks.secret, ttlMs: cfg.ackLinks.ttl })
+  const maintenance = new MaintenanceWindows(ctx.store, cfg.maintenance, guard)
+  const links = linkBuilder(ctx.config)
   const pipeline = new NotificationPipeline({
     outbox,
     clock: ctx.clock,
@@ -52,7 +68,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     routes: cfg.routes,
     groupWaitMs: cfg.groupWait,
     holdFirst: cfg.holdFirst,
-    links: linkBuilder(ctx.config),
+    links: { ...links, ack: (a) => ackLinks.link(a) },
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
   })
@@ -67,21 +83,46 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     silences,
     notify: (t) => pipeline.accept(t),
     repeatIntervalMs: cfg.repeatInterval,
+    policy: new OnCallPolicy(cfg.routes, { repeatIntervalMs: cfg.repeatInterval }),
+    maintenance,
     evaluationIntervalMs: cfg.evaluationInterval,
     registry: ctx.registry,
   })
   const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }
+  // API windows are re-read now and then, so one created or deleted through another instance applies here too.
+  let reload: TimerHandle | null = null
+  let stopped = false
+  const scheduleReload = (): void => {
+    if (stopped) return
+    reload = ctx.clock.setTimeout(() => void maintenance.load().catch((err: unknown) => logger.warn({ err }, 'reading maintenance windows failed')).finally(scheduleReload), WINDOW_RELOAD_MS)
+  }
+  const onCallComponent = {
+    name: 'alert-oncall',
+    start: async () => {
+      await maintenance.load()
+      await ackLinks.start()
+      scheduleReload()
+    },
+    stop: async () => {
+      stopped = true
+      if (reload) ctx.clock.clearTimeout(reload)
+      reload = null
+    },
+    readiness: () => ({ ready: true, detail: `${maintenance.list().length} maintenance window(s); acknowledge links ${ackLinks.enabled ? 'on' : 'off (no server.publicUrl)'}` }),
+  }
   if (cfg.enabled) logger.info({ rules: rules.map((r) => r.spec.name), channels: cfg.channels.map((c) => c.id) }, 'alerting configured')
   return {
     name: 'alerting',
-    collections: alertingCollections,
-    // Start order: silences, then the pipeline (resumes the outbox), then the engine that feeds it.
-    components: [silencesComponent, pipeline, engine],
+    collections: [...alertingCollections, maintenanceCollection, ...ackLinkCollections],
+    // Start order: silences and windows (and the link key), then the pipeline (resumes the outbox), then the engine that feeds it.
+    components: [silencesComponent, onCallComponent, pipeline, engine],
     topics: [alertsTopic(ctx.bus)],
     incidents: engine,
     engine,
     pipeline,
     silences,
     alerts: new AlertsService(book, outbox, pipeline),
+    acks: new AckService({ engine, book, links: ackLinks, clock: ctx.clock, audit: opts.audit }),
+    maintenance,
   }
 }

@@ -14,6 +14,8 @@ import type { ReadinessReport } from './http/routes/health.js'
 import { streamRoutes } from './http/routes/stream.js'
 import { alertRoutes } from './http/routes/alerts.js'
 import { silenceRoutes } from './http/routes/silences.js'
+import { maintenanceRoutes } from './http/routes/maintenance.js'
+import { ackLinkRoutes } from './http/routes/ack-links.js'
 import { lifecycleRoutes } from './http/routes/lifecycle.js'
 import { recommendationRoutes } from './http/routes/recommendations.js'
 import { logsRoutes } from './http/routes/logs.js'
@@ -77,13 +79,17 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   // never publish into something that is not yet running, and stop before what they feed is flushed.
   const fleet = createFleetModule(context)
   const logs = createLogsModule(context)
-  const alerting = createAlertingModule(context)
-  const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
+  // Acknowledgements go to the lifecycle feature's audit trail (GET /api/v1/events); only called after start.
+  const alerting = createAlertingModule(context, { audit: (e) => lifecycle.operations.audit(e) })
+  const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents, pause: alerting.maintenance })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.
   const modules: (FeatureModule & { routes?: readonly ApiRoutes[] })[] = [
     { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock })] },
-    { ...alerting, routes: [alertRoutes(alerting.alerts), silenceRoutes({ silences: alerting.silences, clock })] },
+    {
+      ...alerting,
+      routes: [alertRoutes(alerting.alerts, alerting.acks), silenceRoutes({ silences: alerting.silences, clock }), maintenanceRoutes({ windows: alerting.maintenance, clock }), ackLinkRoutes(alerting.acks)],
+    },
     { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },
     { ...recommendations, routes: [recommendationRoutes(recommendations.service, fleet.view)] },
     {

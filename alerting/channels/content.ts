@@ -23,6 +23,8 @@ export interface LinkBuilder {
   dashboard(a: AlertEvent): string | null
   flinkUi(a: AlertEvent): string | null
   alerts(): string | null
+  /** A one-click acknowledge link for a firing incident (signed, expiring, usable once); absent or null: none. */
+  ack?(a: AlertEvent): string | null
 }
 
 export interface Digest {
@@ -74,8 +76,8 @@ interface Block {
 }
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const
-const KIND_LABEL: Record<TransitionKind, string> = { firing: 'FIRING', reminder: 'STILL FIRING', resolved: 'RESOLVED', announce: 'NOTICE' }
-const KIND_ORDER: Record<TransitionKind, number> = { firing: 0, reminder: 1, announce: 2, resolved: 3 }
+const KIND_LABEL: Record<TransitionKind, string> = { firing: 'FIRING', escalation: 'ESCALATED', reminder: 'STILL FIRING', resolved: 'RESOLVED', announce: 'NOTICE' }
+const KIND_ORDER: Record<TransitionKind, number> = { firing: 0, escalation: 1, reminder: 2, announce: 3, resolved: 4 }
 
 export const utc = (t: number): string => `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
@@ -103,6 +105,7 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
     ['logs', links.logs(a)],
     ['dashboard', links.dashboard(a)],
     ['Flink UI', links.flinkUi(a)],
+    ['acknowledge', e.kind !== 'announce' && !a.acknowledgedBy ? (links.ack?.(a) ?? null) : null],
   ]
     .filter((l): l is [string, string] => l[1] !== null)
     .map(([t, u]) => m.link(t, u))
@@ -112,7 +115,16 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
     return `${head}: resolved at ${utc(a.endsAt ?? e.at)}${took !== null ? ` after ${took}s` : ''} (was: ${a.summary})`
   }
   const f = figures(a, m)
-  return `${head} since ${utc(a.detectedAt ?? a.startsAt)}: ${a.summary}${f ? `\n  ${f}` : ''}${linkList ? `\n  ${linkList}` : ''}`
+  const esc = e.kind === 'escalation' ? escalationLine(a) : ''
+  return `${head} since ${utc(a.detectedAt ?? a.startsAt)}: ${a.summary}${esc}${f ? `\n  ${f}` : ''}${linkList ? `\n  ${linkList}` : ''}`
+}
+
+/** The level just paged is the incident's last escalation step (the transition carries a snapshot). */
+function escalationLine(a: AlertEvent): string {
+  const step = a.escalations?.[a.escalations.length - 1]
+  if (!step) return ''
+  const after = Math.round((step.at - (a.notifiedAt ?? a.startsAt)) / 60_000)
+  return `\n  escalated to level ${step.level + 1}: not acknowledged after ${after} min; paged before: ${step.from.join(', ')}`
 }
 
 function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder): Block[] {

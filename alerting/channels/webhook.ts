@@ -12,6 +12,8 @@ const iso = (t: number | null): string => (t === null ? '0001-01-01T00:00:00Z' :
 function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
   const a = e.alert
   const resolved = e.kind === 'resolved'
+  const ack = !resolved && e.kind !== 'announce' && !a.acknowledgedBy ? (d.links.ack?.(a) ?? null) : null
+  const step = e.kind === 'escalation' ? a.escalations?.[a.escalations.length - 1] : undefined
   return {
     status: resolved ? 'resolved' : 'firing',
     labels: { ...a.labels },
@@ -22,6 +24,8 @@ function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
       ...(d.links.job?.(a) ? { job_url: d.links.job(a)! } : {}),
       ...(d.links.logs(a) ? { logs_url: d.links.logs(a)! } : {}),
       ...(d.links.dashboard(a) ? { dashboard_url: d.links.dashboard(a)! } : {}),
+      ...(ack ? { ack_url: ack } : {}),
+      ...(step ? { escalation_level: String(step.level + 1), escalated_from: step.from.join(',') } : {}),
     },
     startsAt: iso(a.startsAt),
     endsAt: iso(resolved ? a.endsAt : null),

@@ -11,9 +11,10 @@ import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import type { Component, ComponentStatus } from '../../src/core/component.js'
 import type { EventBus } from '../../src/core/event-bus.js'
 import type { Logger } from '../../src/core/logger.js'
-import type { AlertEvent, AlertTransition, TransitionKind } from '../../src/model/alert.js'
+import type { AlertEvent, AlertTransition, EscalationStep, TransitionKind } from '../../src/model/alert.js'
 import type { ServiceEvent } from '../../src/model/events.js'
 import type { Announcement, IncidentSink, RaisedIncident } from '../incidents.js'
+import { ALL_ROUTES, OnCallPolicy } from '../oncall/policy.js'
 import type { Observation, Rule, RuleSpec, Subject } from '../rules/rule.js'
 import { IncidentBook } from './incident-book.js'
 import type { Silences } from './silences.js'
@@ -30,6 +31,10 @@ export interface EngineOptions {
   /** The notification pipeline's entry (route → group → ...); must not throw. */
   notify(t: AlertTransition): void
   repeatIntervalMs: number
+  /** Per-route repeat and escalation; default: repeatIntervalMs for everything, no escalation. */
+  policy?: OnCallPolicy
+  /** Maintenance windows: what fires inside one is recorded, not notified, until it closes. */
+  maintenance?: { holding(a: AlertEvent, now: number): { id: string } | undefined }
   evaluationIntervalMs: number
   registry?: Registry
 }
@@ -50,8 +55,10 @@ export class AlertEngine implements Component, IncidentSink {
   private readonly removers: (() => void)[] = []
   private timer: TimerHandle | null = null
   private running = false
+  private readonly policy: OnCallPolicy
 
   constructor(private readonly o: EngineOptions) {
+    this.policy = o.policy ?? new OnCallPolicy([], { repeatIntervalMs: o.repeatIntervalMs })
     if (o.registry) {
       const self = this
       new Gauge({
@@ -161,14 +168,41 @@ export class AlertEngine implements Component, IncidentSink {
         this.gate(t, now)
         continue
       }
-      if (now - (a.lastNotifiedAt ?? a.startsAt) >= this.o.repeatIntervalMs) {
-        if (this.o.silences.matching(a, now)) continue
+      // Held back now (a silence or window opened after it was notified): no reminder, no escalation.
+      if (this.o.silences.matching(a, now) || this.o.maintenance?.holding(a, now)) continue
+      for (const due of this.policy.remindersDue(a, now)) {
         a.reminders = (a.reminders ?? 0) + 1
         a.lastNotifiedAt = now
+        a.remindedAt = { ...a.remindedAt, [due.key]: now }
         this.o.book.save(a)
-        this.send('reminder', a, now, `:${a.reminders}`)
+        this.send('reminder', a, now, due.key === ALL_ROUTES ? `:${a.reminders}` : `:r${due.key}:${a.reminders}`, due.route !== undefined ? { route: due.route } : {})
       }
+      for (const step of this.policy.escalationsDue(a, now)) this.escalate(a, step, now)
     }
+  }
+
+  /** Pages one escalation level (once: the step is stored with the incident before it is sent). */
+  private escalate(a: AlertEvent, step: EscalationStep, now: number): void {
+    a.escalations = [...(a.escalations ?? []), step]
+    this.o.book.save(a)
+    this.o.logger.info({ rule: a.rule, cluster: a.cluster, job: a.jobName, route: step.route, level: step.level, channels: step.channels }, `alert escalated to level ${step.level + 1}: ${a.summary}`)
+    this.send('escalation', a, now, `:${step.route}.${step.level}`, { escalation: step })
+  }
+
+  /**
+   * Changes a firing incident in place (acknowledge, un-acknowledge) and stores it; undefined when no
+   * firing incident has this id. Not published as `alert.transition`: the alerts stream would show it
+   * as a second "firing".
+   */
+  update(id: string, change: (a: AlertEvent) => void): AlertEvent | undefined {
+    for (const t of this.tracks.values()) {
+      const a = t.incident
+      if (a?.id !== id || a.state !== 'firing') continue
+      change(a)
+      this.o.book.save(a)
+      return structuredClone(a)
+    }
+    return undefined
   }
 
   private observe(spec: RuleSpec, level: 'job' | 'cluster', ob: Observation): void {
@@ -227,11 +261,15 @@ export class AlertEngine implements Component, IncidentSink {
     const a = t.incident!
     const down = t.level === 'job' ? this.clusterDown(a.cluster) : undefined
     const silence = this.o.silences.matching(a, now)
-    const changed = a.inhibitedBy !== (down?.id ?? null) || a.silencedBy !== (silence?.id ?? null)
+    const window = this.o.maintenance?.holding(a, now)
+    const changed = a.inhibitedBy !== (down?.id ?? null) || a.silencedBy !== (silence?.id ?? null) || (window !== undefined && a.maintenance !== window.id)
     a.inhibitedBy = down?.id ?? null
     a.silencedBy = silence?.id ?? null
-    if (!down && !silence) {
+    // Kept once the window closed: the incident fired in it (visible in the API), notified afterwards.
+    if (window) a.maintenance = window.id
+    if (!down && !silence && !window) {
       a.notified = true
+      a.notifiedAt = now
       a.lastNotifiedAt = now
       this.o.book.save(a)
       this.send('firing', a, now)
@@ -259,9 +297,9 @@ export class AlertEngine implements Component, IncidentSink {
     return undefined
   }
 
-  private send(kind: TransitionKind, a: AlertEvent, now: number, suffix = ''): void {
+  private send(kind: TransitionKind, a: AlertEvent, now: number, suffix = '', only: Pick<AlertTransition, 'route' | 'escalation'> = {}): void {
     try {
-      this.o.notify({ id: `${a.id}:${kind}${suffix}`, kind, alert: structuredClone(a), at: kind === 'firing' ? Math.max(a.detectedAt ?? now, now) : now })
+      this.o.notify({ id: `${a.id}:${kind}${suffix}`, kind, alert: structuredClone(a), at: kind === 'firing' ? Math.max(a.detectedAt ?? now, now) : now, ...only })
     } catch (err) {
       this.o.logger.error({ err, incident: a.id }, 'notification pipeline refused a transition')
     }

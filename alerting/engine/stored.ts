@@ -14,6 +14,8 @@ import type { DocBody } from '../../src/storage/store.js'
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')])
 
+const EscalationStepDoc = Type.Object({ route: Type.Number(), level: Type.Number(), at: Type.Number(), channels: Type.Array(Type.String()), from: Type.Array(Type.String()) })
+
 export const AlertEventDoc = Type.Object({
   id: Type.String(),
   rule: Type.String(),
@@ -33,13 +35,22 @@ export const AlertEventDoc = Type.Object({
   notified: Type.Optional(Type.Boolean()),
   lastNotifiedAt: Type.Optional(Nullable(Type.Number())),
   reminders: Type.Optional(Type.Number()),
+  notifiedAt: Type.Optional(Nullable(Type.Number())),
+  remindedAt: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  acknowledgedBy: Type.Optional(Nullable(Type.String())),
+  acknowledgedAt: Type.Optional(Nullable(Type.Number())),
+  ackComment: Type.Optional(Nullable(Type.String())),
+  maintenance: Type.Optional(Nullable(Type.String())),
+  escalations: Type.Optional(Type.Array(EscalationStepDoc)),
 })
 
 const TransitionDoc = Type.Object({
   id: Type.String(),
-  kind: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('reminder'), Type.Literal('announce')]),
+  kind: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('reminder'), Type.Literal('announce'), Type.Literal('escalation')]),
   alert: AlertEventDoc,
   at: Type.Number(),
+  route: Type.Optional(Type.Number()),
+  escalation: Type.Optional(EscalationStepDoc),
 })
 
 export const SilenceDoc = Type.Object({

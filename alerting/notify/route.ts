@@ -2,6 +2,7 @@
 import type { RouteConfig } from '../../src/config/sections/alerting.js'
 import type { AlertTransition } from '../../src/model/alert.js'
 import type { Channel } from '../channels/channel.js'
+import { compileMatcher, matchingRoutes, routeMatches, type RouteMatcher } from './route-match.js'
 
 export interface Target {
   channel: string
@@ -11,15 +12,10 @@ export interface Target {
   holdFirst: boolean
 }
 
-interface CompiledRoute {
-  index: number
+interface CompiledRoute extends RouteMatcher {
   channels: string[]
-  severities: Set<string> | null
-  cluster: RegExp | null
-  job: RegExp | null
   groupWaitMs: number
   holdFirst: boolean
-  continue: boolean
 }
 
 export class Router {
@@ -31,18 +27,18 @@ export class Router {
     private readonly defaults: { groupWaitMs: number; holdFirst: boolean },
   ) {
     this.routes = routes.map((r, index) => ({
-      index,
+      ...compileMatcher(r, index),
       channels: r.channels,
-      severities: r.severities ? new Set(r.severities) : null,
-      cluster: r.match?.cluster ? new RegExp(`^(?:${r.match.cluster})$`) : null,
-      job: r.match?.job ? new RegExp(`^(?:${r.match.job})$`) : null,
       groupWaitMs: r.groupWait ?? defaults.groupWaitMs,
       holdFirst: r.holdFirst ?? defaults.holdFirst,
-      continue: r.continue,
     }))
   }
 
-  /** Without routes every channel gets everything; with routes, matching routes in order until one without `continue`. */
+  /**
+   * Without routes every channel gets everything; with routes, matching routes in order until one
+   * without `continue`. A per-route reminder goes to its route only, an escalation to its level's
+   * channels only, and a resolved message also to every escalation level that was paged.
+   */
   targets(t: AlertTransition): Target[] {
     const a = t.alert
     const out = new Map<string, Target>()
@@ -52,16 +48,19 @@ export class Router {
       if (t.kind === 'resolved' && !c.sendResolved) return
       out.set(channel, { channel, groupKey, groupWaitMs: grouping.groupWaitMs, holdFirst: grouping.holdFirst })
     }
+    if (t.escalation) {
+      const s = t.escalation
+      for (const id of s.channels) add(id, `route-${s.route}-level-${s.level}`, this.routes[s.route] ?? this.defaults)
+      return [...out.values()]
+    }
     if (this.routes.length === 0) {
       for (const id of this.channels.keys()) add(id, 'default', this.defaults)
       return [...out.values()]
     }
-    for (const r of this.routes) {
-      if (r.severities && !r.severities.has(a.severity)) continue
-      if (r.cluster && !r.cluster.test(a.cluster)) continue
-      if (r.job && !r.job.test(a.jobName ?? '')) continue
-      for (const id of r.channels) add(id, `route-${r.index}`, r)
-      if (!r.continue) break
+    const routes = t.route !== undefined ? this.routes.filter((r) => r.index === t.route && routeMatches(r, a)) : matchingRoutes(this.routes, a)
+    for (const r of routes) for (const id of r.channels) add(id, `route-${r.index}`, r)
+    if (t.kind === 'resolved') {
+      for (const s of a.escalations ?? []) for (const id of s.channels) add(id, `route-${s.route}-level-${s.level}`, this.routes[s.route] ?? this.defaults)
     }
     return [...out.values()]
   }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import cron from 'node-cron'
 import { isLoopback } from '../core/net.js'
 import type { FlinkwatchConfig } from './schema.js'
+import { onCallChecks } from './sections/oncall.js'
 
 /** One check: the problems it finds, each one line "path: what is wrong". */
 export type ConfigCheck = (config: FlinkwatchConfig, env: NodeJS.ProcessEnv) => string[]
@@ -53,6 +54,7 @@ export function crossReferences(c: FlinkwatchConfig): string[] {
       if (!channelIds.has(id)) out.push(`alerting.routes[${i}].channels[${j}]: undefined channel ${JSON.stringify(id)}`)
     }),
   )
+  out.push(...onCallChecks(c.alerting))
   c.autoRestart.jobs.forEach((j, i) => {
     if (j.jarId && j.jarPath) out.push(`autoRestart.jobs[${i}].jarId: set at most one of jarId and jarPath`)
   })

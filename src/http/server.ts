@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Minimum role for an /api route; viewer when unset. */
     role?: Role
+    /** No token needed: the route authorises the request itself (signed acknowledge links). */
+    public?: boolean
   }
   interface FastifyRequest {
     principal: Principal | null
@@ -94,6 +96,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<Api> {
 
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/')) return
+    if (req.routeOptions.config.public === true) return
     const needed = req.routeOptions.config.role ?? 'viewer'
     // Browsers cannot set headers on WebSocket upgrades; they may pass ?access_token=.
     const query = req.query as Record<string, unknown> | undefined

@@ -24,6 +24,7 @@ import { isTerminal, type JobSnapshot } from '../model/job.js'
 import { AUTO_RESTART_PRINCIPAL, type AuditEvent, type Operation } from '../model/operation.js'
 import type { CollectionSpec, Store, StoredDoc } from '../storage/store.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
+import type { RestartPause } from '../model/maintenance.js'
 import type { JobRef, LifecycleActions } from './actions.js'
 import { PolicyMatcher, wantsRestart, type EffectivePolicy } from './auto-restart-policy.js'
 import { StoreLeases } from './lease.js'
@@ -46,6 +47,8 @@ export interface AutoRestarterOptions {
   operations: OperationService
   actions(cluster: string): LifecycleActions | undefined
   incidents: IncidentSink
+  /** Maintenance windows with pauseAutoRestart: a job they match is left alone while one is open. */
+  pause?: RestartPause
   /** This flinkwatch instance (lease and claim owner). */
   instanceId: string
   /** How long one restart may hold the job's lease. */
@@ -138,6 +141,8 @@ export class AutoRestarter implements Component {
         }
         continue
       }
+      // Not remembered: once the window closes, the next poll considers the job as usual.
+      if (this.o.pause?.pausedBy(cluster, name, this.o.clock.now())) continue
       const newest = [...list].sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0))[0]!
       if (this.seen.has(newest.jobId) || this.busy.has(k) || this.timers.has(k)) continue
       if ((this.claimedElsewhere.get(newest.jobId) ?? 0) >= this.o.clock.now()) continue

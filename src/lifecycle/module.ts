@@ -10,6 +10,7 @@ import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
 import { createActions } from '../../platforms/registry.js'
+import type { RestartPause } from '../model/maintenance.js'
 import type { LifecycleActions } from './actions.js'
 import { AutoRestarter, restartStateCollection } from './auto-restart.js'
 import { leasesCollection } from './lease.js'
@@ -31,6 +32,8 @@ export interface LifecycleModule extends FeatureModule {
 export interface LifecycleDeps {
   fleet: FleetView
   incidents: IncidentSink
+  /** Maintenance windows that pause auto-restart (the alerting feature's). */
+  pause?: RestartPause
   /** Owner name in leases and claims; unique per process by default. */
   instanceId?: string
 }
@@ -53,6 +56,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     operations,
     actions,
     incidents: deps.incidents,
+    ...(deps.pause ? { pause: deps.pause } : {}),
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   })
   const recorder = new RestorePointRecorder({ bus: ctx.bus, memory, logger })

@@ -27,10 +27,32 @@ export interface AlertEvent {
   lastNotifiedAt?: number | null
   /** Reminders sent so far (repeatInterval). */
   reminders?: number
+  /** When the first firing notification went out (escalation levels count from it). */
+  notifiedAt?: number | null
+  /** Per route (index, or "*" without routes): when its last firing or reminder notification went out. */
+  remindedAt?: Record<string, number>
+  /** Who acknowledged it and when; null when not (or no longer) acknowledged. */
+  acknowledgedBy?: string | null
+  acknowledgedAt?: number | null
+  ackComment?: string | null
+  /** The maintenance window it fired in (recorded, not notified while the window is open). */
+  maintenance?: string | null
+  /** Escalation levels paged so far, in order. */
+  escalations?: EscalationStep[]
+}
+
+/** One escalation level paged for an incident: `escalate[level]` of route `route`. */
+export interface EscalationStep {
+  route: number
+  level: number
+  at: number
+  channels: string[]
+  /** Who was paged before it: the route's channels (level 0) or the previous level's. */
+  from: string[]
 }
 
 /** Which change of an incident a notification announces; with the incident id it is idempotent. */
-export type TransitionKind = 'firing' | 'resolved' | 'reminder' | 'announce'
+export type TransitionKind = 'firing' | 'resolved' | 'reminder' | 'announce' | 'escalation'
 
 export interface AlertTransition {
   /** `${incident.id}:${kind}[:n]`: one notification per channel per transition, ever. */
@@ -39,6 +61,10 @@ export interface AlertTransition {
   alert: AlertEvent
   /** Epoch ms when flinkwatch detected the change (start of the detection-to-delivery latency). */
   at: number
+  /** Only this route's channels (per-route reminders). */
+  route?: number
+  /** An escalation: only that level's channels. */
+  escalation?: EscalationStep
 }
 
 /** A silence: matching incidents are recorded but not notified until it ends. */

@@ -1,6 +1,7 @@
 import { Type, type StaticDecode, type TSchema } from '@sinclair/typebox'
 import type { Severity as ModelSeverity } from '../../model/alert.js'
 import { Duration, HttpUrl, Id, Regex, Strict } from '../types.js'
+import { alertingOnCallKeys, routeOnCallKeys } from './oncall.js'
 
 export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')], {
   errorMessage: 'must be one of critical, warning, info',
@@ -77,6 +78,7 @@ export const RouteConfig = Strict({
   holdFirst: Type.Optional(Type.Boolean({ description: "This route's alerting.holdFirst (default: alerting.holdFirst)." })),
   /** Stop at the first matching route. */
   continue: Type.Boolean({ default: false }),
+  ...routeOnCallKeys,
 })
 export type RouteConfig = StaticDecode<typeof RouteConfig>
 
@@ -97,7 +99,7 @@ export const AlertingConfig = Strict(
       description:
         "Hold a quiet group's first transition for groupWait too, so everything within groupWait of it is one digest (Alertmanager's group_wait): fewer messages, but the first one is groupWait later.",
     }),
-    repeatInterval: Duration({ default: '4h' }),
+    repeatInterval: Duration({ default: '4h', description: 'Reminder while an incident keeps firing and nobody acknowledged it; routes may set their own.' }),
     evaluationInterval: Duration({ default: '5s' }),
     links: Strict(
       {
@@ -106,6 +108,7 @@ export const AlertingConfig = Strict(
       },
       { default: {} },
     ),
+    ...alertingOnCallKeys,
   },
   { default: {} },
 )

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { NotFoundError } from '../../core/errors.js'
 import type { AlertsService } from '../../../alerting/alerts-service.js'
+import type { AckService } from '../../../alerting/oncall/acks.js'
 import { errorResponses } from '../schemas.js'
 import { CURSOR_PATTERN } from '../../storage/store.js'
 
@@ -29,6 +30,23 @@ export const AlertSchema = Type.Object(
     notified: Type.Optional(Type.Boolean()),
     lastNotifiedAt: Type.Optional(Nullable(Type.Integer())),
     reminders: Type.Optional(Type.Integer()),
+    notifiedAt: Type.Optional(Nullable(Type.Integer({ description: 'Epoch ms of the first firing notification; escalation levels count from it' }))),
+    remindedAt: Type.Optional(Type.Record(Type.String(), Type.Integer(), { description: 'Per route index ("*" without routes): epoch ms of its last message' })),
+    acknowledgedBy: Type.Optional(Nullable(Type.String({ description: 'Who acknowledged it (API principal, or "<name> (acknowledge link)")' }))),
+    acknowledgedAt: Type.Optional(Nullable(Type.Integer())),
+    ackComment: Type.Optional(Nullable(Type.String())),
+    maintenance: Type.Optional(Nullable(Type.String({ description: 'The maintenance window it fired in: recorded, notified only once the window closed' }))),
+    escalations: Type.Optional(
+      Type.Array(
+        Type.Object({
+          route: Type.Integer(),
+          level: Type.Integer({ description: 'index into the route\'s escalate list' }),
+          at: Type.Integer(),
+          channels: Type.Array(Type.String()),
+          from: Type.Array(Type.String({ description: 'channels paged before this level' })),
+        }),
+      ),
+    ),
   },
   { $id: 'Alert' },
 )
@@ -53,8 +71,13 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'nextCursor of the previous page' })),
 })
 
-/** GET /alerts (incidents, newest first) and GET /alerts/:id (with its notifications). */
-export function alertRoutes(alerts: AlertsService): FastifyPluginAsync {
+const AckBody = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })
+
+/**
+ * GET /alerts (incidents, newest first), GET /alerts/:id (with its notifications), and with `acks`
+ * POST /alerts/:id/ack (acknowledge, operator) and DELETE /alerts/:id/ack (take it back, operator).
+ */
+export function alertRoutes(alerts: AlertsService, acks?: AckService): FastifyPluginAsync {
   return async (app) => {
     const api = app.withTypeProvider<TypeBoxTypeProvider>()
     api.addSchema(AlertSchema)
@@ -97,5 +120,29 @@ export function alertRoutes(alerts: AlertsService): FastifyPluginAsync {
         return one
       },
     )
+    if (!acks) return
+    const ackSchema = (summary: string, body: boolean) => ({
+      tags: ['alerts'],
+      summary,
+      params: Type.Object({ id: Type.String() }),
+      ...(body ? { body: AckBody } : {}),
+      response: { 200: Type.Object({ alert: Type.Ref('Alert') }), ...errorResponses },
+    })
+    api.post('/alerts/:id/ack', {
+      config: { role: 'operator' },
+      // The body is optional: a bare POST acknowledges without a comment.
+      preValidation: async (req) => {
+        req.body ??= {}
+      },
+      schema: ackSchema('Acknowledge a firing incident: no more reminders or escalation levels', true),
+    }, async (req) => {
+      const { id } = req.params as { id: string }
+      const comment = (req.body as Static<typeof AckBody> | undefined)?.comment ?? null
+      return { alert: await acks.acknowledge(id, req.principal?.name ?? 'anonymous', comment) }
+    })
+    api.delete('/alerts/:id/ack', { config: { role: 'operator' }, schema: ackSchema('Take an acknowledgement back: reminders and escalation resume', false) }, async (req) => {
+      const { id } = req.params as { id: string }
+      return { alert: await acks.unacknowledge(id, req.principal?.name ?? 'anonymous') }
+    })
   }
 }

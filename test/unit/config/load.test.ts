@@ -73,6 +73,35 @@ alerting: { routes: [ { channels: [nope] } ] }`,
     assert.deepEqual(p, ['clusters[1].id: duplicate id "a" (also clusters[0])', 'alerting.routes[0].channels[0]: undefined channel "nope"'])
   })
 
+  it('on-call keys: escalation channels must exist, a window is one-off or recurring, cron and time zone must parse', () => {
+    const p = problems(() =>
+      parseConfig(
+        `alerting:
+  ackLinks: { secret: "\${FW_ACK}", ttl: 2h }
+  channels: [ { id: lead, type: slack, url: "http://x/hook" } ]
+  routes: [ { channels: [lead], repeatInterval: 1h, escalate: [ { after: 15m, channels: [lead] }, { after: 45m, channels: [boss] } ] } ]
+  maintenance:
+    - { id: ok, match: { cluster: prod }, cron: "0 3 * * SUN", duration: 2h, timeZone: Europe/Berlin, pauseAutoRestart: true }
+    - { id: both, from: "2026-04-01T00:00:00Z", to: "2026-04-01T02:00:00Z", cron: "0 3 * * *", duration: 1h }
+    - { id: tz, cron: "0 3 * * *", duration: 1h, timeZone: Nowhere/Land }
+    - { id: backwards, from: "2026-04-01T02:00:00Z", to: "2026-04-01T00:00:00Z" }
+    - { id: ok, from: "2026-04-01T00:00:00Z", to: "2026-04-01T02:00:00Z" }`,
+        { FW_ACK: 'sixteen-chars-or-more' },
+      ),
+    )
+    assert.deepEqual(p, [
+      'alerting.routes[0].escalate[1].channels[0]: undefined channel "boss"',
+      'alerting.maintenance[1].from: give either from and to (one-off) or cron and duration (recurring)',
+      'alerting.maintenance[2].timeZone: unknown time zone "Nowhere/Land"',
+      'alerting.maintenance[3].to: must be after from',
+      'alerting.maintenance[4].id: duplicate id "ok" (also alerting.maintenance[0])',
+    ])
+    const c = parseConfig('alerting: { ackLinks: { secret: "${FW_ACK}" }, routes: [], maintenance: [ { id: w, cron: "0 3 * * *", duration: 1h } ] }', { FW_ACK: 'sixteen-chars-or-more' })
+    assert.equal(c.alerting.ackLinks.secret, 'sixteen-chars-or-more')
+    assert.equal(c.alerting.ackLinks.ttl, '24h')
+    assert.equal(c.alerting.maintenance[0]!.timeZone, 'UTC')
+  })
+
   it('rejects malformed YAML with one line per error', () => {
     const p = problems(() => loadConfigFile('config/testdata/bad-yaml.yaml'))
     assert.ok(p.length >= 1)

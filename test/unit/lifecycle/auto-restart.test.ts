@@ -15,6 +15,7 @@ import { LifecycleService } from '../../../src/lifecycle/lifecycle-service.js'
 import { OperationService, auditCollection, operationsCollection } from '../../../src/lifecycle/operations.js'
 import type { JobSnapshot, JobState } from '../../../src/model/job.js'
 import type { AuditEvent, RestorePoint } from '../../../src/model/operation.js'
+import type { RestartPause } from '../../../src/model/maintenance.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 import type { Announcement, IncidentSink, RaisedIncident } from '../../../alerting/incidents.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
@@ -104,7 +105,7 @@ interface Harness {
 
 const open: Harness[] = []
 
-async function harness(cfg: AutoRestartConfig, instances = 1): Promise<Harness> {
+async function harness(cfg: AutoRestartConfig, instances = 1, pause?: RestartPause): Promise<Harness> {
   const clock = new FakeClock()
   const bus = new EventBus()
   const { logger } = captureLogger()
@@ -118,7 +119,7 @@ async function harness(cfg: AutoRestartConfig, instances = 1): Promise<Harness> 
   for (let i = 0; i < instances; i++) {
     // Each flinkwatch instance has its own operation service; they share the store (and here one bus and fleet view).
     const ops = i === 0 ? operations : new OperationService({ store, bus, clock, logger })
-    restarters.push(new AutoRestarter({ config: cfg, view: fleet, bus, clock, logger, store, operations: ops, actions: () => actions, incidents, instanceId: `fw-${i}` }))
+    restarters.push(new AutoRestarter({ config: cfg, view: fleet, bus, clock, logger, store, operations: ops, actions: () => actions, incidents, instanceId: `fw-${i}`, ...(pause ? { pause } : {}) }))
   }
   for (const r of restarters) await r.start()
   const idle = async (): Promise<void> => {
@@ -166,6 +167,23 @@ function restarts(a: FakeActions): string[] {
 }
 
 describe('auto-restart', () => {
+  it('a maintenance window with pauseAutoRestart leaves the job alone while open; after it closes the job is restarted', async () => {
+    let openUntil = 0
+    const h = await harness(config(), 1, { pausedBy: (cluster, job, now) => (cluster === 'prod' && job === NAME && now < openUntil ? 'kafka-upgrade' : null) })
+    openUntil = h.clock.now() + 60 * S
+    const bad = failed(h.clock)
+    await h.poll([bad])
+    await h.clock.advance(30 * S)
+    await h.poll([bad])
+    await h.idle()
+    assert.deepEqual(restarts(h.actions), [], 'paused inside the window')
+    await h.clock.advance(31 * S)
+    await h.poll([bad])
+    await h.clock.advance(10 * S)
+    await h.idle()
+    assert.equal(restarts(h.actions).length, 1, 'restarted once the window closed')
+  })
+
   it('two instances on one store restart a failed job exactly once', async () => {
     const h = await harness(config(), 2)
     const bad = failed(h.clock)
