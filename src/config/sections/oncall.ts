@@ -2,7 +2,7 @@
  * On-call keys of `alerting`: per-route repeat and escalation, one-click acknowledge links and
  * maintenance windows (issue 12).
  */
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type StaticDecode } from '@sinclair/typebox'
 import { CronExpressionParser } from 'cron-parser'
 import { DURATION_PATTERN } from '../../core/duration.js'
 import { Duration, Id, Regex, Strict } from '../types.js'
@@ -11,7 +11,7 @@ export const EscalationLevel = Strict({
   after: Duration({ description: 'Still firing and not acknowledged this long after it was first notified: page this level.' }),
   channels: Type.Array(Id(), { minItems: 1 }),
 })
-export type EscalationLevel = Static<typeof EscalationLevel>
+export type EscalationLevel = StaticDecode<typeof EscalationLevel>
 
 /** Keys every route gets on top of channels/match/grouping. */
 export const routeOnCallKeys = {
@@ -27,7 +27,7 @@ export const AckLinksConfig = Strict(
   },
   { default: {} },
 )
-export type AckLinksConfig = Static<typeof AckLinksConfig>
+export type AckLinksConfig = StaticDecode<typeof AckLinksConfig>
 
 export const WindowMatch = Strict(
   {
