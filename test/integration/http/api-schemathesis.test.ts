@@ -71,10 +71,16 @@ describe('API against its OpenAPI document (schemathesis --checks all)', { timeo
       '--request-timeout',
       '30',
       '--no-color',
+      // Never lifecycle actions: the stateful phase feeds job ids from GET /jobs into them, and the stack's Flink
+      // runs other tests' jobs (it tried "stop" on one). Their validation is covered by the unit tests.
+      '--exclude-path',
+      '/api/v1/jobs/{cluster}/{jobId}/actions',
       ...(seed === 'random' ? [] : ['--seed', seed]),
     ])
     const summary = r.out.split('\n').filter((l) => /generated|passed|failures?|ST\d{3}/.test(l)).join('\n')
-    assert.equal(r.code, 0, `schemathesis reported failures:\n${r.out.slice(-12_000)}`)
+    // Long generated URLs make lines of kilobytes: cut each line so the whole report fits.
+    const report = r.out.split('\n').map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l)).join('\n')
+    assert.equal(r.code, 0, `schemathesis reported failures:\n${report.slice(-30_000)}`)
     assert.match(r.out, /\d+ generated, \d+ passed/, summary)
   })
 })
