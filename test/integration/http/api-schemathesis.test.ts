@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { startService, testConfig, type RunningService } from '../../helpers/service.js'
@@ -34,7 +35,8 @@ function ensureSchemathesis(): void {
 /** Async on purpose: the service answering schemathesis runs in this process's event loop. */
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, { env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    // cwd: schemathesis writes its .schemathesis/ cache there, not in the checkout.
+    const child = spawn(BIN, args, { cwd: tmpdir(), env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
