@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { startService, testConfig, type RunningService } from '../../helpers/service.js'
@@ -34,7 +35,8 @@ function ensureSchemathesis(): void {
 /** Async on purpose: the service answering schemathesis runs in this process's event loop. */
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, { env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    // cwd: schemathesis writes its .schemathesis/ cache there, not in the checkout.
+    const child = spawn(BIN, args, { cwd: tmpdir(), env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
@@ -71,10 +73,16 @@ describe('API against its OpenAPI document (schemathesis --checks all)', { timeo
       '--request-timeout',
       '30',
       '--no-color',
+      // Never lifecycle actions: the stateful phase feeds job ids from GET /jobs into them, and the stack's Flink
+      // runs other tests' jobs (it tried "stop" on one). Their validation is covered by the unit tests.
+      '--exclude-path',
+      '/api/v1/jobs/{cluster}/{jobId}/actions',
       ...(seed === 'random' ? [] : ['--seed', seed]),
     ])
     const summary = r.out.split('\n').filter((l) => /generated|passed|failures?|ST\d{3}/.test(l)).join('\n')
-    assert.equal(r.code, 0, `schemathesis reported failures:\n${r.out.slice(-12_000)}`)
+    // Long generated URLs make lines of kilobytes: cut each line so the whole report fits.
+    const report = r.out.split('\n').map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l)).join('\n')
+    assert.equal(r.code, 0, `schemathesis reported failures:\n${report.slice(-30_000)}`)
     assert.match(r.out, /\d+ generated, \d+ passed/, summary)
   })
 })
