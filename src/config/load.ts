@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { applyDefaults } from './defaults.js'
 import { parseDocument, YAMLParseError } from 'yaml'
 import { ConfigError, errorMessage } from '../core/errors.js'
+import { parseDuration } from '../core/duration.js'
 import { FlinkwatchConfig } from './schema.js'
 import { pointerToPath, validate } from './validate.js'
 
@@ -93,6 +94,8 @@ function crossChecks(c: FlinkwatchConfig): string[] {
   c.autoRestart.jobs.forEach((j, i) => {
     if (j.jarId && j.jarPath) out.push(`autoRestart.jobs[${i}].jarId: set at most one of jarId and jarPath`)
   })
+  if (c.ha.enabled && c.storage.type === 'embedded') out.push('ha.enabled: needs storage.type elasticsearch (the embedded store serves one process)')
+  if (parseDuration(c.ha.leaseTtl) < 2 * parseDuration(c.ha.heartbeat)) out.push('ha.leaseTtl: must be at least twice ha.heartbeat (a lease must survive one missed renewal)')
   const tokens = new Map<string, number>()
   c.auth.tokens.forEach((t, i) => {
     const first = tokens.get(t.token)
