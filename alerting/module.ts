@@ -5,6 +5,8 @@
  * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
 import type { AppContext, FeatureModule } from '../src/app.js'
+import type { TimerHandle } from '../src/core/clock.js'
+import type { Component } from '../src/core/component.js'
 import { parseDuration } from '../src/core/duration.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
@@ -21,6 +23,11 @@ import { Outbox } from './notify/outbox.js'
 import { NotificationPipeline, type PipelineOptions } from './notify/pipeline.js'
 import { loadRules, resolveRulesFile } from './rules/load.js'
 import type { Rule } from './rules/rule.js'
+import type { Fence } from '../src/ha/fence.js'
+import type { Ownership } from '../src/ha/ownership.js'
+
+/** HA: how often a channel's holder looks for messages other instances wrote (a floor on cross-instance latency). */
+const OUTBOX_SCAN_MS = 1000
 
 export interface AlertingModule extends FeatureModule {
   readonly incidents: IncidentSink
@@ -36,6 +43,8 @@ export interface AlertingModuleOptions {
   rules?: Rule[]
   delivery?: PipelineOptions['delivery']
   instanceId?: string
+  /** HA: each channel is drained by the instance holding its lease (src/ha/). */
+  ownership?: Ownership
 }
 
 export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
@@ -44,6 +53,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   const rules = cfg.enabled ? (opts.rules ?? loadRules(resolveRulesFile(cfg.rulesFile), cfg.rules)) : []
   const guard = new DocGuard(logger, ctx.registry)
   const outbox = new Outbox(ctx.store, guard)
+  const ha = opts.ownership?.enabled === true
+  const channelFences = new Map<string, Fence>()
   const pipeline = new NotificationPipeline({
     outbox,
     clock: ctx.clock,
@@ -56,7 +67,22 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     links: linkBuilder(ctx.config),
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+    ...(ha ? { mayDeliver: (channel: string) => channelFences.get(channel)?.held() === true } : {}),
   })
+  opts.ownership?.share(
+    'channel',
+    cfg.channels.map((c) => c.id),
+    {
+      onAcquire: (id, fence) => {
+        channelFences.set(id, fence)
+        if (ha) void pipeline.resumeChannel(id).catch((err: unknown) => logger.warn({ err, channel: id }, 'resuming the channel failed; the next scan retries'))
+      },
+      onRelease: async (id) => {
+        channelFences.delete(id)
+        if (ha) await pipeline.releaseChannel(id)
+      },
+    },
+  )
   const book = new IncidentBook(ctx.store, logger, guard)
   const silences = new Silences(ctx.store, guard)
   const engine = new AlertEngine({
@@ -71,13 +97,38 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     evaluationIntervalMs: parseDuration(cfg.evaluationInterval),
     registry: ctx.registry,
   })
+  // HA: messages written by the instances that own the clusters wait in the outbox for the channel's holder.
+  let scanTimer: TimerHandle | null = null
+  let scanning = false
+  const scanEvery = (): void => {
+    scanTimer = ctx.clock.setTimeout(() => {
+      if (scanning) return scanEvery()
+      scanning = true
+      void pipeline
+        .scan()
+        .catch((err: unknown) => logger.warn({ err }, 'scanning the outbox failed'))
+        .finally(() => {
+          scanning = false
+          if (scanTimer) scanEvery()
+        })
+    }, OUTBOX_SCAN_MS)
+  }
+  const scanComponent: Component = {
+    name: 'alert-outbox-scan',
+    start: async () => scanEvery(),
+    stop: async () => {
+      if (scanTimer) ctx.clock.clearTimeout(scanTimer)
+      scanTimer = null
+    },
+    readiness: () => ({ ready: true, detail: `outbox scanned every ${OUTBOX_SCAN_MS} ms for channels held here` }),
+  }
   const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }
   if (cfg.enabled) logger.info({ rules: rules.map((r) => r.spec.name), channels: cfg.channels.map((c) => c.id) }, 'alerting configured')
   return {
     name: 'alerting',
     collections: alertingCollections,
     // Start order: silences, then the pipeline (resumes the outbox), then the engine that feeds it.
-    components: [silencesComponent, pipeline, engine],
+    components: ha ? [silencesComponent, pipeline, scanComponent, engine] : [silencesComponent, pipeline, engine],
     topics: [alertsTopic(ctx.bus)],
     incidents: engine,
     engine,

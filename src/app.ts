@@ -18,6 +18,8 @@ import { recommendationRoutes } from './http/routes/recommendations.js'
 import { logsRoutes } from './http/routes/logs.js'
 import { clusterRoutes } from './http/routes/clusters.js'
 import { jobRoutes } from './http/routes/jobs.js'
+import { instanceRoutes } from './http/routes/instances.js'
+import { createHaModule } from './ha/module.js'
 import { createFleetModule } from './fleet/module.js'
 import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
@@ -88,10 +90,13 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
 
   // Features, in start order (stop runs in reverse): the store-backed pipelines first, so collectors and rules
   // never publish into something that is not yet running, and stop before what they feed is flushed.
-  const fleet = createFleetModule(context)
+  // HA decides which clusters this instance polls and which channels it drains (src/ha/).
+  const ha = createHaModule({ config, store, clock, logger, registry, version: VERSION })
+  const instanceId = config.ha.enabled ? ha.ownership.instanceId : undefined
+  const fleet = createFleetModule(context, { ownership: ha.ownership })
   const logs = createLogsModule(context)
-  const alerting = createAlertingModule(context)
-  const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
+  const alerting = createAlertingModule(context, { ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
+  const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents, ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.
   const modules: FeatureModule[] = [
@@ -100,6 +105,8 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
     { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },
     { ...recommendations, routes: [recommendationRoutes(recommendations.service, fleet.view)] },
     { ...fleet, routes: [clusterRoutes(fleet.view), jobRoutes(fleet.view, clock)] },
+    // Last: started once everything it starts work in runs; stopped first, releasing its leases.
+    { ...ha, routes: [instanceRoutes(ha.ownership)] },
   ]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)

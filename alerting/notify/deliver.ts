@@ -31,6 +31,9 @@ export interface DeliveryOptions {
   random?: () => number
 }
 
+/** The channel's lease went elsewhere between the claim and the send. */
+class LeaseLost extends Error {}
+
 class SendFailed extends AppError {
   constructor(readonly result: Exclude<SendResult, { status: 'success' }>) {
     super('ERR_UPSTREAM', result.message, { retriable: result.status === 'retryable' })
@@ -56,6 +59,8 @@ export class ChannelWorker {
       instanceId: string
       signal: AbortSignal
       options: DeliveryOptions
+      /** HA: whether this instance holds the channel's lease now (checked before the claim and before every send). */
+      mayDeliver?: () => boolean
       onDelivered(m: OutboxMessage, at: number): Promise<void>
       onFailed(m: OutboxMessage, reason: string): Promise<void>
     },
@@ -100,6 +105,7 @@ export class ChannelWorker {
   private async deliver(id: string, recovering: boolean): Promise<void> {
     const doc = await this.d.outbox.getMessage(id)
     if (!doc) return
+    if (this.d.mayDeliver && !this.d.mayDeliver()) return
     let m = doc.message
     // A message someone else is sending is theirs; after a restart the previous process is gone.
     if (m.state === 'sent' || m.state === 'failed' || (m.state === 'sending' && m.claimedBy === this.d.instanceId && !recovering)) return
@@ -114,6 +120,7 @@ export class ChannelWorker {
       await retry(
         async (bail) => {
           await this.limiter.acquire(this.d.signal)
+          if (this.d.mayDeliver && !this.d.mayDeliver()) bail(new LeaseLost())
           m.attempts++
           let r: SendResult
           try {
@@ -142,6 +149,11 @@ export class ChannelWorker {
         },
       )
     } catch (err) {
+      if (err instanceof LeaseLost) {
+        // Not sent: back to pending for the channel's new holder.
+        await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null }, version)
+        return
+      }
       if (this.d.signal.aborted) return
       if (err instanceof SendFailed && err.result.status === 'failure') {
         this.health.healthy = false

@@ -16,6 +16,8 @@ import type { FleetView } from './fleet-view.js'
 import { HistoryRecorder, historyCollection } from './history.js'
 import { jobsTopic } from './jobs-topic.js'
 import { Poller } from './poller.js'
+import type { Fence } from '../ha/fence.js'
+import type { Ownership } from '../ha/ownership.js'
 
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
@@ -28,6 +30,11 @@ export interface FleetModuleOptions {
   /** Tests replace collectors (by cluster id) instead of reaching real clusters. */
   collectors?: Partial<Record<string, Collector>>
   random?: () => number
+  /**
+   * Which clusters this instance polls (HA: only those whose lease it holds; src/ha/). Without one, every
+   * cluster is polled from start to stop.
+   */
+  ownership?: Ownership
 }
 
 export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}): FleetModule {
@@ -43,6 +50,9 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const metrics = registerFleetMetrics({ registry: ctx.registry, view: state, clock: ctx.clock, clusters: clusters.map((c) => c.id) })
 
   const pollers: Poller[] = []
+  const byCluster = new Map<string, Poller>()
+  /** The lease each polled cluster is polled under; a result that arrives after it lapsed is dropped. */
+  const fences = new Map<string, Fence>()
   const collectors: Collector[] = []
   for (const c of clusters) {
     const pollMs = parseDuration(c.pollInterval)
@@ -65,18 +75,36 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
         clock: ctx.clock,
         ...(opts.random ? { random: opts.random } : {}),
         onResult: (snap, ms) => {
+          if (opts.ownership && !fences.get(c.id)?.held()) return
           metrics.pollDuration(c.id, ms / 1000, 'success')
           if (snap.requests) metrics.requests(c.id, snap.requests)
           state.applySnapshot(c.id, snap)
         },
         onError: (err, ms) => {
+          if (opts.ownership && !fences.get(c.id)?.held()) return
           metrics.pollDuration(c.id, ms / 1000, 'failure')
           state.applyFailure(c.id, err)
         },
         onSkip: () => metrics.skipped(c.id),
       }),
     )
+    byCluster.set(c.id, pollers[pollers.length - 1]!)
   }
+  // Polling starts when this instance holds the cluster's lease and has stopped before it gives it up.
+  opts.ownership?.share(
+    'cluster',
+    clusters.map((c) => c.id),
+    {
+      onAcquire: (id, fence) => {
+        fences.set(id, fence)
+        byCluster.get(id)?.start()
+      },
+      onRelease: async (id) => {
+        fences.delete(id)
+        await byCluster.get(id)?.stop()
+      },
+    },
+  )
 
   const history = new HistoryRecorder({
     store: ctx.store,
@@ -91,7 +119,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const collectorsComponent: Component = {
     name: 'collectors',
     async start() {
-      for (const p of pollers) p.start()
+      if (!opts.ownership) for (const p of pollers) p.start()
     },
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()))

@@ -65,6 +65,11 @@ export class HaOwnership implements Ownership {
     return { owned: () => s.owned(), fence: (id) => s.fence(id) }
   }
 
+  view(kind: ShareKind): ShareView {
+    const of = () => this.shares.filter((s) => s.kind === kind)
+    return { owned: () => of().flatMap((s) => s.owned()), fence: (id) => of().map((s) => s.fence(id)).find((f) => f !== undefined) }
+  }
+
   async start(): Promise<void> {
     if (!this.stopped) return
     this.stopped = false

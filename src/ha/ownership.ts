@@ -39,6 +39,8 @@ export interface Ownership {
   readonly instanceId: string
   readonly enabled: boolean
   share(kind: ShareKind, ids: readonly string[], handlers: ShareHandlers): ShareView
+  /** What this instance holds of a kind, across every share of it (for features that act under another's lease). */
+  view(kind: ShareKind): ShareView
   instances(): Promise<InstanceView[]>
   start(): Promise<void>
   stop(): Promise<void>
@@ -59,6 +61,11 @@ export class SoloOwnership implements Ownership {
     const s = { kind, ids, handlers, owned: new Set<string>() }
     this.shares.push(s)
     return { owned: () => [...s.owned], fence: (id) => (s.owned.has(id) ? UNFENCED : undefined) }
+  }
+
+  view(kind: ShareKind): ShareView {
+    const of = () => this.shares.filter((s) => s.kind === kind)
+    return { owned: () => of().flatMap((s) => [...s.owned]), fence: (id) => (of().some((s) => s.owned.has(id)) ? UNFENCED : undefined) }
   }
 
   async start(): Promise<void> {

@@ -70,6 +70,12 @@ export interface AutoRestarterOptions {
   instanceId: string
   /** How long one restart may hold the job's lease. */
   leaseTtlMs?: number
+  /**
+   * HA fencing: whether this instance still holds the cluster's lease (src/ha/). Checked before a failure
+   * is claimed and again right before the restart is issued, so an owner that was paused past its lease
+   * claims and restarts nothing. Absent: always.
+   */
+  mayAct?: (cluster: string) => boolean
 }
 
 const KEEP = 50
@@ -184,6 +190,7 @@ export class AutoRestarter implements Component {
 
   /** Claims the failed instance in the store and schedules the attempt, or gives up. */
   private async consider(job: JobSnapshot, eff: EffectivePolicy, retry: boolean): Promise<void> {
+    if (this.o.mayAct && !this.o.mayAct(job.cluster)) return
     const k = key(job.cluster, job.name)
     const now = this.o.clock.now()
     let d: Decision
@@ -259,6 +266,12 @@ export class AutoRestarter implements Component {
     const actions = this.o.actions(job.cluster)
     if (!actions) return this.fail(`no lifecycle actions for cluster ${job.cluster}`)
     const lease = await this.leases.acquire(`auto-restart/${k}`, this.o.leaseTtlMs ?? 15 * 60_000).catch((err: unknown) => (this.fail(errorMessage(err)), null))
+    if (lease && this.o.mayAct && !this.o.mayAct(job.cluster)) {
+      // Lost the cluster while waiting (paused, partitioned): its new owner decides; we restart nothing.
+      await this.leases.release(lease).catch(() => undefined)
+      this.o.logger.warn({ cluster: job.cluster, job: job.name }, `auto-restart of ${job.name} dropped: this instance no longer holds cluster ${job.cluster}`)
+      return
+    }
     if (!lease) {
       await this.o.operations.audit({ who: AUTO_RESTART_PRINCIPAL, action: 'restart', cluster: job.cluster, jobId: job.jobId, jobName: job.name, outcome: 'skipped', message: 'another flinkwatch instance holds the restart lease', operationId: null, details: { attempt } })
       return
