@@ -55,6 +55,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   const outbox = new Outbox(ctx.store, guard)
   const ha = opts.ownership?.enabled === true
   const channelFences = new Map<string, Fence>()
+  // Incidents are fenced by the cluster lease the fleet module polls under (a view: the lease is the fleet's).
+  const clusterView = ha ? opts.ownership!.view('cluster') : undefined
   const pipeline = new NotificationPipeline({
     outbox,
     clock: ctx.clock,
@@ -96,6 +98,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     repeatIntervalMs: parseDuration(cfg.repeatInterval),
     evaluationIntervalMs: parseDuration(cfg.evaluationInterval),
     registry: ctx.registry,
+    ...(ha ? { owns: (cluster: string) => clusterView?.fence(cluster)?.held() === true } : {}),
   })
   // HA: messages written by the instances that own the clusters wait in the outbox for the channel's holder.
   let scanTimer: TimerHandle | null = null

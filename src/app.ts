@@ -93,9 +93,12 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   // HA decides which clusters this instance polls and which channels it drains (src/ha/).
   const ha = createHaModule({ config, store, clock, logger, registry, version: VERSION })
   const instanceId = config.ha.enabled ? ha.ownership.instanceId : undefined
-  const fleet = createFleetModule(context, { ownership: ha.ownership })
+  // Bound below: a cluster this instance takes over continues the incidents its previous owner left in the book.
+  let adoptCluster = async (_cluster: string): Promise<void> => {}
+  const fleet = createFleetModule(context, { ownership: ha.ownership, beforePolling: (c) => adoptCluster(c) })
   const logs = createLogsModule(context)
   const alerting = createAlertingModule(context, { ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
+  adoptCluster = (c) => alerting.engine.adoptCluster(c)
   const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents, ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.

@@ -35,6 +35,8 @@ export interface FleetModuleOptions {
    * cluster is polled from start to stop.
    */
   ownership?: Ownership
+  /** HA: runs when this instance takes a cluster, before its first poll here (the alert engine adopts its incidents). */
+  beforePolling?: (cluster: string) => Promise<void>
 }
 
 export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}): FleetModule {
@@ -95,7 +97,8 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     'cluster',
     clusters.map((c) => c.id),
     {
-      onAcquire: (id, fence) => {
+      onAcquire: async (id, fence) => {
+        if (opts.ownership?.enabled) await opts.beforePolling?.(id).catch((err: unknown) => logger.warn({ err, cluster: id }, 'preparing a taken-over cluster failed'))
         fences.set(id, fence)
         byCluster.get(id)?.start()
       },
