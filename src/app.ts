@@ -95,7 +95,11 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const instanceId = config.ha.enabled ? ha.ownership.instanceId : undefined
   // Bound below: a cluster this instance takes over continues the incidents its previous owner left in the book.
   let adoptCluster = async (_cluster: string): Promise<void> => {}
-  const fleet = createFleetModule(context, { ownership: ha.ownership, beforePolling: (c) => adoptCluster(c) })
+  const fleet = createFleetModule(context, {
+    ownership: ha.ownership,
+    beforePolling: (c) => adoptCluster(c),
+    ...(config.ha.enabled ? { mirror: { instanceId: ha.ownership.instanceId, intervalMs: 2000 } } : {}),
+  })
   const logs = createLogsModule(context)
   const alerting = createAlertingModule(context, { ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
   adoptCluster = (c) => alerting.engine.adoptCluster(c)

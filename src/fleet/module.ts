@@ -18,6 +18,7 @@ import { jobsTopic } from './jobs-topic.js'
 import { Poller } from './poller.js'
 import type { Fence } from '../ha/fence.js'
 import type { Ownership } from '../ha/ownership.js'
+import { FleetMirror, fleetMirrorCollection } from '../ha/fleet-mirror.js'
 
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
@@ -37,6 +38,8 @@ export interface FleetModuleOptions {
   ownership?: Ownership
   /** HA: runs when this instance takes a cluster, before its first poll here (the alert engine adopts its incidents). */
   beforePolling?: (cluster: string) => Promise<void>
+  /** HA: this instance's id, and how often it reads the clusters other instances poll (fleet-mirror.ts). */
+  mirror?: { instanceId: string; intervalMs: number }
 }
 
 export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}): FleetModule {
@@ -51,6 +54,19 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   })
   const metrics = registerFleetMetrics({ registry: ctx.registry, view: state, clock: ctx.clock, clusters: clusters.map((c) => c.id) })
 
+  const mirror =
+    opts.ownership?.enabled && opts.mirror
+      ? new FleetMirror({
+          store: ctx.store,
+          clock: ctx.clock,
+          logger,
+          instanceId: opts.mirror.instanceId,
+          intervalMs: opts.mirror.intervalMs,
+          owns: (id) => fences.get(id)?.held() === true,
+          applySnapshot: (id, snap) => state.applySnapshot(id, snap),
+          applyFailure: (id, err) => state.applyFailure(id, err),
+        })
+      : undefined
   const pollers: Poller[] = []
   const byCluster = new Map<string, Poller>()
   /** The lease each polled cluster is polled under; a result that arrives after it lapsed is dropped. */
@@ -81,11 +97,13 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
           metrics.pollDuration(c.id, ms / 1000, 'success')
           if (snap.requests) metrics.requests(c.id, snap.requests)
           state.applySnapshot(c.id, snap)
+          mirror?.publish(c.id, { snapshot: snap })
         },
         onError: (err, ms) => {
           if (opts.ownership && !fences.get(c.id)?.held()) return
           metrics.pollDuration(c.id, ms / 1000, 'failure')
           state.applyFailure(c.id, err)
+          mirror?.publish(c.id, { error: err })
         },
         onSkip: () => metrics.skipped(c.id),
       }),
@@ -142,8 +160,8 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     view: state,
     state,
     history,
-    collections: [historyCollection],
-    components: [history, collectorsComponent],
+    collections: mirror ? [historyCollection, fleetMirrorCollection] : [historyCollection],
+    components: mirror ? [history, collectorsComponent, mirror] : [history, collectorsComponent],
     topics: [jobsTopic(ctx.bus, state)],
   }
 }
