@@ -48,6 +48,8 @@ export class ChannelWorker {
   /** Messages waiting for their notBefore, outside the queue. */
   private readonly delayed = new Map<string, TimerHandle>()
   private readonly logOnce = onChange()
+  /** HA: aborted when the channel's lease goes elsewhere; ends backoff and limiter waits (never a request under way). */
+  private lease = new AbortController()
 
   constructor(
     readonly channel: Channel,
@@ -70,6 +72,22 @@ export class ChannelWorker {
       for (const t of this.delayed.values()) d.clock.clearTimeout(t)
       this.delayed.clear()
     }, { once: true })
+  }
+
+  /**
+   * HA: the lease went elsewhere. Waiting messages are dropped from the queue (they stay in the outbox), a
+   * message waiting for a retry or a limiter slot goes back to pending, a request under way finishes and is
+   * recorded; resolves when nothing of this channel is in flight here any more (bounded by `maxWaitMs`).
+   */
+  async revoke(maxWaitMs: number): Promise<void> {
+    this.queue.clear()
+    for (const t of this.delayed.values()) this.d.clock.clearTimeout(t)
+    this.delayed.clear()
+    this.lease.abort(new LeaseLost())
+    let giveUp: TimerHandle | null = null
+    await Promise.race([this.queue.onIdle(), new Promise<void>((r) => (giveUp = this.d.clock.setTimeout(r, maxWaitMs)))])
+    if (giveUp) this.d.clock.clearTimeout(giveUp)
+    this.lease = new AbortController()
   }
 
   get depth(): number {
@@ -107,6 +125,7 @@ export class ChannelWorker {
     if (!doc) return
     if (this.d.mayDeliver && !this.d.mayDeliver()) return
     let m = doc.message
+    const signal = AbortSignal.any([this.d.signal, this.lease.signal])
     // A message someone else is sending is theirs; after a restart the previous process is gone.
     if (m.state === 'sent' || m.state === 'failed' || (m.state === 'sending' && m.claimedBy === this.d.instanceId && !recovering)) return
     const wait = m.notBefore === null ? 0 : m.notBefore - this.d.clock.now()
@@ -119,7 +138,7 @@ export class ChannelWorker {
     try {
       await retry(
         async (bail) => {
-          await this.limiter.acquire(this.d.signal)
+          await this.limiter.acquire(signal)
           if (this.d.mayDeliver && !this.d.mayDeliver()) bail(new LeaseLost())
           m.attempts++
           let r: SendResult
@@ -137,7 +156,7 @@ export class ChannelWorker {
         {
           ...this.d.options.retry,
           clock: this.d.clock,
-          signal: this.d.signal,
+          signal,
           ...(this.d.options.random ? { random: this.d.options.random } : {}),
           delayHint: (err) => {
             if (!(err instanceof SendFailed) || err.result.status !== 'retryable') return undefined
@@ -149,7 +168,7 @@ export class ChannelWorker {
         },
       )
     } catch (err) {
-      if (err instanceof LeaseLost) {
+      if (err instanceof LeaseLost || (!this.d.signal.aborted && signal.aborted)) {
         // Not sent: back to pending for the channel's new holder.
         await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null }, version)
         return

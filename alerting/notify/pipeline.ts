@@ -264,12 +264,9 @@ export class NotificationPipeline implements Component {
     }
   }
 
-  /** HA: the channel's lease goes elsewhere: waits (bounded) for the send under way, sends nothing more. */
+  /** HA: the channel's lease goes elsewhere: waits for the request under way (bounded), sends nothing more. */
   async releaseChannel(channel: string): Promise<void> {
-    const w = this.workers.get(channel)
-    if (!w) return
-    w.queue.clear()
-    await Promise.race([w.queue.onIdle(), sleep(this.o.clock, 10_000).catch(() => undefined)])
+    await this.workers.get(channel)?.revoke(10_000)
   }
 
   async stop(): Promise<void> {

@@ -105,3 +105,37 @@ test('a message claimed by a holder that died before confirming is resent once b
   await a.stop()
   await store.close()
 })
+
+test('a holder in retry backoff gives the channel up at once: the message goes back to pending and the next holder sends it once', async () => {
+  const clock = new FakeClock()
+  const store = await tempStore()
+  const sent: { by: string; body: string }[] = []
+  let holder = 'a'
+  // a's platform is failing (retryable): a sits in backoff.
+  const failing: Channel = { ...recording(clock, sent, 'a'), send: async () => ({ status: 'retryable', reason: 'server', message: 'HTTP 503' }) as never }
+  const a = new NotificationPipeline({
+    outbox: new Outbox(store), clock, logger: quietLogger, metrics: notifyMetrics(undefined), channels: [failing], routes: [], groupWaitMs: 1000, links: noLinks, instanceId: 'a',
+    mayDeliver: () => holder === 'a',
+    delivery: { retry: { retries: 6, initialDelayMs: 30_000, maxDelayMs: 60_000, multiplier: 2, jitter: 0 }, requeueAfterMs: 60_000 },
+  })
+  const b = instance(store, clock, sent, 'b', () => holder === 'b')
+  await a.start()
+  await b.start()
+  a.accept(transition('job-1', 'firing', {}, clock.now()))
+  await a.settled()
+  await clock.advance(10)
+  const outbox = new Outbox(store)
+  const claimed = await outbox.openMessages()
+  assert.deepEqual(claimed.map((m) => [m.state, m.claimedBy]), [['sending', 'a']])
+  holder = 'b'
+  // No clock movement needed: the backoff is cut short.
+  await a.releaseChannel('lark')
+  assert.deepEqual((await outbox.openMessages()).map((m) => [m.state, m.claimedBy]), [['pending', null]])
+  await b.resumeChannel('lark')
+  await until('b sent it', () => sent.length === 1, () => clock.advance(100))
+  await clock.advance(120_000)
+  assert.deepEqual(sent.map((s) => s.by), ['b'])
+  await a.stop()
+  await b.stop()
+  await store.close()
+})
