@@ -29,6 +29,14 @@ export const FENCE_FIELD = 'fence'
 
 export type FencedResult<T extends DocBody> = CasResult<T> | { ok: false; fenced: string; current: StoredDoc<T> | undefined }
 
+/** A write refused by its fence: not a failure, the work is someone else's now. */
+export class FencedError extends Error {
+  constructor(readonly reason: string) {
+    super(`refused by fencing: ${reason}`)
+    this.name = 'FencedError'
+  }
+}
+
 /** Whether `fence` may overwrite `current`: a newer term of the same lease wrote it last → no. */
 export function fenceAdmits(fence: Fence, current: StoredDoc | undefined): string | null {
   if (!fence.held()) return `lease ${fence.key} (epoch ${fence.epoch}) is no longer held`

@@ -82,7 +82,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     actions,
     incidents: deps.incidents,
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    ...(deps.ownership?.enabled ? { mayAct: (cluster: string) => clusterShare?.fence(cluster)?.held() === true } : {}),
+    ...(clusterShare ? { fence: (cluster: string) => clusterShare.fence(cluster) } : {}),
   })
   const recorder = new RestorePointRecorder({ bus: ctx.bus, memory, logger })
   const operationsComponent = {
