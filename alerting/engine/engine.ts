@@ -95,7 +95,7 @@ export class AlertEngine implements Component, IncidentSink {
    */
   async adoptCluster(cluster: string): Promise<void> {
     await this.o.book.flush()
-    const firing = (await this.o.book.firing()).filter((a) => a.cluster === cluster)
+    const firing = (await this.o.book.firing(true)).filter((a) => a.cluster === cluster)
     for (const [key, t] of this.tracks) if (t.subject.cluster === cluster) this.tracks.delete(key)
     for (const a of firing) this.track(a)
   }
