@@ -6,6 +6,7 @@
  */
 import type { AppContext, FeatureModule } from '../src/core/feature.js'
 import type { TimerHandle } from '../src/core/clock.js'
+import type { Component } from '../src/core/component.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
 import { alertingCollections } from './engine/collections.js'
@@ -25,6 +26,11 @@ import { MaintenanceWindows, maintenanceCollection } from './oncall/maintenance.
 import { OnCallPolicy } from './oncall/policy.js'
 import { loadRules, resolveRulesFile } from './rules/load.js'
 import type { Rule } from './rules/rule.js'
+import type { Fence } from '../src/ha/fence.js'
+import type { Ownership } from '../src/ha/ownership.js'
+
+/** HA: how often a channel's holder looks for messages other instances wrote (a floor on cross-instance latency). */
+const OUTBOX_SCAN_MS = 1000
 
 const WINDOW_RELOAD_MS = 30_000
 
@@ -48,6 +54,8 @@ export interface AlertingModuleOptions {
   instanceId?: string
   /** Where acknowledgements go in the audit trail (app.ts: the lifecycle feature's audit). */
   audit?: AuditWriter
+  /** HA: each channel is drained by the instance holding its lease (src/ha/). */
+  ownership?: Ownership
 }
 
 export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
@@ -59,6 +67,10 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   const ackLinks = new AckLinks({ store: ctx.store, clock: ctx.clock, publicUrl: ctx.config.server.publicUrl, secret: cfg.ackLinks.secret, ttlMs: cfg.ackLinks.ttl })
   const maintenance = new MaintenanceWindows(ctx.store, cfg.maintenance, guard)
   const links = linkBuilder(ctx.config)
+  const ha = opts.ownership?.enabled === true
+  const channelFences = new Map<string, Fence>()
+  // Incidents are fenced by the cluster lease the fleet module polls under (a view: the lease is the fleet's).
+  const clusterView = ha ? opts.ownership!.view('cluster') : undefined
   const pipeline = new NotificationPipeline({
     outbox,
     clock: ctx.clock,
@@ -71,7 +83,22 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     links: { ...links, ack: (a) => ackLinks.link(a) },
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+    ...(ha ? { mayDeliver: (channel: string) => channelFences.get(channel)?.held() === true } : {}),
   })
+  opts.ownership?.share(
+    'channel',
+    cfg.channels.map((c) => c.id),
+    {
+      onAcquire: (id, fence) => {
+        channelFences.set(id, fence)
+        if (ha) void pipeline.resumeChannel(id).catch((err: unknown) => logger.warn({ err, channel: id }, 'resuming the channel failed; the next scan retries'))
+      },
+      onRelease: async (id) => {
+        channelFences.delete(id)
+        if (ha) await pipeline.releaseChannel(id)
+      },
+    },
+  )
   const book = new IncidentBook(ctx.store, logger, guard)
   const silences = new Silences(ctx.store, guard)
   const engine = new AlertEngine({
@@ -87,7 +114,33 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     maintenance,
     evaluationIntervalMs: cfg.evaluationInterval,
     registry: ctx.registry,
+    ...(ha ? { owns: (cluster: string) => clusterView?.fence(cluster)?.held() === true } : {}),
   })
+  // HA: messages written by the instances that own the clusters wait in the outbox for the channel's holder.
+  let scanTimer: TimerHandle | null = null
+  let scanning = false
+  const scanEvery = (): void => {
+    scanTimer = ctx.clock.setTimeout(() => {
+      if (scanning) return scanEvery()
+      scanning = true
+      void pipeline
+        .scan()
+        .catch((err: unknown) => logger.warn({ err }, 'scanning the outbox failed'))
+        .finally(() => {
+          scanning = false
+          if (scanTimer) scanEvery()
+        })
+    }, OUTBOX_SCAN_MS)
+  }
+  const scanComponent: Component = {
+    name: 'alert-outbox-scan',
+    start: async () => scanEvery(),
+    stop: async () => {
+      if (scanTimer) ctx.clock.clearTimeout(scanTimer)
+      scanTimer = null
+    },
+    readiness: () => ({ ready: true, detail: `outbox scanned every ${OUTBOX_SCAN_MS} ms for channels held here` }),
+  }
   const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }
   // API windows are re-read now and then, so one created or deleted through another instance applies here too.
   let reload: TimerHandle | null = null
@@ -115,7 +168,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     name: 'alerting',
     collections: [...alertingCollections, maintenanceCollection, ...ackLinkCollections],
     // Start order: silences and windows (and the link key), then the pipeline (resumes the outbox), then the engine that feeds it.
-    components: [silencesComponent, onCallComponent, pipeline, engine],
+    components: ha ? [silencesComponent, onCallComponent, pipeline, scanComponent, engine] : [silencesComponent, onCallComponent, pipeline, engine],
     topics: [alertsTopic(ctx.bus)],
     incidents: engine,
     engine,

@@ -24,6 +24,8 @@ import { jobRoutes } from './http/routes/jobs.js'
 import { whoamiRoutes } from './http/routes/whoami.js'
 import { readJobHistory } from './fleet/job-history.js'
 import { jobTimeline } from './fleet/job-timeline.js'
+import { instanceRoutes } from './http/routes/instances.js'
+import { createHaModule } from './ha/module.js'
 import { createFleetModule } from './fleet/module.js'
 import { createStore } from './storage/create-store.js'
 import { createLogsModule } from './logs/module.js'
@@ -77,11 +79,27 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
 
   // Features, in start order (stop runs in reverse): the store-backed pipelines first, so collectors and rules
   // never publish into something that is not yet running, and stop before what they feed is flushed.
-  const fleet = createFleetModule(context)
+  // HA decides which clusters this instance polls and which channels it drains (src/ha/).
+  const ha = createHaModule({ config, store, clock, logger, registry, version: VERSION })
+  const instanceId = config.ha.enabled ? ha.ownership.instanceId : undefined
+  // Bound below: a cluster this instance takes over continues the incidents its previous owner left in the book.
+  let adoptCluster = async (_cluster: string): Promise<void> => {}
+  const fleet = createFleetModule(context, {
+    ownership: ha.ownership,
+    beforePolling: (c) => adoptCluster(c),
+    ...(config.ha.enabled ? { mirror: { instanceId: ha.ownership.instanceId, intervalMs: 2000 } } : {}),
+  })
   const logs = createLogsModule(context)
   // Acknowledgements go to the lifecycle feature's audit trail (GET /api/v1/events); only called after start.
-  const alerting = createAlertingModule(context, { audit: (e) => lifecycle.operations.audit(e) })
-  const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents, pause: alerting.maintenance })
+  const alerting = createAlertingModule(context, { audit: (e) => lifecycle.operations.audit(e), ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
+  adoptCluster = (c) => alerting.engine.adoptCluster(c)
+  const lifecycle = createLifecycleModule(context, {
+    fleet: fleet.view,
+    incidents: alerting.incidents,
+    pause: alerting.maintenance,
+    ownership: ha.ownership,
+    ...(instanceId ? { instanceId } : {}),
+  })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.
   const modules: (FeatureModule & { routes?: readonly ApiRoutes[] })[] = [
@@ -114,6 +132,8 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
       ],
     },
     { name: 'auth', routes: [whoamiRoutes(auth.enabled)] },
+    // Last: started once everything it starts work in runs; stopped first, releasing its leases.
+    { ...ha, routes: [instanceRoutes(ha.ownership)] },
   ]
 
   for (const m of modules) for (const t of m.topics ?? []) hub.register(t)

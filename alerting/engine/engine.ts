@@ -37,6 +37,12 @@ export interface EngineOptions {
   maintenance?: { holding(a: AlertEvent, now: number): { id: string } | undefined }
   evaluationIntervalMs: number
   registry?: Registry
+  /**
+   * HA: whether this instance holds the cluster's lease (src/ha/). Rules observe, and incidents fire,
+   * remind and resolve, only where the cluster is owned; `adoptCluster` picks up the incident book's state
+   * when a cluster arrives. Absent: every cluster is ours.
+   */
+  owns?: (cluster: string) => boolean
 }
 
 interface Track {
@@ -76,15 +82,29 @@ export class AlertEngine implements Component, IncidentSink {
 
   async start(): Promise<void> {
     // Incidents that were firing when flinkwatch stopped stay open: no second "firing" message.
-    for (const a of await this.o.book.firing()) {
-      const spec = this.o.rules.find((r) => r.spec.name === a.rule)?.spec ?? this.externalSpec(a.rule, a.severity)
-      const subject = { cluster: a.cluster, jobName: a.jobName, jobId: a.jobId }
-      const key = trackKey(a.rule, subject)
-      this.tracks.set(key, { key, spec, level: a.jobName === null ? 'cluster' : 'job', subject, pendingSince: a.detectedAt ?? a.startsAt, incident: a })
-    }
+    for (const a of await this.o.book.firing()) this.track(a)
     this.removers.push(this.o.bus.subscribe('*', (e) => this.onEvent(e)))
     this.running = true
     this.schedule()
+  }
+
+  private track(a: AlertEvent): void {
+    const spec = this.o.rules.find((r) => r.spec.name === a.rule)?.spec ?? this.externalSpec(a.rule, a.severity)
+    const subject = { cluster: a.cluster, jobName: a.jobName, jobId: a.jobId }
+    const key = trackKey(a.rule, subject)
+    this.tracks.set(key, { key, spec, level: a.jobName === null ? 'cluster' : 'job', subject, pendingSince: a.detectedAt ?? a.startsAt, incident: a })
+  }
+
+  /**
+   * HA: this instance took the cluster over. Its incidents are what the book says now (the previous owner
+   * may have fired or resolved some since this instance started), so a takeover continues them instead of
+   * firing them again. Called before the cluster's first poll here.
+   */
+  async adoptCluster(cluster: string): Promise<void> {
+    await this.o.book.flush()
+    const firing = (await this.o.book.firing(true)).filter((a) => a.cluster === cluster)
+    for (const [key, t] of this.tracks) if (t.subject.cluster === cluster) this.tracks.delete(key)
+    for (const a of firing) this.track(a)
   }
 
   async stop(): Promise<void> {
@@ -164,6 +184,7 @@ export class AlertEngine implements Component, IncidentSink {
     for (const t of this.tracks.values()) {
       const a = t.incident
       if (!a || a.state !== 'firing') continue
+      if (this.o.owns && !this.o.owns(a.cluster)) continue
       if (!a.notified) {
         this.gate(t, now)
         continue
@@ -207,6 +228,7 @@ export class AlertEngine implements Component, IncidentSink {
 
   private observe(spec: RuleSpec, level: 'job' | 'cluster', ob: Observation): void {
     const s = ob.subject
+    if (this.o.owns && !this.o.owns(s.cluster)) return
     if (spec.match.cluster && !spec.match.cluster.test(s.cluster)) return
     if (spec.match.job && s.jobName !== null && !spec.match.job.test(s.jobName)) return
     const key = trackKey(spec.name, s)

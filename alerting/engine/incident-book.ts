@@ -36,7 +36,9 @@ export class IncidentBook {
     await this.chain
   }
 
-  async firing(): Promise<AlertEvent[]> {
+  /** Firing incidents; `fresh` first makes every write visible (Elasticsearch: another instance wrote them a moment ago). */
+  async firing(fresh = false): Promise<AlertEvent[]> {
+    if (fresh) await this.store.refresh(ALERTS)
     const out: AlertEvent[] = []
     let cursor: string | undefined
     do {

@@ -31,6 +31,9 @@ export interface DeliveryOptions {
   random?: () => number
 }
 
+/** The channel's lease went elsewhere between the claim and the send. */
+class LeaseLost extends Error {}
+
 class SendFailed extends AppError {
   constructor(readonly result: Exclude<SendResult, { status: 'success' }>) {
     super('ERR_UPSTREAM', result.message, { retriable: result.status === 'retryable' })
@@ -45,6 +48,8 @@ export class ChannelWorker {
   /** Messages waiting for their notBefore, outside the queue. */
   private readonly delayed = new Map<string, TimerHandle>()
   private readonly logOnce = onChange()
+  /** HA: aborted when the channel's lease goes elsewhere; ends backoff and limiter waits (never a request under way). */
+  private lease = new AbortController()
 
   constructor(
     readonly channel: Channel,
@@ -56,6 +61,8 @@ export class ChannelWorker {
       instanceId: string
       signal: AbortSignal
       options: DeliveryOptions
+      /** HA: whether this instance holds the channel's lease now (checked before the claim and before every send). */
+      mayDeliver?: () => boolean
       onDelivered(m: OutboxMessage, at: number): Promise<void>
       onFailed(m: OutboxMessage, reason: string): Promise<void>
     },
@@ -65,6 +72,22 @@ export class ChannelWorker {
       for (const t of this.delayed.values()) d.clock.clearTimeout(t)
       this.delayed.clear()
     }, { once: true })
+  }
+
+  /**
+   * HA: the lease went elsewhere. Waiting messages are dropped from the queue (they stay in the outbox), a
+   * message waiting for a retry or a limiter slot goes back to pending, a request under way finishes and is
+   * recorded; resolves when nothing of this channel is in flight here any more (bounded by `maxWaitMs`).
+   */
+  async revoke(maxWaitMs: number): Promise<void> {
+    this.queue.clear()
+    for (const t of this.delayed.values()) this.d.clock.clearTimeout(t)
+    this.delayed.clear()
+    this.lease.abort(new LeaseLost())
+    let giveUp: TimerHandle | null = null
+    await Promise.race([this.queue.onIdle(), new Promise<void>((r) => (giveUp = this.d.clock.setTimeout(r, maxWaitMs)))])
+    if (giveUp) this.d.clock.clearTimeout(giveUp)
+    this.lease = new AbortController()
   }
 
   get depth(): number {
@@ -100,7 +123,9 @@ export class ChannelWorker {
   private async deliver(id: string, recovering: boolean): Promise<void> {
     const doc = await this.d.outbox.getMessage(id)
     if (!doc) return
+    if (this.d.mayDeliver && !this.d.mayDeliver()) return
     let m = doc.message
+    const signal = AbortSignal.any([this.d.signal, this.lease.signal])
     // A message someone else is sending is theirs; after a restart the previous process is gone.
     if (m.state === 'sent' || m.state === 'failed' || (m.state === 'sending' && m.claimedBy === this.d.instanceId && !recovering)) return
     const wait = m.notBefore === null ? 0 : m.notBefore - this.d.clock.now()
@@ -113,7 +138,8 @@ export class ChannelWorker {
     try {
       await retry(
         async (bail) => {
-          await this.limiter.acquire(this.d.signal)
+          await this.limiter.acquire(signal)
+          if (this.d.mayDeliver && !this.d.mayDeliver()) bail(new LeaseLost())
           m.attempts++
           let r: SendResult
           try {
@@ -130,7 +156,7 @@ export class ChannelWorker {
         {
           ...this.d.options.retry,
           clock: this.d.clock,
-          signal: this.d.signal,
+          signal,
           ...(this.d.options.random ? { random: this.d.options.random } : {}),
           delayHint: (err) => {
             if (!(err instanceof SendFailed) || err.result.status !== 'retryable') return undefined
@@ -142,6 +168,11 @@ export class ChannelWorker {
         },
       )
     } catch (err) {
+      if (err instanceof LeaseLost || (!this.d.signal.aborted && signal.aborted)) {
+        // Not sent: back to pending for the channel's new holder.
+        await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null }, version)
+        return
+      }
       if (this.d.signal.aborted) return
       if (err instanceof SendFailed && err.result.status === 'failure') {
         this.health.healthy = false

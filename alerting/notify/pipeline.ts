@@ -39,6 +39,12 @@ export interface PipelineOptions {
   instanceId?: string
   /** How long, and how many, accepted ids are remembered to drop a transition accepted twice. */
   dedup?: { maxAgeMs: number; maxEntries: number }
+  /**
+   * HA: whether this instance holds the channel's lease (src/ha/). Only the holder claims and sends the
+   * channel's messages, so its rate limits hold for the whole deployment; the others write messages into the
+   * outbox, where the holder finds them (`scan`). Absent: every channel is ours.
+   */
+  mayDeliver?: (channel: string) => boolean
 }
 
 /**
@@ -50,6 +56,8 @@ const DEFAULT_DEDUP = { maxAgeMs: 60 * 60_000, maxEntries: 100_000 }
 
 /** Bail reason of the outbox retry once the pipeline stops. */
 const STOPPED = new Error('the notification pipeline stopped')
+/** HA: a pending item older than groupWait plus this was accepted by an instance that died before grouping it. */
+const ORPHAN_GRACE_MS = 30_000
 
 const DEFAULT_DELIVERY: DeliveryOptions = {
   retry: { retries: 6, initialDelayMs: 1000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.2 },
@@ -90,6 +98,7 @@ export class NotificationPipeline implements Component {
           instanceId,
           signal: this.abort.signal,
           options: delivery,
+          ...(o.mayDeliver ? { mayDeliver: () => o.mayDeliver!(c.id) } : {}),
           onDelivered: (m, at) => this.recordDelivered(m, at),
           onFailed: (m) => this.recordItems(m, 'failed', null),
         }),
@@ -230,13 +239,43 @@ export class NotificationPipeline implements Component {
     const open = await this.o.outbox.openMessages()
     const held = new Set(open.flatMap((m) => m.itemIds))
     for (const m of open.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) this.workers.get(m.channel)?.enqueue(m.id, true)
-    const pending = (await this.o.outbox.pendingItems()).filter((i) => !held.has(i.id) && this.workers.has(i.channel))
+    const now = this.o.clock.now()
+    // With other instances live, a pending item may be in another's group window right now: only items
+    // older than any window (their instance died before grouping them) are this instance's to group.
+    const orphanedBefore = this.o.mayDeliver ? now - this.o.groupWaitMs - ORPHAN_GRACE_MS : Infinity
+    const pending = (await this.o.outbox.pendingItems()).filter((i) => !held.has(i.id) && this.workers.has(i.channel) && i.createdAt < orphanedBefore)
     for (const item of pending) {
       this.accepted.set(item.id, true)
       this.itemCache.set(item.id, item)
     }
     this.grouper.add(pending)
     if (open.length + pending.length > 0) this.o.logger.info({ messages: open.length, items: pending.length }, 'resuming notifications from the outbox')
+  }
+
+  /**
+   * HA: this instance took the channel's lease. Its open messages are sent: pending ones, and 'sending' ones a
+   * previous holder claimed and died before confirming (resent at most once, with the platform's idempotency
+   * key where one exists). A previous holder that released the lease waited for its send under way first.
+   */
+  async resumeChannel(channel: string): Promise<void> {
+    await this.scan(channel, true)
+  }
+
+  /** HA: messages other instances wrote for channels we hold. */
+  async scan(channel?: string, recovering = false): Promise<void> {
+    if (this.stopped) return
+    const open = await this.o.outbox.openMessages()
+    for (const m of open.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) {
+      if (channel !== undefined && m.channel !== channel) continue
+      if (!this.o.mayDeliver?.(m.channel)) continue
+      if (m.state === 'sending' && !recovering) continue
+      this.workers.get(m.channel)?.enqueue(m.id, recovering)
+    }
+  }
+
+  /** HA: the channel's lease goes elsewhere: waits for the request under way (bounded), sends nothing more. */
+  async releaseChannel(channel: string): Promise<void> {
+    await this.workers.get(channel)?.revoke(10_000)
   }
 
   async stop(): Promise<void> {

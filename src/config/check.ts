@@ -55,6 +55,8 @@ export function crossReferences(c: FlinkwatchConfig): string[] {
     }),
   )
   out.push(...onCallChecks(c.alerting))
+  if (c.ha.enabled && c.storage.type === 'embedded') out.push('ha.enabled: needs storage.type elasticsearch (the embedded store serves one process)')
+  if (c.ha.leaseTtl < 2 * c.ha.heartbeat) out.push('ha.leaseTtl: must be at least twice ha.heartbeat (a lease must survive one missed renewal)')
   c.autoRestart.jobs.forEach((j, i) => {
     if (j.jarId && j.jarPath) out.push(`autoRestart.jobs[${i}].jarId: set at most one of jarId and jarPath`)
   })

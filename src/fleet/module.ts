@@ -15,6 +15,9 @@ import { HistoryRecorder, historyCollection } from './history.js'
 import { jobsTopic } from './jobs-topic.js'
 import { Poller } from './poller.js'
 import { TransitionRecorder, transitionsCollection } from './transitions.js'
+import type { Fence } from '../ha/fence.js'
+import type { Ownership } from '../ha/ownership.js'
+import { FleetMirror, fleetMirrorCollection } from '../ha/fleet-mirror.js'
 
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
@@ -28,6 +31,15 @@ export interface FleetModuleOptions {
   /** Tests replace collectors (by cluster id) instead of reaching real clusters. */
   collectors?: Partial<Record<string, Collector>>
   random?: () => number
+  /**
+   * Which clusters this instance polls (HA: only those whose lease it holds; src/ha/). Without one, every
+   * cluster is polled from start to stop.
+   */
+  ownership?: Ownership
+  /** HA: runs when this instance takes a cluster, before its first poll here (the alert engine adopts its incidents). */
+  beforePolling?: (cluster: string) => Promise<void>
+  /** HA: this instance's id, and how often it reads the clusters other instances poll (fleet-mirror.ts). */
+  mirror?: { instanceId: string; intervalMs: number }
 }
 
 export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}): FleetModule {
@@ -42,7 +54,23 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   })
   const metrics = registerFleetMetrics({ registry: ctx.registry, view: state, clock: ctx.clock, clusters: clusters.map((c) => c.id) })
 
+  const mirror =
+    opts.ownership?.enabled && opts.mirror
+      ? new FleetMirror({
+          store: ctx.store,
+          clock: ctx.clock,
+          logger,
+          instanceId: opts.mirror.instanceId,
+          intervalMs: opts.mirror.intervalMs,
+          owns: (id) => fences.get(id)?.held() === true,
+          applySnapshot: (id, snap) => state.applySnapshot(id, snap),
+          applyFailure: (id, err) => state.applyFailure(id, err),
+        })
+      : undefined
   const pollers: Poller[] = []
+  const byCluster = new Map<string, Poller>()
+  /** The lease each polled cluster is polled under; a result that arrives after it lapsed is dropped. */
+  const fences = new Map<string, Fence>()
   const collectors: Collector[] = []
   for (const c of clusters) {
     const pollMs = c.pollInterval
@@ -56,18 +84,39 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
         clock: ctx.clock,
         ...(opts.random ? { random: opts.random } : {}),
         onResult: (snap, ms) => {
+          if (opts.ownership && !fences.get(c.id)?.held()) return
           metrics.pollDuration(c.id, ms / 1000, 'success')
           if (snap.requests) metrics.requests(c.id, snap.requests)
           state.applySnapshot(c.id, snap)
+          mirror?.publish(c.id, { snapshot: snap })
         },
         onError: (err, ms) => {
+          if (opts.ownership && !fences.get(c.id)?.held()) return
           metrics.pollDuration(c.id, ms / 1000, 'failure')
           state.applyFailure(c.id, err)
+          mirror?.publish(c.id, { error: err })
         },
         onSkip: () => metrics.skipped(c.id),
       }),
     )
+    byCluster.set(c.id, pollers[pollers.length - 1]!)
   }
+  // Polling starts when this instance holds the cluster's lease and has stopped before it gives it up.
+  opts.ownership?.share(
+    'cluster',
+    clusters.map((c) => c.id),
+    {
+      onAcquire: async (id, fence) => {
+        if (opts.ownership?.enabled) await opts.beforePolling?.(id).catch((err: unknown) => logger.warn({ err, cluster: id }, 'preparing a taken-over cluster failed'))
+        fences.set(id, fence)
+        byCluster.get(id)?.start()
+      },
+      onRelease: async (id) => {
+        fences.delete(id)
+        await byCluster.get(id)?.stop()
+      },
+    },
+  )
 
   const history = new HistoryRecorder({
     store: ctx.store,
@@ -91,7 +140,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   const collectorsComponent: Component = {
     name: 'collectors',
     async start() {
-      for (const p of pollers) p.start()
+      if (!opts.ownership) for (const p of pollers) p.start()
     },
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()))
@@ -112,8 +161,8 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     state,
     history,
     transitions,
-    collections: [historyCollection, transitionsCollection],
-    components: [history, transitions, collectorsComponent],
+    collections: mirror ? [historyCollection, transitionsCollection, fleetMirrorCollection] : [historyCollection, transitionsCollection],
+    components: mirror ? [history, transitions, collectorsComponent, mirror] : [history, transitions, collectorsComponent],
     topics: [jobsTopic(ctx.bus, state, ctx.clock)],
   }
 }

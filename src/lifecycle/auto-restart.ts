@@ -14,6 +14,7 @@
  * incident, resolved when the job runs again.
  */
 import type { AutoRestartConfig } from '../config/sections/auto-restart.js'
+import { FencedError, UNFENCED, fencedCompareAndSet, type Fence } from '../ha/fence.js'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Component, ComponentStatus } from '../core/component.js'
 import { errorMessage } from '../core/errors.js'
@@ -53,6 +54,13 @@ export interface AutoRestarterOptions {
   instanceId: string
   /** How long one restart may hold the job's lease. */
   leaseTtlMs?: number
+  /**
+   * HA fencing: the cluster's lease as this instance holds it (src/ha/), undefined when it does not. Checked
+   * before a failure is claimed (and the claim is a fenced compare-and-set: a claim by an older epoch than the
+   * one that last wrote the job's restart state is refused) and again right before the restart is issued, so
+   * an owner that was paused past its lease claims and restarts nothing. Absent: always ours.
+   */
+  fence?: (cluster: string) => Fence | undefined
 }
 
 export class AutoRestarter implements Component {
@@ -161,14 +169,21 @@ export class AutoRestarter implements Component {
 
   /** Claims the failed instance in the store and schedules the attempt, or gives up. */
   private async consider(job: JobSnapshot, eff: EffectivePolicy, retry: boolean): Promise<void> {
+    const fence = this.o.fence ? this.o.fence(job.cluster) : UNFENCED
+    if (!fence?.held()) return
     const k = key(job.cluster, job.name)
     const now = this.o.clock.now()
     let d: Decision
     try {
       d = await this.decide<Decision>(job.cluster, job.name, (s) =>
         decideRestart(s, { failedJobId: job.jobId, startTime: job.startTime, instanceId: this.o.instanceId, now, retry, eff, claimTtlMs: this.claimTtlMs() }),
+        fence,
       )
     } catch (err) {
+      if (err instanceof FencedError) {
+        this.o.logger.info({ cluster: job.cluster, job: job.name, jobId: job.jobId }, `auto-restart of ${job.name} not claimed: ${err.reason}`)
+        return
+      }
       this.fail(`deciding on ${job.name} failed: ${errorMessage(err)}`)
       return
     }
@@ -205,6 +220,12 @@ export class AutoRestarter implements Component {
     const actions = this.o.actions(job.cluster)
     if (!actions) return this.fail(`no lifecycle actions for cluster ${job.cluster}`)
     const lease = await this.leases.acquire(`auto-restart/${k}`, this.o.leaseTtlMs ?? 15 * 60_000).catch((err: unknown) => (this.fail(errorMessage(err)), null))
+    if (lease && this.o.fence && !this.o.fence(job.cluster)?.held()) {
+      // Lost the cluster while waiting (paused, partitioned): its new owner decides; we restart nothing.
+      await this.leases.release(lease).catch(() => undefined)
+      this.o.logger.warn({ cluster: job.cluster, job: job.name }, `auto-restart of ${job.name} dropped: this instance no longer holds cluster ${job.cluster}`)
+      return
+    }
     if (!lease) return this.audit(ref, 'skipped', 'another flinkwatch instance holds the restart lease', { attempt })
     this.busy.add(k)
     let again = false
@@ -318,17 +339,19 @@ export class AutoRestarter implements Component {
   /**
    * Read-modify-write with compareAndSet that also returns what `fn` decided on the state that was written
    * (or left alone: `next` null). A lost race runs `fn` again on the newer state, so the decision always
-   * matches the stored state.
+   * matches the stored state. With a fence (claims), written under the cluster lease's epoch.
    */
-  private async decide<R>(cluster: string, jobName: string, fn: (s: RestartState) => { next: RestartState | null; result: R }): Promise<R> {
+  private async decide<R>(cluster: string, jobName: string, fn: (s: RestartState) => { next: RestartState | null; result: R }, fence?: Fence): Promise<R> {
     const id = key(cluster, jobName)
     for (let i = 0; i < 10; i++) {
       const cur: StoredDoc<RestartState> | undefined = await this.o.store.get<RestartState>(RESTART_STATE_COLLECTION, id)
       const base: RestartState = cur ? structuredClone(cur.body) : { cluster, jobName, attempts: [], handled: [], operatorStopped: [], gaveUp: null }
       const { next, result } = fn(base)
       if (!next) return result
-      const r = await this.o.store.compareAndSet<RestartState>(RESTART_STATE_COLLECTION, { id, timestamp: this.o.clock.now(), body: next }, cur?.version ?? null)
+      const doc = { id, timestamp: this.o.clock.now(), body: next }
+      const r = fence && fence !== UNFENCED ? await fencedCompareAndSet(this.o.store, RESTART_STATE_COLLECTION, doc, cur ?? null, fence) : await this.o.store.compareAndSet<RestartState>(RESTART_STATE_COLLECTION, doc, cur?.version ?? null)
       if (r.ok) return result
+      if ('fenced' in r) throw new FencedError(String(r.fenced))
     }
     throw new Error(`restart state of ${id} keeps changing under us`)
   }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import type { Ownership } from '../ha/ownership.js'
 import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { IncidentSink } from '../../alerting/incidents.js'
@@ -36,6 +37,8 @@ export interface LifecycleDeps {
   pause?: RestartPause
   /** Owner name in leases and claims; unique per process by default. */
   instanceId?: string
+  /** HA: restarts only for clusters whose lease this instance holds. */
+  ownership?: Ownership
 }
 
 export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): LifecycleModule {
@@ -46,6 +49,8 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
   const actions = (cluster: string): LifecycleActions | undefined => byCluster.get(cluster)
   const operations = new OperationService({ store: ctx.store, bus: ctx.bus, clock: ctx.clock, logger })
   const service = new LifecycleService({ fleet: deps.fleet, operations, actions, autoRestart: ctx.config.autoRestart })
+  // Restarts are fenced by the cluster lease the fleet module polls under (same kind, same ids: a view only).
+  const clusterShare = deps.ownership?.enabled ? deps.ownership.view('cluster') : undefined
   const restarter = new AutoRestarter({
     config: ctx.config.autoRestart,
     view: deps.fleet,
@@ -58,6 +63,7 @@ export function createLifecycleModule(ctx: AppContext, deps: LifecycleDeps): Lif
     incidents: deps.incidents,
     ...(deps.pause ? { pause: deps.pause } : {}),
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ...(clusterShare ? { fence: (cluster: string) => clusterShare.fence(cluster) } : {}),
   })
   const recorder = new RestorePointRecorder({ bus: ctx.bus, memory, logger })
   const operationsComponent = {

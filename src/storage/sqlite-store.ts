@@ -1,4 +1,4 @@
-import { mkdirSync, accessSync, constants } from 'node:fs'
+import { mkdirSync, accessSync, constants, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { AppError, errorMessage } from '../core/errors.js'
@@ -56,11 +56,16 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database
   private readonly tables = new Map<string, Table>()
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, private readonly lock?: Database.Database) {
     this.db = db
   }
 
-  static open(path: string): SqliteStore {
+  /**
+   * Opens (creating) the store in directory `path`, holding its lock for the life of the store: a second
+   * process on the same directory would double-poll and double-send, so it is refused with a clear message.
+   * `inspect` opens without the lock, for tools and tests reading a running instance's file; never serve from it.
+   */
+  static open(path: string, opts: { inspect?: boolean } = {}): SqliteStore {
     const dir = resolve(path)
     try {
       mkdirSync(dir, { recursive: true })
@@ -70,17 +75,19 @@ export class SqliteStore implements Store {
         retriable: false,
       })
     }
+    const lock = opts.inspect ? undefined : takeLock(dir)
     let db: Database.Database
     try {
       db = new Database(join(dir, 'flinkwatch.db'))
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
-      // Several flinkwatch processes may share one file; wait instead of failing on a lock.
+      // Tools opened with `inspect` may read while the service writes; wait instead of failing on a busy file.
       db.pragma('busy_timeout = 5000')
     } catch (err) {
+      lock?.close()
       throw new AppError('ERR_STORE', `cannot open embedded store in ${dir}: ${errorMessage(err)}`, { retriable: false })
     }
-    return new SqliteStore(db)
+    return new SqliteStore(db, lock)
   }
 
   static memory(): SqliteStore {
@@ -301,7 +308,42 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close()
+    if (this.lock?.open) this.lock.close()
   }
+}
+
+/**
+ * The process lock of an embedded store: an exclusive transaction on flinkwatch.lock, held open. SQLite's
+ * file locks are released by the kernel when the process dies (SIGKILL included), so a crash never leaves a
+ * stale lock behind, and they also hold between two connections of one process.
+ */
+function takeLock(dir: string): Database.Database {
+  const lock = new Database(join(dir, 'flinkwatch.lock'))
+  const pidFile = join(dir, 'flinkwatch.pid')
+  try {
+    lock.pragma('busy_timeout = 0')
+    lock.exec('BEGIN EXCLUSIVE')
+  } catch (err) {
+    lock.close()
+    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw new AppError('ERR_STORE', `cannot lock embedded store in ${dir}: ${errorMessage(err)}`, { retriable: false })
+    let holder = ''
+    try {
+      holder = ` (pid ${readFileSync(pidFile, 'utf8').trim()})`
+    } catch {
+      // the pid file is informative only
+    }
+    throw new AppError(
+      'ERR_STORE',
+      `another flinkwatch process${holder} is using the embedded store in ${dir}: the embedded store serves one process; stop the other one, give this one its own storage.path, or run several instances on storage.type elasticsearch with ha.enabled (README "High availability")`,
+      { retriable: false },
+    )
+  }
+  try {
+    writeFileSync(pidFile, `${process.pid}\n`)
+  } catch {
+    // informative only: the lock is what counts
+  }
+  return lock
 }
 
 function toDoc<T extends DocBody>(r: Row): StoredDoc<T> {

@@ -62,7 +62,7 @@ describe('alerting survives SIGKILL mid-storm', () => {
   const delivered = () => (readFileSync(fw.logFile, 'utf8').match(/notification delivered/g) ?? []).length
   /** Items (one per incident transition and channel) accepted into the outbox and not delivered. */
   const undelivered = async (): Promise<number> => {
-    const store = SqliteStore.open(join(dir, 'data'))
+    const store = SqliteStore.open(join(dir, 'data'), { inspect: true })
     try {
       await store.init(alertingCollections)
       return (await store.query(OUTBOX, { where: { state: ['pending', 'grouped'] }, limit: MAX_LIMIT })).total

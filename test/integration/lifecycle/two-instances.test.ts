@@ -1,24 +1,30 @@
-/** Real stack: two flinkwatch instances on one embedded store watch the same failed job; it is restarted once. */
+/** Real stack: two flinkwatch instances on one Elasticsearch store (the embedded one serves one process) watch the same failed job; it is restarted once. */
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { cancelJobsNamed, getJson, produce, waitFor, waitForCompletedCheckpoint, waitForJobState } from '../../helpers/stack.js'
+import { Client } from '@elastic/elasticsearch'
+import { STACK, cancelJobsNamed, getJson, uniqueId, produce, waitFor, waitForCompletedCheckpoint, waitForJobState } from '../../helpers/stack.js'
 import type { RunningService } from '../../helpers/service.js'
 import { flinkwatchConfig, instances, policyFor, start, startTestJob, waitForFailed, waitForNewRunning, type TestJob } from './helpers.js'
 
 describe('auto-restart with two flinkwatch instances (real Flink)', () => {
   const services: RunningService[] = []
   let job: TestJob | undefined
+  const prefix = uniqueId('fw-two')
   after(async () => {
     for (const s of services) await s.stop()
     if (job) await cancelJobsNamed(job.name)
+    const admin = new Client({ node: STACK.elasticsearch })
+    await admin.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined)
+    await admin.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined)
+    await admin.close()
   })
 
   it('restarts the job once', async () => {
     job = await startTestJob('fw-lc-two')
     await waitForJobState(job.jobId, ['RUNNING'])
     await waitForCompletedCheckpoint(job.jobId)
-    const a = flinkwatchConfig(policyFor(job), { backoff: '1s' })
-    const b = { ...a, storage: a.storage } // same embedded store directory
+    const a = flinkwatchConfig(policyFor(job), { backoff: '1s' }, { storage: { type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix } })
+    const b = { ...a, storage: a.storage } // the same store
     services.push(await start(a), await start(b))
     await produce(job.input, [{ value: 'poison' }])
     await waitForFailed(job.jobId)

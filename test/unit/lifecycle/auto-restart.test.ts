@@ -18,6 +18,7 @@ import type { AuditEvent, RestorePoint } from '../../../src/model/operation.js'
 import type { RestartPause } from '../../../src/model/maintenance.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 import type { Announcement, IncidentSink, RaisedIncident } from '../../../alerting/incidents.js'
+import type { Fence } from '../../../src/ha/fence.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
 import { captureLogger } from '../../helpers/service.js'
 import { job, snapshot } from '../fleet/snapshots.js'
@@ -105,7 +106,7 @@ interface Harness {
 
 const open: Harness[] = []
 
-async function harness(cfg: AutoRestartConfig, instances = 1, pause?: RestartPause): Promise<Harness> {
+async function harness(cfg: AutoRestartConfig, instances = 1, pause?: RestartPause, fences: ((cluster: string) => Fence | undefined)[] = []): Promise<Harness> {
   const clock = new FakeClock()
   const bus = new EventBus()
   const { logger } = captureLogger()
@@ -119,7 +120,9 @@ async function harness(cfg: AutoRestartConfig, instances = 1, pause?: RestartPau
   for (let i = 0; i < instances; i++) {
     // Each flinkwatch instance has its own operation service; they share the store (and here one bus and fleet view).
     const ops = i === 0 ? operations : new OperationService({ store, bus, clock, logger })
-    restarters.push(new AutoRestarter({ config: cfg, view: fleet, bus, clock, logger, store, operations: ops, actions: () => actions, incidents, instanceId: `fw-${i}`, ...(pause ? { pause } : {}) }))
+    restarters.push(
+      new AutoRestarter({ config: cfg, view: fleet, bus, clock, logger, store, operations: ops, actions: () => actions, incidents, instanceId: `fw-${i}`, ...(pause ? { pause } : {}), ...(fences[i] ? { fence: fences[i] } : {}) }),
+    )
   }
   for (const r of restarters) await r.start()
   const idle = async (): Promise<void> => {
@@ -182,6 +185,33 @@ describe('auto-restart', () => {
     await h.clock.advance(10 * S)
     await h.idle()
     assert.equal(restarts(h.actions).length, 1, 'restarted once the window closed')
+  })
+
+  it('HA: only the holder of the cluster lease claims and restarts; a stale epoch is refused by the store even when its clock says held', async () => {
+    // fw-0 was paused: its lease lapsed (epoch 1). fw-1 took the cluster over (epoch 2).
+    let staleHeld = false
+    const stale: Fence = { key: 'cluster:prod', epoch: 1, held: () => staleHeld }
+    let currentHeld = true
+    const current: Fence = { key: 'cluster:prod', epoch: 2, held: () => currentHeld }
+    const h = await harness(config(), 2, undefined, [() => stale, () => current])
+    const bad = failed(h.clock)
+    await h.poll([bad])
+    await h.clock.advance(10 * S)
+    await h.idle()
+    assert.deepEqual(restarts(h.actions), [`restart ${FAILED_ID} policy=orders-.*`])
+    const state = (await h.store.get<RestartState>('restart_state', `prod/${NAME}`))!.body
+    assert.deepEqual(state.attempts.map((a) => a.owner), ['fw-1'])
+    assert.deepEqual(state['fence'], { key: 'cluster:prod', epoch: 2 })
+    // A new failure seen by fw-0 only, with a clock that wrongly says its old lease is still held: refused.
+    staleHeld = true
+    currentHeld = false
+    const again = failed(h.clock, 'b'.repeat(32))
+    await h.restarters[0]!.evaluate('prod', [again])
+    await h.clock.advance(10 * S)
+    await h.idle()
+    assert.equal(restarts(h.actions).length, 1, 'the stale owner restarted nothing')
+    const after = (await h.store.get<RestartState>('restart_state', `prod/${NAME}`))!.body
+    assert.deepEqual(after.attempts.map((a) => a.owner), ['fw-1'])
   })
 
   it('two instances on one store restart a failed job exactly once', async () => {

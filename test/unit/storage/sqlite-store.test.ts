@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,4 +27,34 @@ it('keeps data across reopen', async () => {
   await s2.init([spec])
   assert.equal((await s2.get('k', '1'))?.body['a'], 'x')
   await s2.close()
+})
+
+it('refuses a second opener of the same directory with a clear message, and frees it on close', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-store-'))
+  const s1 = SqliteStore.open(dir)
+  assert.throws(() => SqliteStore.open(dir), new RegExp(`another flinkwatch process \\(pid ${process.pid}\\) is using the embedded store in .*storage.type elasticsearch`))
+  // A reader for tools takes no lock.
+  const inspect = SqliteStore.open(dir, { inspect: true })
+  await inspect.close()
+  await s1.close()
+  const s2 = SqliteStore.open(dir)
+  await s2.close()
+})
+
+it('refuses a second process on the same directory, and the lock dies with the holder (SIGKILL)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-store-'))
+  const script = `import { SqliteStore } from ${JSON.stringify(new URL('../../../src/storage/sqlite-store.ts', import.meta.url).href)}; SqliteStore.open(${JSON.stringify(dir)}); process.stdout.write('locked\\n'); setInterval(() => {}, 1000)`
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => b.toString().includes('locked') && resolve())
+      child.once('exit', (code) => reject(new Error(`child exited ${String(code)}`)))
+    })
+    assert.throws(() => SqliteStore.open(dir), new RegExp(`another flinkwatch process \\(pid ${String(child.pid)}\\)`))
+  } finally {
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+  }
+  const s = SqliteStore.open(dir)
+  await s.close()
 })
