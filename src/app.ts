@@ -106,7 +106,12 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
     { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock })] },
     {
       ...alerting,
-      routes: [alertRoutes(alerting.alerts, alerting.acks), silenceRoutes({ silences: alerting.silences, clock }), maintenanceRoutes({ windows: alerting.maintenance, clock }), ackLinkRoutes(alerting.acks)],
+      routes: [
+        alertRoutes(alerting.alerts, alerting.acks),
+        silenceRoutes({ silences: alerting.silences, clock }),
+        maintenanceRoutes({ windows: alerting.maintenance, clock }),
+        ackLinkRoutes(alerting.acks),
+      ],
     },
     { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },
     { ...recommendations, routes: [recommendationRoutes(recommendations.service, fleet.view)] },

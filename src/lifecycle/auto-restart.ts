@@ -349,7 +349,10 @@ export class AutoRestarter implements Component {
       const { next, result } = fn(base)
       if (!next) return result
       const doc = { id, timestamp: this.o.clock.now(), body: next }
-      const r = fence && fence !== UNFENCED ? await fencedCompareAndSet(this.o.store, RESTART_STATE_COLLECTION, doc, cur ?? null, fence) : await this.o.store.compareAndSet<RestartState>(RESTART_STATE_COLLECTION, doc, cur?.version ?? null)
+      const r =
+        fence && fence !== UNFENCED
+          ? await fencedCompareAndSet(this.o.store, RESTART_STATE_COLLECTION, doc, cur ?? null, fence)
+          : await this.o.store.compareAndSet<RestartState>(RESTART_STATE_COLLECTION, doc, cur?.version ?? null)
       if (r.ok) return result
       if ('fenced' in r) throw new FencedError(String(r.fenced))
     }

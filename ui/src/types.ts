@@ -77,7 +77,17 @@ export interface JobDetail {
     lastFailureMessage: string | null
   } | null
   exceptions: JobException[]
-  vertices: { id: string; name: string; parallelism: number; busy: number | null; backpressure: number | null; recordsInPerSec: number | null; recordsOutPerSec: number | null; lag: number | null; isSource: boolean }[]
+  vertices: {
+    id: string
+    name: string
+    parallelism: number
+    busy: number | null
+    backpressure: number | null
+    recordsInPerSec: number | null
+    recordsOutPerSec: number | null
+    lag: number | null
+    isSource: boolean
+  }[]
   resources: { cpuLoad: number | null; heapUsedBytes: number | null; heapMaxBytes: number | null; taskManagers: number } | null
 }
 

@@ -61,7 +61,11 @@ export const alertingOnCallKeys = {
 }
 
 /** What the schema cannot see: escalation channels exist, a window is one-off or recurring and parses. */
-export function onCallChecks(a: { channels: readonly { id: string }[]; routes: readonly { escalate?: readonly EscalationLevel[] | undefined }[]; maintenance: readonly MaintenanceWindowConfig[] }): string[] {
+export function onCallChecks(a: {
+  channels: readonly { id: string }[]
+  routes: readonly { escalate?: readonly EscalationLevel[] | undefined }[]
+  maintenance: readonly MaintenanceWindowConfig[]
+}): string[] {
   const out: string[] = []
   const channelIds = new Set(a.channels.map((c) => c.id))
   a.routes.forEach((r, i) =>

@@ -21,7 +21,18 @@ async function instance(store: Store, clock: FakeClock, owns: Set<string>) {
   await silences.load()
   const book = new IncidentBook(store, quietLogger)
   const rules = buildRules([ruleConfig({ name: 'job-failed', kind: 'job-failed' })])
-  const engine = new AlertEngine({ rules, bus, clock, logger: quietLogger, book, silences, notify: (t) => sent.push(t), repeatIntervalMs: 4 * H, evaluationIntervalMs: 60_000, owns: (c) => owns.has(c) })
+  const engine = new AlertEngine({
+    rules,
+    bus,
+    clock,
+    logger: quietLogger,
+    book,
+    silences,
+    notify: (t) => sent.push(t),
+    repeatIntervalMs: 4 * H,
+    evaluationIntervalMs: 60_000,
+    owns: (c) => owns.has(c),
+  })
   await engine.start()
   const fleet = (...jobs: JobSnapshot[]) => bus.publish({ type: 'fleet.updated', cluster: jobs[0]!.cluster, jobs, at: clock.now() })
   return { engine, sent, fleet, book, owns }

@@ -17,7 +17,16 @@ function instance(id: string, store: SqliteStore, clock: FakeClock, owned: Set<s
   const events: ServiceEvent[] = []
   bus.subscribe('*', (e) => void events.push(e))
   const state = new FleetState({ clusters: [{ id: 'c1', type: 'flink', downAfter: 2, url: 'http://c1:8081', webUiUrl: null }], bus, clock, logger })
-  const mirror = new FleetMirror({ store, clock, logger, instanceId: id, intervalMs: 2000, owns: (c) => owned.has(c), applySnapshot: (c, s) => state.applySnapshot(c, s), applyFailure: (c, e) => state.applyFailure(c, e) })
+  const mirror = new FleetMirror({
+    store,
+    clock,
+    logger,
+    instanceId: id,
+    intervalMs: 2000,
+    owns: (c) => owned.has(c),
+    applySnapshot: (c, s) => state.applySnapshot(c, s),
+    applyFailure: (c, e) => state.applyFailure(c, e),
+  })
   return { state, mirror, events }
 }
 

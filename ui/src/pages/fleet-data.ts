@@ -72,7 +72,20 @@ export interface FleetRow extends JobSummary {
 
 export type SortColumn = 'state' | 'name' | 'cluster' | 'uptime' | 'restarts' | 'checkpoint' | 'lag' | 'busy' | 'backpressure' | 'alerts'
 
-const STATE_ORDER: Record<string, number> = { FAILED: 0, FAILING: 1, RESTARTING: 2, CANCELLING: 3, INITIALIZING: 4, CREATED: 5, RECONCILING: 6, RUNNING: 7, SUSPENDED: 8, CANCELED: 9, FINISHED: 10, UNKNOWN: 11 }
+const STATE_ORDER: Record<string, number> = {
+  FAILED: 0,
+  FAILING: 1,
+  RESTARTING: 2,
+  CANCELLING: 3,
+  INITIALIZING: 4,
+  CREATED: 5,
+  RECONCILING: 6,
+  RUNNING: 7,
+  SUSPENDED: 8,
+  CANCELED: 9,
+  FINISHED: 10,
+  UNKNOWN: 11,
+}
 
 function sortValue(r: JobSummary, col: SortColumn, now: number, firing: (j: JobSummary) => number): number | string {
   switch (col) {
