@@ -9,7 +9,7 @@ import { parseDuration } from '../src/core/duration.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
 import { alertingCollections } from './engine/collections.js'
-import { AlertEngine } from './engine/engine.js'
+import { AlertEngine, type EngineOptions } from './engine/engine.js'
 import { IncidentBook } from './engine/incident-book.js'
 import { Silences } from './engine/silences.js'
 import { DocGuard } from './engine/stored.js'
@@ -36,6 +36,8 @@ export interface AlertingModuleOptions {
   rules?: Rule[]
   delivery?: PipelineOptions['delivery']
   instanceId?: string
+  /** Adds the failure cause to job-failure incidents before they are notified (src/causes). */
+  enrich?: EngineOptions['enrich']
 }
 
 export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
@@ -70,6 +72,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     repeatIntervalMs: parseDuration(cfg.repeatInterval),
     evaluationIntervalMs: parseDuration(cfg.evaluationInterval),
     registry: ctx.registry,
+    ...(opts.enrich ? { enrich: opts.enrich } : {}),
   })
   const silencesComponent = { name: 'alert-silences', start: () => silences.load(), stop: async () => {}, readiness: () => ({ ready: true, detail: `${silences.list(ctx.clock.now(), true).length} active silence(s)` }) }
   if (cfg.enabled) logger.info({ rules: rules.map((r) => r.spec.name), channels: cfg.channels.map((c) => c.id) }, 'alerting configured')

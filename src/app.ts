@@ -16,6 +16,7 @@ import { silenceRoutes } from './http/routes/silences.js'
 import { lifecycleRoutes } from './http/routes/lifecycle.js'
 import { recommendationRoutes } from './http/routes/recommendations.js'
 import { logsRoutes } from './http/routes/logs.js'
+import { logPatternRoutes } from './http/routes/log-patterns.js'
 import { clusterRoutes } from './http/routes/clusters.js'
 import { jobRoutes } from './http/routes/jobs.js'
 import { createFleetModule } from './fleet/module.js'
@@ -24,6 +25,8 @@ import { createLogsModule } from './logs/module.js'
 import { createAlertingModule } from '../alerting/module.js'
 import { createLifecycleModule } from './lifecycle/module.js'
 import { createRecommendationsModule } from './recommend/module.js'
+import { createCausesModule } from './causes/module.js'
+import { LogPatterns } from './logs/patterns/patterns-service.js'
 import type { CollectionSpec, Store } from './storage/store.js'
 import { StreamHub, type StreamTopic } from './stream/stream-hub.js'
 
@@ -90,12 +93,14 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   // never publish into something that is not yet running, and stop before what they feed is flushed.
   const fleet = createFleetModule(context)
   const logs = createLogsModule(context)
-  const alerting = createAlertingModule(context)
+  const causes = createCausesModule(context, { job: (c, id) => fleet.view.job(c, id) })
+  const alerting = createAlertingModule(context, { enrich: causes.enrich })
   const lifecycle = createLifecycleModule(context, { fleet: fleet.view, incidents: alerting.incidents })
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.
   const modules: FeatureModule[] = [
-    { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock })] },
+    { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock }), logPatternRoutes({ patterns: new LogPatterns(store), clock })] },
+    causes,
     { ...alerting, routes: [alertRoutes(alerting.alerts), silenceRoutes({ silences: alerting.silences, clock })] },
     { ...lifecycle, routes: [lifecycleRoutes(lifecycle.service)] },
     { ...recommendations, routes: [recommendationRoutes(recommendations.service, fleet.view)] },

@@ -6,6 +6,7 @@
  * parts that fit the platform's size limit; past `maxParts` the last part says "... and N more".
  */
 import type { AlertEvent, TransitionKind } from '../../src/model/alert.js'
+import { causeGroups, causeSection, causeTag, type CauseDetail } from './cause-section.js'
 
 export interface DigestEntry {
   itemId: string
@@ -32,6 +33,8 @@ export interface Digest {
    * counted in "… and N more": the caller sends them in the next digest, where they are named.
    */
   deferRest?: boolean
+  /** How much of a failure's cause entries show: 'full' (default) or 'class' (SMS). */
+  causeDetail?: CauseDetail
 }
 
 export interface Markup {
@@ -91,10 +94,10 @@ function figures(a: AlertEvent, m: Markup): string {
   return parts.join(' · ')
 }
 
-function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
+function detail(e: DigestEntry, m: Markup, links: LinkBuilder, causeDetail: CauseDetail): string {
   const a = e.alert
   const id = a.jobId ? ` (id ${m.code(a.jobId)})` : ''
-  const head = `${m.bullet}${m.bold(where(a))}${id}`
+  const head = `${m.bullet}${m.bold(where(a))}${e.kind === 'resolved' ? '' : causeTag(a)}${id}`
   const linkList = [
     ['logs', links.logs(a)],
     ['dashboard', links.dashboard(a)],
@@ -108,10 +111,11 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
     return `${head}: resolved at ${utc(a.endsAt ?? e.at)}${took !== null ? ` after ${took}s` : ''} (was: ${a.summary})`
   }
   const f = figures(a, m)
-  return `${head} since ${utc(a.detectedAt ?? a.startsAt)}: ${a.summary}${f ? `\n  ${f}` : ''}${linkList ? `\n  ${linkList}` : ''}`
+  const cause = causeSection(a, m, causeDetail)
+  return `${head} since ${utc(a.detectedAt ?? a.startsAt)}: ${a.summary}${f ? `\n  ${f}` : ''}${cause ? `\n${cause}` : ''}${linkList ? `\n  ${linkList}` : ''}`
 }
 
-function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder): Block[] {
+function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder, causeDetail: CauseDetail = 'full'): Block[] {
   const sections = new Map<string, DigestEntry[]>()
   const sorted = [...entries].sort(
     (x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || SEVERITY_RANK[x.alert.severity] - SEVERITY_RANK[y.alert.severity] || x.alert.rule.localeCompare(y.alert.rule) || where(x.alert).localeCompare(where(y.alert)),
@@ -130,7 +134,23 @@ function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder): Block
     const header = `${m.bold(`${KIND_LABEL[first.kind]} · ${first.alert.rule} (${first.alert.severity})`)}: ${list.length} ${subjects}${list.length === 1 ? '' : 's'}${subjects === 'job' ? ` on ${clusters.size} cluster${clusters.size === 1 ? '' : 's'}` : ''}`
     out.push({ text: header, itemIds: [], jobs: 0, header })
     if (list.length <= DETAIL_LIMIT) {
-      for (const e of list) out.push({ text: detail(e, m, links), itemIds: [e.itemId], jobs: 1, header })
+      for (const e of list) out.push({ text: detail(e, m, links, causeDetail), itemIds: [e.itemId], jobs: 1, header })
+      continue
+    }
+    if (list.some((e) => e.alert.cause)) {
+      // Failures with causes: one line per cause ("212 jobs: Kafka broker unavailable"), then the names by cause and cluster.
+      const groups = causeGroups(list)
+      out.push({ text: `By cause: ${groups.slice(0, 5).map((g) => `${g.entries.length} job${g.entries.length === 1 ? '' : 's'}: ${g.label}`).join('; ')}${groups.length > 5 ? `; ${groups.length - 5} more causes` : ''}. Since ${utc(Math.min(...list.map((e) => e.alert.detectedAt ?? e.alert.startsAt)))}.`, itemIds: [], jobs: 0, header })
+      for (const g of groups) {
+        const byCluster = new Map<string, DigestEntry[]>()
+        for (const e of g.entries) byCluster.set(e.alert.cluster, [...(byCluster.get(e.alert.cluster) ?? []), e])
+        for (const [cluster, es] of byCluster) {
+          for (let i = 0; i < es.length; i += NAMES_PER_BLOCK) {
+            const slice = es.slice(i, i + NAMES_PER_BLOCK)
+            out.push({ text: `${m.bullet}${m.bold(`${g.label} · ${cluster}`)}${i === 0 ? ` (${es.length})` : ' (cont.)'}: ${slice.map((e) => e.alert.jobName ?? e.alert.cluster).join(', ')}`, itemIds: slice.map((e) => e.itemId), jobs: slice.length, header })
+          }
+        }
+      }
       continue
     }
     // Many: the common causes once, then every name, grouped by cluster.
@@ -169,7 +189,7 @@ function titleOf(entries: DigestEntry[]): string {
  */
 export function renderParts(d: Digest, m: Markup, maxBytes: number, channelMaxParts: number): Part[] {
   const maxParts = Math.max(1, Math.min(channelMaxParts, d.maxParts ?? channelMaxParts))
-  const blocks = blocksFor(d.entries, m, d.links)
+  const blocks = blocksFor(d.entries, m, d.links, d.causeDetail)
   const firing = d.entries.filter((e) => e.kind !== 'resolved')
   const severity = firing.length === 0 ? null : firing.map((e) => e.alert.severity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0]!
   const title = titleOf(d.entries)

@@ -4,6 +4,7 @@ import type { ChannelConfig } from '../../src/config/sections/alerting.js'
 import type { Channel } from './channel.js'
 import type { Digest, DigestEntry } from './content.js'
 import { baseChannel, httpResult, postJson } from './http.js'
+import { causeAnnotations } from './cause-annotations.js'
 
 type WebhookConfig = Extract<ChannelConfig, { type: 'webhook' }>
 
@@ -21,6 +22,7 @@ function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
       ...Object.fromEntries(Object.entries(a.figures).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])),
       ...(d.links.logs(a) ? { logs_url: d.links.logs(a)! } : {}),
       ...(d.links.dashboard(a) ? { dashboard_url: d.links.dashboard(a)! } : {}),
+      ...causeAnnotations(a),
     },
     startsAt: iso(a.startsAt),
     endsAt: iso(resolved ? a.endsAt : null),

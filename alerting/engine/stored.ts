@@ -14,6 +14,24 @@ import type { DocBody } from '../../src/storage/store.js'
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')])
 
+const CauseDoc = Type.Object({
+  class: Type.String(),
+  owner: Type.Union([Type.Literal('platform'), Type.Literal('job')]),
+  hint: Type.String(),
+  title: Type.String(),
+  rule: Nullable(Type.String()),
+  runbook: Nullable(Type.String()),
+  evidence: Type.Object({
+    exception: Nullable(Type.String()),
+    matched: Nullable(Type.String()),
+    source: Nullable(Type.String()),
+    frames: Type.Array(Type.String()),
+    logs: Type.Array(Type.Object({ at: Type.Number(), level: Type.String(), taskManager: Nullable(Type.String()), text: Type.String() })),
+    countLast7d: Type.Number(),
+    links: Type.Object({ job: Nullable(Type.String()), logs: Nullable(Type.String()) }),
+  }),
+})
+
 export const AlertEventDoc = Type.Object({
   id: Type.String(),
   rule: Type.String(),
@@ -33,6 +51,7 @@ export const AlertEventDoc = Type.Object({
   notified: Type.Optional(Type.Boolean()),
   lastNotifiedAt: Type.Optional(Nullable(Type.Number())),
   reminders: Type.Optional(Type.Number()),
+  cause: Type.Optional(CauseDoc),
 })
 
 const TransitionDoc = Type.Object({

@@ -7,6 +7,7 @@ import { LogsConfig } from './sections/logs.js'
 import { AlertingConfig } from './sections/alerting.js'
 import { AutoRestartConfig } from './sections/auto-restart.js'
 import { RecommendationsConfig } from './sections/recommendations.js'
+import { CausesConfig } from './sections/causes.js'
 
 /** The one schema for flinkwatch.yaml; config/flinkwatch.schema.json is generated from it. */
 export const FlinkwatchConfig = Strict(
@@ -21,6 +22,7 @@ export const FlinkwatchConfig = Strict(
     alerting: AlertingConfig,
     autoRestart: AutoRestartConfig,
     recommendations: RecommendationsConfig,
+    causes: CausesConfig,
   },
   { title: 'flinkwatch configuration' },
 )
