@@ -31,6 +31,9 @@ export function parseHeader(line: string): { className: string; message: string 
   const text = line.replace(LOG_PREFIX, '').replace(THREAD_PREFIX, '').trim()
   const m = CLASS_HEADER.exec(text)
   if (m && /[A-Z]/.test(m[1]!.split('.').at(-1)![0] ?? '')) return { className: m[1]!, message: (m[2] ?? '').trim() }
+  // Quoted without its package: "SerializationException: The given schema does not match".
+  const bare = /^([A-Z][\w$]*(?:Exception|Error|Throwable))(?::\s?([\s\S]*))?$/.exec(text)
+  if (bare) return { className: bare[1]!, message: (bare[2] ?? '').trim() }
   // "Caused by: org.apache.flink.util.SerializedThrowable: java.io.IOException: x" is handled by the caller.
   return { className: '', message: text }
 }
