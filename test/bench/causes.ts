@@ -9,9 +9,13 @@
  * 2. Classification of one failure with its log window, p50/p95 over `--samples` failures, on the
  *    Elasticsearch store holding `--lines` synthetic lines (bench-only index prefix, deleted after).
  *    Target p95 ≤ 50 ms. Run under the stack lock: `flock /tmp/flinkwatch-stack.lock npm run bench -- causes`.
+ *    `--store embedded` measures the same on the embedded store (SQLite in a temp dir, no lock needed).
  * 3. Patterns: 100,000 lines grouped into templates (the miner alone, and through the store seam
  *    on Elasticsearch). Target ≤ 2 s.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Client } from '@elastic/elasticsearch'
 import { BUILTIN_CAUSE_RULES } from '../../src/causes/builtin-rules.js'
@@ -26,6 +30,8 @@ import { LogPatterns } from '../../src/logs/patterns/patterns-service.js'
 import type { LogLevel, LogRecord } from '../../src/model/log-record.js'
 import { emptyJob, type JobSnapshot } from '../../src/model/job.js'
 import { ElasticsearchStore } from '../../src/storage/elasticsearch-store.js'
+import { SqliteStore } from '../../src/storage/sqlite-store.js'
+import type { Store } from '../../src/storage/store.js'
 import { STACK } from '../helpers/stack.js'
 import { isHeldOut, loadCorpus, type CorpusEntry } from '../helpers/failure-corpus.js'
 
@@ -40,7 +46,7 @@ function accuracy(entries: CorpusEntry[], c: CauseClassifier) {
 }
 
 export default async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '200' }, 'skip-es': { type: 'boolean', default: false } } })
+  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '200' }, 'skip-es': { type: 'boolean', default: false }, store: { type: 'string', default: 'elasticsearch' } } })
   const flinkwatch = new RuleClassifier(compileRules(BUILTIN_CAUSE_RULES))
   const baseline = new KeywordBaseline()
   const { entries, invalid } = loadCorpus()
@@ -73,7 +79,8 @@ export default async function run(args: string[]): Promise<void> {
   for (const l of lines) miner.add(l.message, l.timestamp, l.level)
   out['patterns'] = { lines: lines.length, seconds: Math.round(performance.now() - tm) / 1000, templates: miner.patterns().length, target: '≤ 2 s' }
 
-  if (!values['skip-es']) out['elasticsearch'] = await esPart(Number(values.lines), Number(values.samples), flinkwatch)
+  if (values.store === 'embedded') out['embedded'] = await storePart(await embeddedStore(), Number(values.lines), Number(values.samples), flinkwatch)
+  else if (!values['skip-es']) out['elasticsearch'] = await esPart(Number(values.lines), Number(values.samples), flinkwatch)
   console.log(JSON.stringify(out, null, 2))
 }
 
@@ -102,10 +109,43 @@ function synthLines(n: number, jobs: number, start: number, spanMs = 3_600_000):
   return out
 }
 
+/** The embedded store in a temp dir of its own: no shared service, no lock needed. */
+async function embeddedStore(): Promise<{ store: Store; count(): Promise<number>; cleanup(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fwbench-causes-'))
+  const store = SqliteStore.open(dir)
+  return {
+    store,
+    count: async () => (await store.query('logs', { limit: 1, exactTotal: true })).total,
+    cleanup: async () => {
+      await store.close().catch(() => undefined)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
 async function esPart(n: number, samples: number, classifier: CauseClassifier): Promise<Record<string, unknown>> {
   const prefix = `fwbench-causes-${process.pid}`
   const es = new Client({ node: STACK.elasticsearch })
   const store = await ElasticsearchStore.create({ type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix, requestTimeout: '120s' })
+  return storePart(
+    {
+      store,
+      count: async () => (await es.count({ index: `${prefix}-logs-*` })).count,
+      cleanup: async () => {
+        await store.close().catch(() => undefined)
+        await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch((err: unknown) => log(`cleanup: ${String(err)}`))
+        await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined)
+        await es.close()
+      },
+    },
+    n,
+    samples,
+    classifier,
+  )
+}
+
+async function storePart(target: { store: Store; count(): Promise<number>; cleanup(): Promise<void> }, n: number, samples: number, classifier: CauseClassifier): Promise<Record<string, unknown>> {
+  const store = target.store
   try {
     await store.init([logsCollection])
     const start = Date.UTC(2026, 0, 1)
@@ -120,7 +160,7 @@ async function esPart(n: number, samples: number, classifier: CauseClassifier): 
     }
     await store.refresh('logs')
     const loadSec = (performance.now() - t) / 1000
-    const stored = (await es.count({ index: `${prefix}-logs-*` })).count
+    const stored = await target.count()
     log(`loaded ${stored} lines in ${loadSec.toFixed(1)} s`)
 
     const jobSnap = (cluster: string, jobId: string): JobSnapshot => ({
@@ -154,9 +194,6 @@ async function esPart(n: number, samples: number, classifier: CauseClassifier): 
       patternsThroughStore: { lines: pr.lines, seconds: Math.round(patternsSec * 1000) / 1000, templates: pr.patterns.length },
     }
   } finally {
-    await store.close().catch(() => undefined)
-    await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch((err: unknown) => log(`cleanup: ${String(err)}`))
-    await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined)
-    await es.close()
+    await target.cleanup()
   }
 }
