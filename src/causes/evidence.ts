@@ -46,8 +46,19 @@ export function logText(r: Pick<LogRecord, 'message' | 'stackTrace'>): string {
 
 export class FailureEvidence {
   private readonly incidents = new Map<string, ClusterIncident[]>()
+  /** The last `fleet.updated` job list per cluster (a reference, not a copy): what the rules judged. */
+  private readonly lastJobs = new Map<string, readonly JobSnapshot[]>()
 
   constructor(private readonly o: EvidenceOptions) {}
+
+  /** Remembers the snapshots a poll published (bus `fleet.updated`): the failure's exception is in them. */
+  onFleet(cluster: string, jobs: readonly JobSnapshot[]): void {
+    this.lastJobs.set(cluster, jobs)
+  }
+
+  private findJob(cluster: string, jobId: string): JobSnapshot | undefined {
+    return this.o.job(cluster, jobId) ?? this.lastJobs.get(cluster)?.find((j) => j.jobId === jobId)
+  }
 
   /** Remembers a cluster incident (bus `cluster.incident`) for failures that follow it. */
   onIncident(i: ClusterIncident): void {
@@ -59,7 +70,7 @@ export class FailureEvidence {
   }
 
   async gather(s: FailureSubject): Promise<GatheredFailure> {
-    const job = s.jobId ? this.o.job(s.cluster, s.jobId) : undefined
+    const job = s.jobId ? this.findJob(s.cluster, s.jobId) : undefined
     const from = s.at - this.o.windowMs
     const to = s.at + Math.max(60_000, Math.round(this.o.windowMs / 10))
     const logs = await this.readLogs(s, from, to)

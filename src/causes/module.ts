@@ -37,7 +37,7 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
   const failures = new Counter({ name: 'flinkwatch_job_failures_total', help: 'Job failures and restart loops, by the cause flinkwatch classified', labelNames: ['cluster', 'job_name', 'cause'], registers: [ctx.registry] })
   const base = ctx.config.alerting.links.flinkwatchUrl ?? ctx.config.server.publicUrl ?? null
   const logger = ctx.logger.child({ component: 'causes' })
-  let unsubscribe: (() => void) | undefined
+  const unsubscribe: (() => void)[] = []
 
   const countSame = async (a: AlertEvent, cls: string, at: number): Promise<number> => {
     if (!a.jobName) return 1
@@ -58,9 +58,10 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
       {
         name: 'failure-causes',
         start: async () => {
-          unsubscribe = ctx.bus.subscribe('cluster.incident', (e) => evidence.onIncident(e.incident))
+          unsubscribe.push(ctx.bus.subscribe('cluster.incident', (e) => evidence.onIncident(e.incident)))
+          unsubscribe.push(ctx.bus.subscribe('fleet.updated', (e) => evidence.onFleet(e.cluster, e.jobs)))
         },
-        stop: async () => unsubscribe?.(),
+        stop: async () => unsubscribe.splice(0).forEach((u) => u()),
         readiness: () => ({ ready: true, detail: `${BUILTIN_CAUSE_RULES.length} built-in + ${cfg.rules.length} configured cause rules` }),
       },
     ],
