@@ -97,6 +97,7 @@ export function failureInput(job: JobSnapshot | undefined, incidents: readonly C
   const events: string[] = []
   const latest = job?.latestException ?? job?.exceptions?.[0] ?? null
   if (latest) input.exception = latest.stackTrace ?? latest.message
+  if (latest?.failureLabels) input.failureLabels = latest.failureLabels
   for (const e of job?.exceptions ?? []) {
     if (e === latest || e.timestamp < from || (latest && e.timestamp === latest.timestamp)) continue
     events.push(e.stackTrace ?? e.message)
