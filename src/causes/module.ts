@@ -39,8 +39,17 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
   const logger = ctx.logger.child({ component: 'causes' })
   const unsubscribe: (() => void)[] = []
 
+  // Only the last 7 days are ever counted: older records go, at most once an hour (no scheduler needed).
+  let prunedAt = 0
+  const prune = (at: number): void => {
+    if (at - prunedAt < 3_600_000) return
+    prunedAt = at
+    ctx.store.deleteOlderThan(FAILURE_CAUSES, at - WEEK_MS - 86_400_000).catch((err: unknown) => logger.warn({ err }, 'pruning failure_causes failed'))
+  }
+
   const countSame = async (a: AlertEvent, cls: string, at: number): Promise<number> => {
     if (!a.jobName) return 1
+    prune(at)
     try {
       const r = await ctx.store.query(FAILURE_CAUSES, { where: { cluster: a.cluster, jobName: a.jobName, class: cls }, from: at - WEEK_MS, to: at + 1, limit: 1, exactTotal: true })
       await ctx.store.write(FAILURE_CAUSES, [{ id: a.id, timestamp: at, body: { cluster: a.cluster, jobName: a.jobName, jobId: a.jobId, class: cls, at, incident: a.id } }], 'upsert')
