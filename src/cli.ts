@@ -5,6 +5,7 @@ import { createLogger } from './core/logger.js'
 import { buildApp } from './app.js'
 import { parseDuration } from './core/duration.js'
 import { checkAlertingConfig } from '../alerting/check.js'
+import { checkCausesConfig } from './causes/check.js'
 
 const USAGE = `flinkwatch: monitoring, alerting, log search and auto-recovery for Apache Flink fleets
 
@@ -46,7 +47,7 @@ async function checkConfig(args: string[]): Promise<number> {
   const path = resolveConfigPath(configFlag(args))
   try {
     const config = loadConfigFile(path)
-    const problems = checkAlertingConfig(config)
+    const problems = [...checkAlertingConfig(config), ...checkCausesConfig(config)]
     if (problems.length > 0) {
       for (const p of problems) console.error(p)
       return 2

@@ -15,7 +15,7 @@ import { BUILTIN_CAUSE_RULES } from './builtin-rules.js'
 import { RuleClassifier, type CauseClassifier } from './classifier.js'
 import { pickEvidence } from './pick-evidence.js'
 import { FailureEvidence } from './evidence.js'
-import { compileRules } from './rules.js'
+import { causeRules } from './check.js'
 
 export const FAILURE_CAUSES = 'failure_causes'
 const causesCollection: CollectionSpec = { name: FAILURE_CAUSES, keywords: ['cluster', 'jobName', 'class'], numbers: ['at'] }
@@ -32,7 +32,7 @@ export interface CausesModule extends FeatureModule {
 
 export function createCausesModule(ctx: AppContext, deps: { job(cluster: string, jobId: string): JobSnapshot | undefined }): CausesModule {
   const cfg = ctx.config.causes
-  const classifier = new RuleClassifier(compileRules(BUILTIN_CAUSE_RULES, cfg.rules))
+  const classifier = new RuleClassifier(causeRules(ctx.config))
   const evidence = new FailureEvidence({ store: ctx.store, job: deps.job, windowMs: parseDuration(cfg.logWindow) })
   const failures = new Counter({ name: 'flinkwatch_job_failures_total', help: 'Job failures and restart loops, by the cause flinkwatch classified', labelNames: ['cluster', 'job_name', 'cause'], registers: [ctx.registry] })
   const base = ctx.config.alerting.links.flinkwatchUrl ?? ctx.config.server.publicUrl ?? null

@@ -98,3 +98,16 @@ test('the baseline maps the root class name only (what the benchmark compares wi
   assert.equal(b.classify({ exception: wrapped('java.lang.OutOfMemoryError: Metaspace') }).class, 'heap-oom', 'no message: every OOM is heap')
   assert.equal(b.classify({ exception: '', pod: { reason: 'OOMKilled', exitCode: 137 } }).class, 'unknown')
 })
+
+test('check-config: a bad regular expression in causes.rules is one line naming the rule; the service refuses it', async () => {
+  const { checkCausesConfig, causeRules } = await import('../../../src/causes/check.js')
+  const { testConfig } = await import('../../helpers/service.js')
+  const { ConfigError } = await import('../../../src/core/errors.js')
+  assert.deepEqual(checkCausesConfig(testConfig()), [])
+  const bad = testConfig({ causes: { rules: [{ id: 'mine', class: 'user-code', match: { log: '(unclosed' } }] } })
+  const problems = checkCausesConfig(bad)
+  assert.equal(problems.length, 1)
+  assert.match(problems[0]!, /^causes\.rules\[mine\]\.match\.log: not a valid regular expression/)
+  assert.throws(() => causeRules(bad), (e: unknown) => e instanceof ConfigError)
+  assert.throws(() => testConfig({ causes: { rules: [{ id: 'x', class: 'no-such-class', match: { log: 'a' } }] } }))
+})
