@@ -5,7 +5,7 @@
  * bytes; `class` mode (SMS) is the class alone.
  */
 import type { AlertEvent, IncidentCause } from '../../src/model/alert.js'
-import type { Markup } from './content.js'
+import type { DigestEntry, Markup } from './content.js'
 
 export type CauseDetail = 'full' | 'class'
 
@@ -57,4 +57,22 @@ export function causeGroups<T extends { alert: AlertEvent }>(entries: readonly T
     g.entries.push(e)
   }
   return [...groups.values()].sort((x, y) => y.entries.length - x.entries.length || x.label.localeCompare(y.label))
+}
+
+/** A storm section's lines: one summary of the causes, then the job names by cause and cluster. */
+export function causeBlocks(list: readonly DigestEntry[], m: Markup, utc: (t: number) => string, namesPerBlock: number): { text: string; itemIds: string[]; jobs: number }[] {
+  const groups = causeGroups(list)
+  const since = utc(Math.min(...list.map((e) => e.alert.detectedAt ?? e.alert.startsAt)))
+  const out = [{ text: `By cause: ${groups.slice(0, 5).map((g) => `${g.entries.length} job${g.entries.length === 1 ? '' : 's'}: ${g.label}`).join('; ')}${groups.length > 5 ? `; ${groups.length - 5} more causes` : ''}. Since ${since}.`, itemIds: [] as string[], jobs: 0 }]
+  for (const g of groups) {
+    const byCluster = new Map<string, DigestEntry[]>()
+    for (const e of g.entries) byCluster.set(e.alert.cluster, [...(byCluster.get(e.alert.cluster) ?? []), e])
+    for (const [cluster, es] of byCluster) {
+      for (let i = 0; i < es.length; i += namesPerBlock) {
+        const slice = es.slice(i, i + namesPerBlock)
+        out.push({ text: `${m.bullet}${m.bold(`${g.label} · ${cluster}`)}${i === 0 ? ` (${es.length})` : ' (cont.)'}: ${slice.map((e) => e.alert.jobName ?? e.alert.cluster).join(', ')}`, itemIds: slice.map((e) => e.itemId), jobs: slice.length })
+      }
+    }
+  }
+  return out
 }

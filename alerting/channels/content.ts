@@ -6,7 +6,7 @@
  * parts that fit the platform's size limit; past `maxParts` the last part says "... and N more".
  */
 import type { AlertEvent, TransitionKind } from '../../src/model/alert.js'
-import { causeGroups, causeSection, causeTag, type CauseDetail } from './cause-section.js'
+import { causeBlocks, causeSection, causeTag, type CauseDetail } from './cause-section.js'
 
 export interface DigestEntry {
   itemId: string
@@ -138,19 +138,8 @@ function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder, causeD
       continue
     }
     if (list.some((e) => e.alert.cause)) {
-      // Failures with causes: one line per cause ("212 jobs: Kafka broker unavailable"), then the names by cause and cluster.
-      const groups = causeGroups(list)
-      out.push({ text: `By cause: ${groups.slice(0, 5).map((g) => `${g.entries.length} job${g.entries.length === 1 ? '' : 's'}: ${g.label}`).join('; ')}${groups.length > 5 ? `; ${groups.length - 5} more causes` : ''}. Since ${utc(Math.min(...list.map((e) => e.alert.detectedAt ?? e.alert.startsAt)))}.`, itemIds: [], jobs: 0, header })
-      for (const g of groups) {
-        const byCluster = new Map<string, DigestEntry[]>()
-        for (const e of g.entries) byCluster.set(e.alert.cluster, [...(byCluster.get(e.alert.cluster) ?? []), e])
-        for (const [cluster, es] of byCluster) {
-          for (let i = 0; i < es.length; i += NAMES_PER_BLOCK) {
-            const slice = es.slice(i, i + NAMES_PER_BLOCK)
-            out.push({ text: `${m.bullet}${m.bold(`${g.label} · ${cluster}`)}${i === 0 ? ` (${es.length})` : ' (cont.)'}: ${slice.map((e) => e.alert.jobName ?? e.alert.cluster).join(', ')}`, itemIds: slice.map((e) => e.itemId), jobs: slice.length, header })
-          }
-        }
-      }
+      // Failures with causes: "212 jobs: Kafka broker unavailable", then the names by cause and cluster.
+      for (const b of causeBlocks(list, m, utc, NAMES_PER_BLOCK)) out.push({ ...b, header })
       continue
     }
     // Many: the common causes once, then every name, grouped by cluster.

@@ -232,9 +232,10 @@ export class AlertEngine implements Component, IncidentSink {
       void extra.then((add) => {
         this.enriching.delete(a.id)
         if (add) Object.assign(a, add.figures ? { ...add, figures: { ...a.figures, ...add.figures } } : add)
-        // Resolved meanwhile: nobody was told it fired, so nobody is told it ended either.
-        if (t.incident === a && a.state === 'firing') this.gate(t, this.o.clock.now())
         this.o.book.save(a)
+        // Resolved meanwhile: nobody was told it fired, so nobody is told it ended either.
+        if (t.incident !== a || a.state !== 'firing') return
+        this.gate(t, this.o.clock.now())
         this.o.bus.publish({ type: 'alert.transition', alert: structuredClone(a) })
       })
       return
