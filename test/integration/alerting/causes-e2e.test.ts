@@ -118,7 +118,10 @@ describe('failure causes on the real stack', () => {
       const detail = await getJson<{ exceptions: { stackTrace: string | null }[] }>(`${svc.url}/api/v1/jobs/stack/${jobId}`).catch(() => ({ exceptions: [] }))
       writeCorpus('real-stack-taskmanager-killed', 'taskmanager-lost', 'The stack\'s only TaskManager was killed with SIGKILL while the test job ran (real stack, Flink 1.20).', a!, detail.exceptions[0]?.stackTrace ?? null)
     } finally {
-      execFileSync('bash', ['-c', 'source test/stack/common.sh && flink_tm_start && flink_tm_wait'], { cwd: ROOT, stdio: 'ignore', timeout: 180_000 })
+      // Close every inherited descriptor first: the stack lock's descriptor (flock's, inherited through node)
+      // would otherwise stay open in the new TaskManager and hold the lock for as long as it runs.
+      const restart = 'for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done 2>/dev/null; source test/stack/common.sh && flink_tm_start && flink_tm_wait'
+      execFileSync('bash', ['-c', restart], { cwd: ROOT, stdio: 'ignore', timeout: 180_000 })
     }
   })
 })
