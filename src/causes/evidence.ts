@@ -82,10 +82,14 @@ export class FailureEvidence {
   }
 
   private async readLogs(s: FailureSubject, from: number, to: number): Promise<LogRecord[]> {
-    const where: Record<string, string | readonly string[]> = { [FIELD.level]: WARN_AND_WORSE, [FIELD.cluster]: s.cluster }
+    // A Flink job id is unique across clusters, and the cluster name TaskManagers log with (`flink.cluster`)
+    // need not be flinkwatch's cluster id: with the id, the cluster is not asked for.
+    const where: Record<string, string | readonly string[]> = { [FIELD.level]: WARN_AND_WORSE }
     if (s.jobId) where[FIELD.jobId] = s.jobId
-    else if (s.jobName) where[FIELD.jobName] = s.jobName
-    else return []
+    else if (s.jobName) {
+      where[FIELD.jobName] = s.jobName
+      where[FIELD.cluster] = s.cluster
+    } else return []
     const r = await this.o.store.query(LOGS_COLLECTION, { where, from, to, order: 'desc', limit: this.o.maxLines ?? 200 })
     return r.docs.map(fromDocument).filter((l) => !l.marker)
   }

@@ -106,11 +106,17 @@ describe('failure causes on the real stack', () => {
     await createTopic(`${job}-out`)
     const jobId = await submitTestJob({ name: job, input, output: `${job}-out` })
     jobIds.push(jobId)
-    await waitFor('job RUNNING', async () => (await getJson<{ state: string }>(`${STACK.flink}/jobs/${jobId}`)).state === 'RUNNING', 60_000)
+    // Its tasks must run on the TaskManager: a job RUNNING with tasks still waiting for a slot does not fail over.
+    await waitFor('tasks RUNNING', async () => {
+      const d = await getJson<{ state: string; vertices: { status: string }[] }>(`${STACK.flink}/jobs/${jobId}`)
+      return d.state === 'RUNNING' && d.vertices.length > 0 && d.vertices.every((v) => v.status === 'RUNNING')
+    }, 60_000)
     const pid = Number(readFileSync(`${ROOT}.stack/run/flink-taskmanager.pid`, 'utf8').trim())
     process.kill(pid, 'SIGKILL')
     try {
-      const card = await waitFor('a restart-loop card', async () => cards().find((c) => /FIRING/.test(text(c)) && text(c).includes(job) && /restart-loop/.test(text(c))), 120_000)
+      const card = await waitFor('a restart-loop card', async () => cards().find((c) => /FIRING/.test(text(c)) && text(c).includes(job) && /restart-loop/.test(text(c))), 120_000).catch((err: unknown) => {
+        throw new Error(`${String(err)}; cards: ${cards().map((c) => c.card.header.title.content).join(' | ')}`)
+      })
       assert.match(text(card), /\[taskmanager-lost\]/, text(card))
       const a = await incident('restart-loop', job)
       assert.equal(a?.cause?.class, 'taskmanager-lost')
