@@ -6,7 +6,7 @@
 import { BadRequestError } from '../../core/errors.js'
 import type { Store } from '../../storage/store.js'
 import { MAX_LIMIT } from '../../storage/store.js'
-import { LOGS_COLLECTION, fromDocument } from '../document.js'
+import { FIELD, LOGS_COLLECTION, fromDocument, read } from '../document.js'
 import { parseLogQuery } from '../query/parse.js'
 import { toStoreQuery, type LogFilters } from '../query/to-store-query.js'
 import { TemplateMiner, type LogPattern } from './miner.js'
@@ -27,6 +27,8 @@ export interface PatternResult {
 }
 
 export const DEFAULT_PATTERN_LINES = 100_000
+/** What grouping reads of a line: its text, level and whether it is a marker. */
+const PATTERN_FIELDS = [FIELD.message, FIELD.level, FIELD.kind, 'flinkwatch.marker']
 export const MAX_PATTERN_LINES = 1_000_000
 
 export class LogPatterns {
@@ -41,11 +43,11 @@ export class LogPatterns {
     let truncated = false
     for (;;) {
       const limit = Math.min(MAX_LIMIT, max - lines)
-      const q = { ...toStoreQuery(parseLogQuery(undefined), p, { from: p.from, to: p.to, limit, cursor }), highlight: false }
+      const q = { ...toStoreQuery(parseLogQuery(undefined), p, { from: p.from, to: p.to, limit, cursor }), highlight: false, fields: PATTERN_FIELDS }
       const r = await this.store.query(LOGS_COLLECTION, q)
       for (const d of r.docs) {
         const rec = fromDocument(d)
-        if (rec.marker) continue
+        if (rec.marker || read(d.body, FIELD.kind) === 'marker') continue
         miner.add(rec.message, rec.timestamp, rec.level)
         lines++
       }
