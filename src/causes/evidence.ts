@@ -9,6 +9,7 @@ import type { ClusterIncident } from '../model/cluster.js'
 import type { JobSnapshot } from '../model/job.js'
 import type { LogRecord } from '../model/log-record.js'
 import type { Store } from '../storage/store.js'
+import { sleep, type Clock } from '../core/clock.js'
 import { FIELD, LOGS_COLLECTION, fromDocument } from '../logs/document.js'
 import type { FailureInput } from './classifier.js'
 
@@ -34,6 +35,12 @@ export interface EvidenceOptions {
   windowMs: number
   /** WARN+ lines read at most. */
   maxLines?: number
+  /**
+   * Shipped lines are still on their way when a failure is seen (TaskManager → Kafka → bulk → store):
+   * with a log source configured, a window without any line is read once more after this long. 0: never.
+   */
+  lateLinesMs?: number
+  clock?: Clock
 }
 
 const INCIDENT_MEMORY_MS = 30 * 60_000
@@ -73,7 +80,11 @@ export class FailureEvidence {
     const job = s.jobId ? this.findJob(s.cluster, s.jobId) : undefined
     const from = s.at - this.o.windowMs
     const to = s.at + Math.max(60_000, Math.round(this.o.windowMs / 10))
-    const logs = await this.readLogs(s, from, to)
+    let logs = await this.readLogs(s, from, to)
+    if (logs.length === 0 && this.o.lateLinesMs && this.o.clock && this.o.clock.now() - s.at < this.o.lateLinesMs) {
+      await sleep(this.o.clock, this.o.lateLinesMs)
+      logs = await this.readLogs(s, from, to)
+    }
     return { input: failureInput(job, this.recentIncidents(s, from, to), logs, from), logs, job }
   }
 

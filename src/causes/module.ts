@@ -33,7 +33,9 @@ export interface CausesModule extends FeatureModule {
 export function createCausesModule(ctx: AppContext, deps: { job(cluster: string, jobId: string): JobSnapshot | undefined }): CausesModule {
   const cfg = ctx.config.causes
   const classifier = new RuleClassifier(causeRules(ctx.config))
-  const evidence = new FailureEvidence({ store: ctx.store, job: deps.job, windowMs: parseDuration(cfg.logWindow) })
+  // Lines shipped through Kafka may trail the failure by a second or two; HTTP-ingested ones are stored before they are acknowledged.
+  const lateLinesMs = ctx.config.logs.kafka ? 2000 : 0
+  const evidence = new FailureEvidence({ store: ctx.store, job: deps.job, windowMs: parseDuration(cfg.logWindow), lateLinesMs, clock: ctx.clock })
   const failures = new Counter({ name: 'flinkwatch_job_failures_total', help: 'Job failures and restart loops, by the cause flinkwatch classified', labelNames: ['cluster', 'job_name', 'cause'], registers: [ctx.registry] })
   const base = ctx.config.alerting.links.flinkwatchUrl ?? ctx.config.server.publicUrl ?? null
   const logger = ctx.logger.child({ component: 'causes' })

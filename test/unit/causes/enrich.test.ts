@@ -122,3 +122,19 @@ test('picked log lines: one per template, errors before warnings, shown newest f
 })
 
 void ({} as AlertEvent)
+
+test('evidence: with a log source, a window without lines is read once more (shipped lines trail the failure)', async () => {
+  const store = SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-late-')))
+  await store.init([logsCollection])
+  const clock = new FakeClock(1_000_000)
+  const ev = new FailureEvidence({ store, job: () => undefined, windowMs: 60_000, lateLinesMs: 2000, clock })
+  const pending = ev.gather({ cluster: 'c1', jobId: 'a'.repeat(32), jobName: 'orders', at: clock.now() })
+  await store.write('logs', [toDocument(rec(1, 'WARN', 'arrived late', clock.now() - 500))])
+  await clock.advance(2000)
+  const g = await pending
+  assert.deepEqual(g.logs.map((l) => l.message), ['arrived late'])
+  const none = new FailureEvidence({ store, job: () => undefined, windowMs: 60_000, lateLinesMs: 2000, clock })
+  const old = await none.gather({ cluster: 'c1', jobId: 'b'.repeat(32), jobName: 'x', at: clock.now() - 10_000 })
+  assert.deepEqual(old.logs, [], 'an old failure is not waited for')
+  await store.close()
+})
