@@ -21,7 +21,7 @@ type Card = { card: { header: { title: { content: string } }; body: { elements: 
 
 function writeCorpus(id: string, label: string, note: string, a: AlertEvent, exception: string | null): void {
   if (!process.env['FLINKWATCH_WRITE_CORPUS']) return
-  const entry = { id, source: 'https://github.com/flinkwatch/flinkwatch/tree/main/test/integration/alerting/causes-e2e.test.ts', label, note, failure: { exception: exception ?? '', logs: a.cause?.evidence.logs.map((l) => `${new Date(l.at).toISOString()} ${l.level} ${l.text}`) ?? [] } }
+  const entry = { id, source: 'test-stack:test/integration/alerting/causes-e2e.test.ts (FLINKWATCH_WRITE_CORPUS=1)', label, note, failure: { exception: exception ?? '', logs: a.cause?.evidence.logs.map((l) => `${new Date(l.at).toISOString()} ${l.level} ${l.text}`) ?? [] } }
   writeFileSync(new URL(`../../fixtures/failures/corpus/${id}.json`, import.meta.url), `${JSON.stringify(entry, null, 2)}\n`)
 }
 
