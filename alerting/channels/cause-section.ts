@@ -14,6 +14,8 @@ const LINE_CHARS = 160
 const FRAMES = 3
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
+/** Log lines say what happened at their end ("… switched from RUNNING to FAILED: <error>"): keep both ends. */
+const clipMiddle = (s: string, n: number): string => (s.length > n ? `${s.slice(0, 50)}…${s.slice(s.length - (n - 51))}` : s)
 const hhmmss = (t: number): string => new Date(t).toISOString().slice(11, 19)
 
 /** "user-code (job)": what the title of a digest group and the SMS show. */
@@ -31,7 +33,7 @@ export function causeSection(a: AlertEvent, m: Markup, detail: CauseDetail = 'fu
   lines.push(`${m.bold(`cause ${c.class}`)} (${c.owner === 'job' ? 'job owner' : 'platform'}): ${c.title}. ${clip(c.hint, HINT_CHARS)}`)
   if (ev.exception) lines.push(`root ${m.code(clip(ev.exception, LINE_CHARS))}`)
   for (const f of ev.frames.slice(0, FRAMES)) lines.push(m.code(clip(f, LINE_CHARS)))
-  for (const l of ev.logs) lines.push(`${hhmmss(l.at)} ${l.level}${l.taskManager ? ` ${l.taskManager}` : ''} ${m.code(clip(l.text, LINE_CHARS))}`)
+  for (const l of ev.logs) lines.push(`${hhmmss(l.at)} ${l.level}${l.taskManager ? ` ${l.taskManager}` : ''} ${m.code(clipMiddle(l.text, LINE_CHARS))}`)
   const tail: string[] = [`same cause ${ev.countLast7d}× in 7 days`]
   if (ev.links.job) tail.push(m.link('job', ev.links.job))
   if (ev.links.logs) tail.push(m.link('log search', ev.links.logs))

@@ -10,6 +10,8 @@ const RULES: [RegExp, string, string | null][] = [
   [/\b[a-z][a-z0-9+.-]*:\/\/[^\s,;'")\]]+/gi, '<url>', '://'],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>', '-'],
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<ip>', '.'],
+  // Flink execution attempt ids: <vertex hex>_<hex>_<subtask>_<attempt>.
+  [/\b[0-9a-f]{8,}(?:_[0-9a-f]+)+\b/gi, '<id>', '_'],
   [/\b[0-9a-f]{32}\b/gi, '<id>', null],
   // Hex ids with at least one digit and one letter (attempt ids, container hashes), 8+ characters.
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi, '<id>', null],

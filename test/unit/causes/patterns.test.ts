@@ -18,6 +18,7 @@ test('masking: numbers, Flink ids, UUIDs, IPs, hosts, paths and URLs become plac
   assert.equal(maskLine('Failed to write /data/flink/checkpoints/abc/chk-12/_metadata in 1234ms'), 'Failed to write <path> in <num>')
   assert.equal(maskLine('uploading to s3://bucket/a/b failed'), 'uploading to <url> failed')
   assert.equal(maskLine('container_1700000000000_0001_01_000002 released'), '<id> released')
+  assert.equal(maskLine('Committer (1/1)#2 (2e2fde2a02375ae9fe033930151fc4b8_5b61d6019ab04da71a4e62533c1a8c40_0_2) switched'), 'Committer (<num>/<num>)#<num> (<id>) switched')
 })
 
 test('miner: lines that differ in variable parts are one template, with count, first/last seen and the newest example', () => {
