@@ -10,7 +10,7 @@ import type { Component } from '../src/core/component.js'
 import { AlertsService } from './alerts-service.js'
 import { createChannel } from './channels/index.js'
 import { alertingCollections } from './engine/collections.js'
-import { AlertEngine } from './engine/engine.js'
+import { AlertEngine, type EngineOptions } from './engine/engine.js'
 import { IncidentBook } from './engine/incident-book.js'
 import { Silences } from './engine/silences.js'
 import { DocGuard } from './engine/stored.js'
@@ -56,6 +56,8 @@ export interface AlertingModuleOptions {
   audit?: AuditWriter
   /** HA: each channel is drained by the instance holding its lease (src/ha/). */
   ownership?: Ownership
+  /** Adds the failure cause to job-failure incidents before they are notified (src/causes). */
+  enrich?: EngineOptions['enrich']
 }
 
 export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOptions = {}): AlertingModule {
@@ -115,6 +117,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     evaluationIntervalMs: cfg.evaluationInterval,
     registry: ctx.registry,
     ...(ha ? { owns: (cluster: string) => clusterView?.fence(cluster)?.held() === true } : {}),
+    ...(opts.enrich ? { enrich: opts.enrich } : {}),
   })
   // HA: messages written by the instances that own the clusters wait in the outbox for the channel's holder.
   let scanTimer: TimerHandle | null = null

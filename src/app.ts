@@ -19,6 +19,7 @@ import { ackLinkRoutes } from './http/routes/ack-links.js'
 import { lifecycleRoutes } from './http/routes/lifecycle.js'
 import { recommendationRoutes } from './http/routes/recommendations.js'
 import { logsRoutes } from './http/routes/logs.js'
+import { logPatternRoutes } from './http/routes/log-patterns.js'
 import { clusterRoutes } from './http/routes/clusters.js'
 import { jobRoutes } from './http/routes/jobs.js'
 import { whoamiRoutes } from './http/routes/whoami.js'
@@ -36,6 +37,8 @@ import type { Store } from './storage/store.js'
 import { StreamHub } from './stream/stream-hub.js'
 import type { AppContext, FeatureModule } from './core/feature.js'
 import { checkServeConfig } from './serve-checks.js'
+import { createCausesModule } from './causes/module.js'
+import { LogPatterns } from './logs/patterns/patterns-service.js'
 
 export type { AppContext, FeatureModule } from './core/feature.js'
 
@@ -90,8 +93,11 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
     ...(config.ha.enabled ? { mirror: { instanceId: ha.ownership.instanceId, intervalMs: 2000 } } : {}),
   })
   const logs = createLogsModule(context)
+  const causes = createCausesModule(context, { job: (c, id) => fleet.view.job(c, id) })
   // Acknowledgements go to the lifecycle feature's audit trail (GET /api/v1/events); only called after start.
-  const alerting = createAlertingModule(context, { audit: (e) => lifecycle.operations.audit(e), ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
+  const alerting = createAlertingModule(context, {
+    enrich: causes.enrich,
+    audit: (e) => lifecycle.operations.audit(e), ownership: ha.ownership, ...(instanceId ? { instanceId } : {}) })
   adoptCluster = (c) => alerting.engine.adoptCluster(c)
   const lifecycle = createLifecycleModule(context, {
     fleet: fleet.view,
@@ -103,7 +109,8 @@ export async function buildApp(config: FlinkwatchConfig, opts: AppOptions = {}):
   const recommendations = createRecommendationsModule(context, { fleet: fleet.view })
   // Domain modules expose their services; the HTTP routes over them are built here.
   const modules: (FeatureModule & { routes?: readonly ApiRoutes[] })[] = [
-    { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock })] },
+    { ...logs, routes: [logsRoutes({ pipeline: logs.pipeline, search: logs.search, clock }), logPatternRoutes({ patterns: new LogPatterns(store), clock })] },
+    causes,
     {
       ...alerting,
       routes: [

@@ -6,6 +6,7 @@
  * parts that fit the platform's size limit; past `maxParts` the last part says "... and N more".
  */
 import type { AlertEvent, TransitionKind } from '../../src/model/alert.js'
+import { causeBlocks, causeSection, causeTag, type CauseDetail } from './cause-section.js'
 
 export interface DigestEntry {
   itemId: string
@@ -37,6 +38,8 @@ export interface Digest {
    * counted in "… and N more": the caller sends them in the next digest, where they are named.
    */
   deferRest?: boolean
+  /** How much of a failure's cause entries show: 'full' (default) or 'class' (SMS). */
+  causeDetail?: CauseDetail
 }
 
 export interface Markup {
@@ -96,10 +99,10 @@ function figures(a: AlertEvent, m: Markup): string {
   return parts.join(' · ')
 }
 
-function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
+function detail(e: DigestEntry, m: Markup, links: LinkBuilder, causeDetail: CauseDetail): string {
   const a = e.alert
   const id = a.jobId ? ` (id ${m.code(a.jobId)})` : ''
-  const head = `${m.bullet}${m.bold(where(a))}${id}`
+  const head = `${m.bullet}${m.bold(where(a))}${e.kind === 'resolved' ? '' : causeTag(a)}${id}`
   const linkList = [
     ['job', links.job?.(a) ?? null],
     ['logs', links.logs(a)],
@@ -116,7 +119,8 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder): string {
   }
   const f = figures(a, m)
   const esc = e.kind === 'escalation' ? escalationLine(a) : ''
-  return `${head} since ${utc(a.detectedAt ?? a.startsAt)}: ${a.summary}${esc}${f ? `\n  ${f}` : ''}${linkList ? `\n  ${linkList}` : ''}`
+  const cause = causeSection(a, m, causeDetail)
+  return `${head} since ${utc(a.detectedAt ?? a.startsAt)}: ${a.summary}${esc}${f ? `\n  ${f}` : ''}${cause ? `\n${cause}` : ''}${linkList ? `\n  ${linkList}` : ''}`
 }
 
 /** The level just paged is the incident's last escalation step (the transition carries a snapshot). */
@@ -127,7 +131,7 @@ function escalationLine(a: AlertEvent): string {
   return `\n  escalated to level ${step.level + 1}: not acknowledged after ${after} min; paged before: ${step.from.join(', ')}`
 }
 
-function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder): Block[] {
+function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder, causeDetail: CauseDetail = 'full'): Block[] {
   const sections = new Map<string, DigestEntry[]>()
   const sorted = [...entries].sort(
     (x, y) =>
@@ -150,7 +154,12 @@ function blocksFor(entries: DigestEntry[], m: Markup, links: LinkBuilder): Block
     const header = `${m.bold(`${KIND_LABEL[first.kind]} · ${first.alert.rule} (${first.alert.severity})`)}: ${list.length} ${subjects}${list.length === 1 ? '' : 's'}${subjects === 'job' ? ` on ${clusters.size} cluster${clusters.size === 1 ? '' : 's'}` : ''}`
     out.push({ text: header, itemIds: [], jobs: 0, header })
     if (list.length <= DETAIL_LIMIT) {
-      for (const e of list) out.push({ text: detail(e, m, links), itemIds: [e.itemId], jobs: 1, header })
+      for (const e of list) out.push({ text: detail(e, m, links, causeDetail), itemIds: [e.itemId], jobs: 1, header })
+      continue
+    }
+    if (list.some((e) => e.alert.cause)) {
+      // Failures with causes: "212 jobs: Kafka broker unavailable", then the names by cause and cluster.
+      for (const b of causeBlocks(list, m, utc, NAMES_PER_BLOCK)) out.push({ ...b, header })
       continue
     }
     // Many: the common causes once, then every name, grouped by cluster.
@@ -189,7 +198,7 @@ function titleOf(entries: DigestEntry[]): string {
  */
 export function renderParts(d: Digest, m: Markup, maxBytes: number, channelMaxParts: number): Part[] {
   const maxParts = Math.max(1, Math.min(channelMaxParts, d.maxParts ?? channelMaxParts))
-  const blocks = blocksFor(d.entries, m, d.links)
+  const blocks = blocksFor(d.entries, m, d.links, d.causeDetail)
   const firing = d.entries.filter((e) => e.kind !== 'resolved')
   const severity = firing.length === 0 ? null : firing.map((e) => e.alert.severity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0]!
   const title = titleOf(d.entries)

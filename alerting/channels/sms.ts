@@ -21,7 +21,7 @@ export function smsChannel(c: SmsConfig, clock: Clock): Channel {
     ...baseChannel(c),
     render(d) {
       // SMS has no room for links or details: a title and the names, within maxLength.
-      const plain = { ...d, links: { job: () => null, logs: () => null, dashboard: () => null, flinkUi: () => null, alerts: d.links.alerts } }
+      const plain = { ...d, causeDetail: 'class' as const, links: { job: () => null, logs: () => null, dashboard: () => null, flinkUi: () => null, alerts: d.links.alerts } }
       return renderParts(plain, PLAIN, Math.max(16, c.maxLength - 80), c.maxMessages).map((p) => {
         const text = `${p.title}\n${p.text}`.slice(0, c.maxLength)
         return { payload: { text }, itemIds: p.itemIds }

@@ -4,6 +4,7 @@ import type { ChannelConfig } from '../../src/config/sections/alerting.js'
 import type { Channel } from './channel.js'
 import type { Digest, DigestEntry } from './content.js'
 import { baseChannel, httpResult, postJson } from './http.js'
+import { causeAnnotations } from './cause-annotations.js'
 
 type WebhookConfig = Extract<ChannelConfig, { type: 'webhook' }>
 
@@ -26,6 +27,7 @@ function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
       ...(d.links.dashboard(a) ? { dashboard_url: d.links.dashboard(a)! } : {}),
       ...(ack ? { ack_url: ack } : {}),
       ...(step ? { escalation_level: String(step.level + 1), escalated_from: step.from.join(',') } : {}),
+      ...causeAnnotations(a),
     },
     startsAt: iso(a.startsAt),
     endsAt: iso(resolved ? a.endsAt : null),

@@ -43,6 +43,13 @@ export interface EngineOptions {
    * when a cluster arrives. Absent: every cluster is ours.
    */
   owns?: (cluster: string) => boolean
+  /**
+   * Adds to an incident that just fired before anyone is told (the failure cause and its evidence);
+   * undefined = nothing to add for this rule kind. Bounded by `enrichTimeoutMs` (default 3 s): a
+   * slow store delays the first message, never loses it.
+   */
+  enrich?(a: AlertEvent, ruleKind: string): Promise<Partial<Pick<AlertEvent, 'cause' | 'figures'>> | null> | undefined
+  enrichTimeoutMs?: number
 }
 
 interface Track {
@@ -62,6 +69,8 @@ export class AlertEngine implements Component, IncidentSink {
   private timer: TimerHandle | null = null
   private running = false
   private readonly policy: OnCallPolicy
+  /** Incidents waiting for enrich(): not notified by tick() meanwhile. */
+  private readonly enriching = new Set<string>()
 
   constructor(private readonly o: EngineOptions) {
     this.policy = o.policy ?? new OnCallPolicy([], { repeatIntervalMs: o.repeatIntervalMs })
@@ -186,7 +195,7 @@ export class AlertEngine implements Component, IncidentSink {
       if (!a || a.state !== 'firing') continue
       if (this.o.owns && !this.o.owns(a.cluster)) continue
       if (!a.notified) {
-        this.gate(t, now)
+        if (!this.enriching.has(a.id)) this.gate(t, now)
         continue
       }
       // Held back now (a silence or window opened after it was notified): no reminder, no escalation.
@@ -273,9 +282,49 @@ export class AlertEngine implements Component, IncidentSink {
     }
     t.incident = a
     this.o.logger.info({ rule: a.rule, cluster: a.cluster, job: a.jobName }, `alert firing: ${summary}`)
+    const extra = this.enrich(a, spec.kind)
+    if (extra) {
+      this.enriching.add(a.id)
+      void extra.then((add) => {
+        this.enriching.delete(a.id)
+        if (add) Object.assign(a, add.figures ? { ...add, figures: { ...a.figures, ...add.figures } } : add)
+        this.o.book.save(a)
+        // Resolved meanwhile: nobody was told it fired, so nobody is told it ended either.
+        if (t.incident !== a || a.state !== 'firing') return
+        this.gate(t, this.o.clock.now())
+        this.o.bus.publish({ type: 'alert.transition', alert: structuredClone(a) })
+      })
+      return
+    }
     this.gate(t, now)
     this.o.book.save(a)
     this.o.bus.publish({ type: 'alert.transition', alert: structuredClone(a) })
+  }
+
+  /** The enrichment of a new incident, bounded in time and never rejecting; undefined when there is none. */
+  private enrich(a: AlertEvent, kind: string): Promise<Partial<Pick<AlertEvent, 'cause' | 'figures'>> | null> | undefined {
+    let p: ReturnType<NonNullable<EngineOptions['enrich']>>
+    try {
+      p = this.o.enrich?.(structuredClone(a), kind)
+    } catch (err) {
+      this.o.logger.warn({ err, incident: a.id }, 'enriching an incident failed')
+      return undefined
+    }
+    if (!p) return undefined
+    return new Promise((resolve) => {
+      const timer = this.o.clock.setTimeout(() => {
+        this.o.logger.warn({ incident: a.id }, 'enriching an incident timed out; notifying without it')
+        resolve(null)
+      }, this.o.enrichTimeoutMs ?? 3000)
+      p.then(
+        (v) => (this.o.clock.clearTimeout(timer), resolve(v)),
+        (err: unknown) => {
+          this.o.clock.clearTimeout(timer)
+          this.o.logger.warn({ err, incident: a.id }, 'enriching an incident failed; notifying without it')
+          resolve(null)
+        },
+      )
+    })
   }
 
   /** Inhibition, then silences; notifies a firing incident that nothing holds back. */

@@ -15,6 +15,23 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')])
 
 const EscalationStepDoc = Type.Object({ route: Type.Number(), level: Type.Number(), at: Type.Number(), channels: Type.Array(Type.String()), from: Type.Array(Type.String()) })
+const CauseDoc = Type.Object({
+  class: Type.String(),
+  owner: Type.Union([Type.Literal('platform'), Type.Literal('job')]),
+  hint: Type.String(),
+  title: Type.String(),
+  rule: Nullable(Type.String()),
+  runbook: Nullable(Type.String()),
+  evidence: Type.Object({
+    exception: Nullable(Type.String()),
+    matched: Nullable(Type.String()),
+    source: Nullable(Type.String()),
+    frames: Type.Array(Type.String()),
+    logs: Type.Array(Type.Object({ at: Type.Number(), level: Type.String(), taskManager: Nullable(Type.String()), text: Type.String() })),
+    countLast7d: Type.Number(),
+    links: Type.Object({ job: Nullable(Type.String()), logs: Nullable(Type.String()) }),
+  }),
+})
 
 export const AlertEventDoc = Type.Object({
   id: Type.String(),
@@ -42,6 +59,7 @@ export const AlertEventDoc = Type.Object({
   ackComment: Type.Optional(Nullable(Type.String())),
   maintenance: Type.Optional(Nullable(Type.String())),
   escalations: Type.Optional(Type.Array(EscalationStepDoc)),
+  cause: Type.Optional(CauseDoc),
 })
 
 const TransitionDoc = Type.Object({

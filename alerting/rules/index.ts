@@ -13,12 +13,13 @@ import { jobNotRunning } from './job-not-running.js'
 import { kafkaLag } from './kafka-lag.js'
 import { kafkaLagTrend } from './kafka-lag-trend.js'
 import { restartLoop } from './restart-loop.js'
+import { newErrorPattern } from './new-error-pattern.js'
 import { taskManagerLost } from './taskmanager-lost.js'
 import { throughputZero } from './throughput-zero.js'
 
 export const RULE_KINDS: ReadonlyMap<string, RuleKind> = new Map(
   [
     ...[jobFailed, restartLoop, jobNotRunning, checkpointFailing, checkpointStale, checkpointSlow, kafkaLag, kafkaLagTrend],
-    ...[backpressure, busy, throughputZero, jobManagerFailover, clusterDown, taskManagerLost, errorLogRate],
+    ...[backpressure, busy, throughputZero, jobManagerFailover, clusterDown, taskManagerLost, errorLogRate, newErrorPattern],
   ].map((k) => [k.kind, k]),
 )

@@ -91,6 +91,7 @@ export function decodeExceptions(dto: Exceptions, max: number): JobException[] {
         stackTrace: e.stacktrace ?? null,
         taskName: e.taskName ?? null,
         location: e.endpoint ?? e.location ?? null,
+        ...(e.failureLabels && Object.keys(e.failureLabels).length > 0 ? { failureLabels: e.failureLabels } : {}),
       }))
   }
   const root = dto['root-exception']

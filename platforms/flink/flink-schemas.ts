@@ -112,6 +112,8 @@ const ExceptionEntry = Type.Object({
   location: Opt(Type.Union([Type.String(), Type.Null()])),
   /** 1.19+. */
   endpoint: Opt(Type.Union([Type.String(), Type.Null()])),
+  /** 1.18+: failure enricher labels. */
+  failureLabels: Opt(Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()])),
 })
 
 /** 1.17–1.20: legacy `root-exception` + the `exceptionHistory` (present in all four). */

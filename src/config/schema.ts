@@ -8,6 +8,7 @@ import { AlertingConfig } from './sections/alerting.js'
 import { AutoRestartConfig } from './sections/auto-restart.js'
 import { RecommendationsConfig } from './sections/recommendations.js'
 import { HaConfig } from './sections/ha.js'
+import { CausesConfig } from './sections/causes.js'
 
 /** The one schema for flinkwatch.yaml; config/flinkwatch.schema.json is generated from it. */
 export const FlinkwatchConfig = Strict(
@@ -23,6 +24,7 @@ export const FlinkwatchConfig = Strict(
     autoRestart: AutoRestartConfig,
     recommendations: RecommendationsConfig,
     ha: HaConfig,
+    causes: CausesConfig,
   },
   { title: 'flinkwatch configuration' },
 )

@@ -39,6 +39,36 @@ export interface AlertEvent {
   maintenance?: string | null
   /** Escalation levels paged so far, in order. */
   escalations?: EscalationStep[]
+  /** Why it failed (job-failure and restart-loop incidents): the cause class and its evidence. */
+  cause?: IncidentCause
+}
+
+/** A failure's cause (issue 11): class id (src/causes/classes.ts), who fixes it, what to check, and the evidence. */
+export interface IncidentCause {
+  class: string
+  owner: 'platform' | 'job'
+  hint: string
+  /** A few words for titles and digests ("Kafka broker unavailable"). */
+  title: string
+  /** The rule that decided; null when nothing matched. */
+  rule: string | null
+  runbook: string | null
+  evidence: CauseEvidence
+}
+
+export interface CauseEvidence {
+  /** The root exception's header line. */
+  exception: string | null
+  /** What the rule matched, and where (exception, platform, event, log, label). */
+  matched: string | null
+  source: string | null
+  /** The root exception's first frames from user code, framework runs folded ("… 12 framework frames"). */
+  frames: string[]
+  /** The most telling WARN+ lines of the job's TaskManagers around the failure: one per template, newest first. */
+  logs: { at: number; level: string; taskManager: string | null; text: string }[]
+  /** Failures of this job with the same cause in the last 7 days, this one included. */
+  countLast7d: number
+  links: { job: string | null; logs: string | null }
 }
 
 /** One escalation level paged for an incident: `escalate[level]` of route `route`. */

@@ -55,6 +55,8 @@ export interface JobException {
   stackTrace: string | null
   taskName: string | null
   location: string | null
+  /** Flink ≥ 1.18 failure enricher labels (FLIP-304), when any enricher set them. */
+  failureLabels?: Record<string, string>
 }
 
 export interface VertexSnapshot {

@@ -229,7 +229,7 @@ export class ElasticsearchStore implements Store {
         size: limit + 1,
         track_total_hits: q.exactTotal ? true : MAX_LIMIT,
         seq_no_primary_term: true,
-        _source_excludes: [TOKENS_FIELD],
+        ...(q.fields ? { _source_includes: ['@timestamp', BODY_TS_FIELD, ...q.fields] } : { _source_excludes: [TOKENS_FIELD] }),
       }),
     )
     const hits = res.hits.hits

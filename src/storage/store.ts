@@ -78,6 +78,8 @@ export interface Query {
   readonly highlight?: boolean
   /** Count every match (slower); otherwise total is the count up to a bound the store picks. */
   readonly exactTotal?: boolean
+  /** Body paths the caller reads; a store may leave the others out (Elasticsearch sends less). */
+  readonly fields?: readonly string[]
 }
 
 export interface QueryResult<T extends DocBody = DocBody> {

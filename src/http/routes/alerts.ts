@@ -10,6 +10,27 @@ import { CURSOR_PATTERN } from '../../storage/store.js'
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const Figure = Nullable(Type.Union([Type.Number(), Type.String()]))
 
+const Cause = Type.Object(
+  {
+    class: Type.String({ description: 'heap-oom, direct-oom, metaspace-oom, container-memory-kill, taskmanager-lost, checkpoint-failure, state-storage, source-sink-unavailable, deserialization, sql-planning, classloading, user-code, cluster-lost, cancelled, unknown' }),
+    owner: Type.Union([Type.Literal('platform'), Type.Literal('job')]),
+    hint: Type.String(),
+    title: Type.String(),
+    rule: Nullable(Type.String({ description: 'the cause rule that decided' })),
+    runbook: Nullable(Type.String()),
+    evidence: Type.Object({
+      exception: Nullable(Type.String({ description: 'root exception header' })),
+      matched: Nullable(Type.String()),
+      source: Nullable(Type.String({ description: 'exception | platform | event | log | label' })),
+      frames: Type.Array(Type.String(), { description: 'first user-code frames, framework frames folded' }),
+      logs: Type.Array(Type.Object({ at: Type.Integer(), level: Type.String(), taskManager: Nullable(Type.String()), text: Type.String() })),
+      countLast7d: Type.Integer({ description: 'failures of this job with this cause in the last 7 days' }),
+      links: Type.Object({ job: Nullable(Type.String()), logs: Nullable(Type.String()) }),
+    }),
+  },
+  { description: 'Why it failed (job-failed and restart-loop incidents)' },
+)
+
 export const AlertSchema = Type.Object(
   {
     id: Type.String(),
@@ -47,6 +68,7 @@ export const AlertSchema = Type.Object(
         }),
       ),
     ),
+    cause: Type.Optional(Cause),
   },
   { $id: 'Alert' },
 )

@@ -1,0 +1,94 @@
+/**
+ * The failure-cause feature: classifies a job failure or restart loop when its incident fires and
+ * gives the incident `cause: { class, owner, hint, evidence }`. The alerting module calls
+ * `enrich` (an AlertEngine option); app.ts wires the two. Each classified failure is recorded in
+ * the `failure_causes` collection (for "how often in the last 7 days") and counted in
+ * `flinkwatch_job_failures_total{cluster,job_name,cause}`.
+ */
+import { Counter } from 'prom-client'
+import type { AppContext, FeatureModule } from '../app.js'
+import type { AlertEvent, IncidentCause } from '../model/alert.js'
+import type { JobSnapshot } from '../model/job.js'
+import type { CollectionSpec } from '../storage/store.js'
+import { BUILTIN_CAUSE_RULES } from './builtin-rules.js'
+import { RuleClassifier, type CauseClassifier } from './classifier.js'
+import { pickEvidence } from './pick-evidence.js'
+import { FailureEvidence } from './evidence.js'
+import { causeRules } from './check.js'
+
+export const FAILURE_CAUSES = 'failure_causes'
+const causesCollection: CollectionSpec = { name: FAILURE_CAUSES, keywords: ['cluster', 'jobName', 'class'], numbers: ['at'] }
+const WEEK_MS = 7 * 86_400_000
+/** Rule kinds whose incidents are job failures. */
+export const FAILURE_RULE_KINDS: ReadonlySet<string> = new Set(['job-failed', 'restart-loop'])
+
+export interface CausesModule extends FeatureModule {
+  readonly classifier: CauseClassifier
+  readonly evidence: FailureEvidence
+  /** The AlertEngine's `enrich` hook: the cause of a job-failure incident; undefined for other kinds. */
+  enrich(a: AlertEvent, ruleKind: string): Promise<{ cause: IncidentCause } | null> | undefined
+}
+
+export function createCausesModule(ctx: AppContext, deps: { job(cluster: string, jobId: string): JobSnapshot | undefined }): CausesModule {
+  const cfg = ctx.config.causes
+  const classifier = new RuleClassifier(causeRules(ctx.config))
+  // Lines shipped through Kafka may trail the failure by a second or two; HTTP-ingested ones are stored before they are acknowledged.
+  const lateLinesMs = ctx.config.logs.kafka ? 2000 : 0
+  const evidence = new FailureEvidence({ store: ctx.store, job: deps.job, windowMs: cfg.logWindow, lateLinesMs, clock: ctx.clock })
+  const failures = new Counter({ name: 'flinkwatch_job_failures_total', help: 'Job failures and restart loops, by the cause flinkwatch classified', labelNames: ['cluster', 'job_name', 'cause'], registers: [ctx.registry] })
+  const base = ctx.config.alerting.links.flinkwatchUrl ?? ctx.config.server.publicUrl ?? null
+  const logger = ctx.logger.child({ component: 'causes' })
+  const unsubscribe: (() => void)[] = []
+
+  // Only the last 7 days are ever counted: older records go, at most once an hour (no scheduler needed).
+  let prunedAt = 0
+  const prune = (at: number): void => {
+    if (at - prunedAt < 3_600_000) return
+    prunedAt = at
+    ctx.store.deleteOlderThan(FAILURE_CAUSES, at - WEEK_MS - 86_400_000).catch((err: unknown) => logger.warn({ err }, 'pruning failure_causes failed'))
+  }
+
+  const countSame = async (a: AlertEvent, cls: string, at: number): Promise<number> => {
+    if (!a.jobName) return 1
+    prune(at)
+    try {
+      const r = await ctx.store.query(FAILURE_CAUSES, { where: { cluster: a.cluster, jobName: a.jobName, class: cls }, from: at - WEEK_MS, to: at + 1, limit: 1, exactTotal: true })
+      await ctx.store.write(FAILURE_CAUSES, [{ id: a.id, timestamp: at, body: { cluster: a.cluster, jobName: a.jobName, jobId: a.jobId, class: cls, at, incident: a.id } }], 'upsert')
+      return r.total + 1
+    } catch (err) {
+      logger.warn({ err }, 'counting earlier failures failed')
+      return 1
+    }
+  }
+
+  return {
+    name: 'causes',
+    collections: [causesCollection],
+    components: [
+      {
+        name: 'failure-causes',
+        start: async () => {
+          unsubscribe.push(ctx.bus.subscribe('cluster.incident', (e) => evidence.onIncident(e.incident)))
+          unsubscribe.push(ctx.bus.subscribe('fleet.updated', (e) => evidence.onFleet(e.cluster, e.jobs)))
+        },
+        stop: async () => unsubscribe.splice(0).forEach((u) => u()),
+        readiness: () => ({ ready: true, detail: `${BUILTIN_CAUSE_RULES.length} built-in + ${cfg.rules.length} configured cause rules` }),
+      },
+    ],
+    classifier,
+    evidence,
+    enrich(a, ruleKind) {
+      if (!cfg.enabled || !FAILURE_RULE_KINDS.has(ruleKind)) return undefined
+      return (async () => {
+        const at = a.detectedAt ?? a.startsAt
+        const g = await evidence.gather({ cluster: a.cluster, jobId: a.jobId, jobName: a.jobName, at })
+        const v = classifier.classify(g.input)
+        failures.inc({ cluster: a.cluster, job_name: a.jobName ?? '', cause: v.class })
+        const count = await countSame(a, v.class, at)
+        const cause = pickEvidence(v, g.logs, { base, cluster: a.cluster, jobId: a.jobId, jobName: a.jobName, at, windowMs: cfg.logWindow, lines: cfg.evidenceLines, count })
+        logger.info({ cluster: a.cluster, job: a.jobName, cause: v.class, rule: v.rule }, `failure classified: ${v.class}`)
+        return { cause }
+      })()
+    },
+  }
+}

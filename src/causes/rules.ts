@@ -1,0 +1,99 @@
+/**
+ * Cause rules: data, not code. A rule names a class and the evidence that points at it; the
+ * built-in set (builtin-rules.ts) ships with the service and `causes.rules` in the config adds to
+ * it (a user rule with a built-in rule's id replaces it). One schema for both.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { CAUSE_CLASS_IDS, type CauseClassId } from './classes.js'
+
+export const CauseRuleConfig = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,80}$', description: 'Rule name; a user rule with a built-in id replaces it' }),
+    class: Type.Union(
+      CAUSE_CLASS_IDS.map((c) => Type.Literal(c)),
+      { description: `one of ${CAUSE_CLASS_IDS.join(', ')}` },
+    ),
+    title: Type.Optional(Type.String({ maxLength: 80, description: 'Short words for titles and digests, e.g. "Kafka broker unavailable"' })),
+    hint: Type.Optional(Type.String({ maxLength: 1000, description: "What it means and what to check; default: the class's hint" })),
+    runbook: Type.Optional(Type.String({ format: 'uri', description: 'Runbook URL shown in the alert' })),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Higher wins (built-ins use 10-90; user rules default to 100, above every built-in)' })),
+    match: Type.Object(
+      {
+        exception: Type.Optional(Type.String({ description: 'regex on a cause’s class name (any cause of the chain)' })),
+        message: Type.Optional(Type.String({ description: 'regex on the same cause’s message (also pod messages, YARN diagnostics, events and log lines)' })),
+        frame: Type.Optional(Type.String({ description: 'regex on one of the same cause’s frames' })),
+        userCode: Type.Optional(Type.Boolean({ description: 'the cause was thrown from the job’s own code (its first non-JDK frame is not a framework frame)' })),
+        podReason: Type.Optional(Type.String({ description: 'regex on the Kubernetes container termination reason (OOMKilled, Evicted, Error)' })),
+        exitCode: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, description: 'container exit code (Kubernetes) or exit status (YARN)' })),
+        text: Type.Optional(Type.String({ description: 'regex on the whole exception text (any cause, frame or line): context for the other conditions' })),
+        log: Type.Optional(Type.String({ description: 'regex on a WARN+ log line of the job (or a JobManager event line)' })),
+        label: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Flink failureLabels: key → regex on the value' })),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type CauseRuleConfig = Static<typeof CauseRuleConfig>
+
+export interface CompiledRule {
+  id: string
+  class: CauseClassId
+  title?: string
+  hint?: string
+  runbook?: string
+  priority: number
+  /** Patterns on one cause link (class, message, frame, userCode) must all hold for that link. */
+  exception?: RegExp
+  message?: RegExp
+  frame?: RegExp
+  userCode?: boolean
+  podReason?: RegExp
+  exitCodes?: ReadonlySet<number>
+  log?: RegExp
+  /** On the whole exception text. */
+  text?: RegExp
+  labels?: [string, RegExp][]
+  /** Order in the list: among equal scores the earlier rule wins. */
+  order: number
+}
+
+export class CauseRuleError extends Error {}
+
+function regex(ruleId: string, key: string, source: string | undefined): RegExp | undefined {
+  if (source === undefined) return undefined
+  try {
+    return new RegExp(source, 'i')
+  } catch (err) {
+    throw new CauseRuleError(`causes.rules[${ruleId}].match.${key}: not a valid regular expression (${(err as Error).message})`)
+  }
+}
+
+export function compileRule(r: CauseRuleConfig, order: number, defaultPriority: number): CompiledRule {
+  const m = r.match
+  const out: CompiledRule = { id: r.id, class: r.class, priority: r.priority ?? defaultPriority, order }
+  if (r.title !== undefined) out.title = r.title
+  if (r.hint !== undefined) out.hint = r.hint
+  if (r.runbook !== undefined) out.runbook = r.runbook
+  const set = <K extends 'exception' | 'message' | 'frame' | 'podReason' | 'log' | 'text'>(k: K, v: RegExp | undefined): void => {
+    if (v) out[k] = v
+  }
+  set('exception', regex(r.id, 'exception', m.exception))
+  set('message', regex(r.id, 'message', m.message))
+  set('frame', regex(r.id, 'frame', m.frame))
+  set('podReason', regex(r.id, 'podReason', m.podReason))
+  set('log', regex(r.id, 'log', m.log))
+  set('text', regex(r.id, 'text', m.text))
+  if (m.userCode !== undefined) out.userCode = m.userCode
+  if (m.exitCode) out.exitCodes = new Set(m.exitCode)
+  if (m.label) out.labels = Object.entries(m.label).map(([k, v]) => [k, regex(r.id, `label.${k}`, v)!])
+  return out
+}
+
+/** Built-ins first, then user rules; a user rule with a built-in id replaces it in place. */
+export function compileRules(builtin: readonly CauseRuleConfig[], user: readonly CauseRuleConfig[] = []): CompiledRule[] {
+  const byId = new Map<string, { rule: CauseRuleConfig; user: boolean }>()
+  for (const r of builtin) byId.set(r.id, { rule: r, user: false })
+  for (const r of user) byId.set(r.id, { rule: r, user: true })
+  return [...byId.values()].map((e, i) => compileRule(e.rule, i, e.user ? 100 : 50))
+}
