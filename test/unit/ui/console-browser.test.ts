@@ -151,6 +151,11 @@ describe('web console in Chromium against a YARN fleet (fakes)', { timeout: 180_
     await retryUntilVisible(page, '[data-testid=log-hit]:has-text("poisoned")', () => page.getByTestId('log-search-submit').click())
     assert.equal(new URL(page.url()).searchParams.get('q'), 'poisoned')
     assert.equal(await page.getByTestId('log-hit').count(), 1, 'only the matching line')
+    // Search again with the same query: it runs again and finds a line stored since.
+    await ingest([{ '@timestamp': new Date(t0 - 1000).toISOString(), 'log.level': 'WARN', message: 'poisoned again', 'flink.job.id': JOB, 'flink.taskmanager.id': 'tm-9' }])
+    await page.getByTestId('log-search-submit').click()
+    await page.getByTestId('log-hit').nth(1).waitFor({ timeout: 10_000 })
+    assert.equal(await page.getByTestId('log-hit').count(), 2)
     const hit = page.getByTestId('log-hit').first()
     assert.equal(await hit.locator('mark').first().textContent(), 'poisoned')
     assert.equal(((await hit.getByTestId('stack-trace').locator('pre').textContent()) ?? '').split('\n').length, 1, 'folded')

@@ -108,6 +108,8 @@ export function Logs() {
   const pausedRef = useRef(false)
   pausedRef.current = paused
   const searchSeq = useRef(0)
+  // Search (or Enter) runs the query again even when the URL stays the same: new lines may have arrived.
+  const [again, setAgain] = useState(0)
 
   const filters = { q, cluster, job, taskManager, level }
   useEffect(() => setText(q), [q])
@@ -127,7 +129,7 @@ export function Logs() {
       })
       .catch((e: unknown) => seq === searchSeq.current && setError(e))
       .finally(() => seq === searchSeq.current && setLoading(false))
-  }, [q, cluster, job, taskManager, level, from, to])
+  }, [q, cluster, job, taskManager, level, from, to, again])
 
   const loadOlder = async () => {
     if (!cursor) return
@@ -192,7 +194,8 @@ export function Logs() {
 
   const submit = (e: Event) => {
     e.preventDefault()
-    setParams({ q: text.trim() }, false)
+    if (text.trim() === q) setAgain((n) => n + 1)
+    else setParams({ q: text.trim() }, false)
   }
   const toggleLevel = (l: string) => {
     const next = levels.includes(l) ? levels.filter((x) => x !== l) : [...levels, l]
