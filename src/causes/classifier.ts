@@ -115,7 +115,17 @@ export class RuleClassifier implements CauseClassifier {
     }
     const b: Candidate = best
     const cls = CAUSE_CLASSES[b.rule.class]
-    return { class: cls.id, owner: cls.owner, title: b.rule.title ?? cls.title, hint: b.rule.hint ?? cls.hint, runbook: b.rule.runbook ?? null, rule: b.rule.id, matched: b.matched, source: b.source, chain }
+    return {
+      class: cls.id,
+      owner: cls.owner,
+      title: b.rule.title ?? cls.title,
+      hint: b.rule.hint ?? cls.hint,
+      runbook: b.rule.runbook ?? null,
+      rule: b.rule.id,
+      matched: b.matched,
+      source: b.source,
+      chain,
+    }
   }
 
   /** The rule's best match over all evidence; undefined when one of its conditions holds nowhere. */
