@@ -13,7 +13,7 @@ const MODEL = '^src/model/'
 const CORE = '^src/core/'
 const CONFIG = '^src/config/'
 const STORAGE = '^src/storage/'
-const FEATURES = '^(src/(fleet|logs|lifecycle|recommend|metrics|stream)/|alerting/|collectors/|dashboards/|platforms/)'
+const FEATURES = '^(src/(fleet|logs|lifecycle|recommend|metrics|stream|causes|ha)/|alerting/|collectors/|dashboards/|platforms/)'
 const APP = '^(src/(app|cli|serve-checks)\\.ts$|src/http/)'
 /**
  * The features a data source feeds (it declares what it needs, it does not import them). Not src/lifecycle:

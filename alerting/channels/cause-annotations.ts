@@ -25,7 +25,5 @@ export function causeAnnotations(a: AlertEvent): Record<string, string> {
   if (ev.matched) out['cause_matched'] = ev.matched
   if (ev.frames.length > 0) out['cause_frames'] = ev.frames.join('\n')
   if (ev.logs.length > 0) out['cause_logs'] = ev.logs.map((l) => `${new Date(l.at).toISOString()} ${l.level}${l.taskManager ? ` ${l.taskManager}` : ''} ${l.text}`).join('\n')
-  if (ev.links.job) out['job_url'] = ev.links.job
-  if (ev.links.logs) out['log_search_url'] = ev.links.logs
   return out
 }

@@ -35,8 +35,6 @@ export function causeSection(a: AlertEvent, m: Markup, detail: CauseDetail = 'fu
   for (const f of ev.frames.slice(0, FRAMES)) lines.push(m.code(clip(f, LINE_CHARS)))
   for (const l of ev.logs) lines.push(`${hhmmss(l.at)} ${l.level}${l.taskManager ? ` ${l.taskManager}` : ''} ${m.code(clipMiddle(l.text, LINE_CHARS))}`)
   const tail: string[] = [`same cause ${ev.countLast7d}× in 7 days`]
-  if (ev.links.job) tail.push(m.link('job', ev.links.job))
-  if (ev.links.logs) tail.push(m.link('log search', ev.links.logs))
   if (c.runbook) tail.push(m.link('runbook', c.runbook))
   lines.push(tail.join(' · '))
   return lines.map((l) => `  ${l}`).join('\n')

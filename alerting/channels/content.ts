@@ -104,8 +104,10 @@ function detail(e: DigestEntry, m: Markup, links: LinkBuilder, causeDetail: Caus
   const id = a.jobId ? ` (id ${m.code(a.jobId)})` : ''
   const head = `${m.bullet}${m.bold(where(a))}${e.kind === 'resolved' ? '' : causeTag(a)}${id}`
   const linkList = [
-    ['job', links.job?.(a) ?? null],
-    ['logs', links.logs(a)],
+    // One pair of job and log-search links: the cause's evidence carries them too (its log window) when
+    // the channel's builder has none.
+    ['job', links.job?.(a) ?? a.cause?.evidence.links.job ?? null],
+    ['logs', links.logs(a) ?? a.cause?.evidence.links.logs ?? null],
     ['dashboard', links.dashboard(a)],
     ['Flink UI', links.flinkUi(a)],
     ['acknowledge', e.kind !== 'announce' && !a.acknowledgedBy ? (links.ack?.(a) ?? null) : null],

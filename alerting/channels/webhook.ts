@@ -15,6 +15,9 @@ function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
   const resolved = e.kind === 'resolved'
   const ack = !resolved && e.kind !== 'announce' && !a.acknowledgedBy ? (d.links.ack?.(a) ?? null) : null
   const step = e.kind === 'escalation' ? a.escalations?.[a.escalations.length - 1] : undefined
+  // As in chat messages: the cause's evidence links stand in when the builder has none.
+  const jobUrl = d.links.job?.(a) ?? a.cause?.evidence.links.job ?? null
+  const logsUrl = d.links.logs(a) ?? a.cause?.evidence.links.logs ?? null
   return {
     status: resolved ? 'resolved' : 'firing',
     labels: { ...a.labels },
@@ -22,8 +25,8 @@ function amAlert(e: DigestEntry, d: Digest): Record<string, unknown> {
       summary: a.summary,
       ...(e.kind === 'reminder' ? { reminder: 'true' } : {}),
       ...Object.fromEntries(Object.entries(a.figures).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)])),
-      ...(d.links.job?.(a) ? { job_url: d.links.job(a)! } : {}),
-      ...(d.links.logs(a) ? { logs_url: d.links.logs(a)! } : {}),
+      ...(jobUrl ? { job_url: jobUrl } : {}),
+      ...(logsUrl ? { logs_url: logsUrl } : {}),
       ...(d.links.dashboard(a) ? { dashboard_url: d.links.dashboard(a)! } : {}),
       ...(ack ? { ack_url: ack } : {}),
       ...(step ? { escalation_level: String(step.level + 1), escalated_from: step.from.join(',') } : {}),

@@ -285,6 +285,9 @@ export class AlertEngine implements Component, IncidentSink {
     const extra = this.enrich(a, spec.kind)
     if (extra) {
       this.enriching.add(a.id)
+      // Visible (and kept across a restart) at once, with what holds it; its cause follows when the enrichment ends.
+      this.recordHolds(t, now)
+      this.o.book.save(a)
       void extra.then((add) => {
         this.enriching.delete(a.id)
         if (add) Object.assign(a, add.figures ? { ...add, figures: { ...a.figures, ...add.figures } } : add)
@@ -330,6 +333,19 @@ export class AlertEngine implements Component, IncidentSink {
   /** Inhibition, then silences; notifies a firing incident that nothing holds back. */
   private gate(t: Track, now: number): void {
     const a = t.incident!
+    const { held, changed } = this.recordHolds(t, now)
+    if (!held) {
+      a.notified = true
+      a.notifiedAt = now
+      a.lastNotifiedAt = now
+      this.o.book.save(a)
+      this.send('firing', a, now)
+    } else if (changed) this.o.book.save(a)
+  }
+
+  /** What holds the incident's notification back (cluster down, silence, maintenance window), set on it. */
+  private recordHolds(t: Track, now: number): { held: boolean; changed: boolean } {
+    const a = t.incident!
     const down = t.level === 'job' ? this.clusterDown(a.cluster) : undefined
     const silence = this.o.silences.matching(a, now)
     const window = this.o.maintenance?.holding(a, now)
@@ -338,13 +354,7 @@ export class AlertEngine implements Component, IncidentSink {
     a.silencedBy = silence?.id ?? null
     // Kept once the window closed: the incident fired in it (visible in the API), notified afterwards.
     if (window) a.maintenance = window.id
-    if (!down && !silence && !window) {
-      a.notified = true
-      a.notifiedAt = now
-      a.lastNotifiedAt = now
-      this.o.book.save(a)
-      this.send('firing', a, now)
-    } else if (changed) this.o.book.save(a)
+    return { held: down !== undefined || silence !== undefined || window !== undefined, changed }
   }
 
   private resolveTrack(t: Track, now: number): void {

@@ -6,7 +6,7 @@
  * `flinkwatch_job_failures_total{cluster,job_name,cause}`.
  */
 import { Counter } from 'prom-client'
-import type { AppContext, FeatureModule } from '../app.js'
+import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { AlertEvent, IncidentCause } from '../model/alert.js'
 import type { JobSnapshot } from '../model/job.js'
 import type { CollectionSpec } from '../storage/store.js'

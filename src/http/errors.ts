@@ -29,8 +29,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   let status = fe.statusCode ?? (err instanceof AppError ? STATUS_BY_CODE[err.code] : undefined) ?? 500
   if (fe.validation) status = 400
   if (status >= 500) {
-    // The path only: a query string may carry ?access_token=.
-    req.log.error({ err, request: { method: req.method, path: req.url.split('?')[0] } }, 'request failed')
+    // The route pattern, not the URL: a query string may carry ?access_token=, an acknowledge link's path its token.
+    req.log.error({ err, request: { method: req.method, route: req.routeOptions.url ?? req.url.split('?')[0] } }, 'request failed')
     const message = status === 503 ? err.message : 'Internal Server Error'
     void reply.status(status).send({ statusCode: status, error: REASON[status] ?? 'Internal Server Error', message })
     return

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { CauseRuleConfig } from '../../causes/rules.js'
 import { Duration, Strict } from '../types.js'
 
@@ -17,4 +17,4 @@ export const CausesConfig = Strict(
   },
   { default: {} },
 )
-export type CausesConfig = Static<typeof CausesConfig>
+export type CausesConfig = StaticDecode<typeof CausesConfig>

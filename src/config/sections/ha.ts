@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Strict } from '../types.js'
 
 /**
@@ -19,4 +19,4 @@ export const HaConfig = Strict(
   },
   { default: {} },
 )
-export type HaConfig = Static<typeof HaConfig>
+export type HaConfig = StaticDecode<typeof HaConfig>

@@ -2,9 +2,9 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Clock } from '../../core/clock.js'
-import { BadRequestError } from '../../core/errors.js'
 import { DEFAULT_PATTERN_LINES, MAX_PATTERN_LINES, type LogPatterns } from '../../logs/patterns/patterns-service.js'
-import { errorResponses } from '../schemas.js'
+import { TimeParam, errorResponses } from '../schemas.js'
+import { parseTimeParam } from '../time-param.js'
 
 const Pattern = Type.Object({
   id: Type.String({ description: 'stable id of the template text' }),
@@ -21,17 +21,10 @@ export const PatternsQuery = Type.Object({
   job: Type.Optional(Type.String({ description: 'job id (32 hex) or job name' })),
   taskManager: Type.Optional(Type.String()),
   level: Type.Optional(Type.String({ description: 'one level or a comma-separated list, e.g. WARN,ERROR,FATAL' })),
-  from: Type.Optional(Type.String({ description: 'ISO 8601 or epoch ms, inclusive; default: an hour before to' })),
-  to: Type.Optional(Type.String({ description: 'ISO 8601 or epoch ms, exclusive; default: now' })),
+  from: Type.Optional(TimeParam('inclusive; default: an hour before to')),
+  to: Type.Optional(TimeParam('exclusive; default: now')),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PATTERN_LINES, default: DEFAULT_PATTERN_LINES, description: 'lines read at most, newest first' })),
 })
-
-function parseTime(name: string, v: string | undefined): number | undefined {
-  if (v === undefined || v === '') return undefined
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v)
-  if (!Number.isFinite(t)) throw new BadRequestError(`${name} must be ISO 8601 or epoch milliseconds`)
-  return t
-}
 
 const iso = (t: number): string => new Date(t).toISOString()
 
@@ -51,8 +44,8 @@ export function logPatternRoutes(deps: { patterns: LogPatterns; clock: Clock }):
       },
       async (req) => {
         const q = req.query
-        const to = parseTime('to', q.to) ?? deps.clock.now()
-        const from = parseTime('from', q.from) ?? to - 3_600_000
+        const to = parseTimeParam('to', q.to) ?? deps.clock.now()
+        const from = parseTimeParam('from', q.from) ?? to - 3_600_000
         const r = await deps.patterns.patterns({ cluster: q.cluster, job: q.job, taskManager: q.taskManager, level: q.level, from, to, maxLines: q.limit })
         return { patterns: r.patterns.map((p) => ({ ...p, firstSeen: iso(p.firstSeen), lastSeen: iso(p.lastSeen) })), lines: r.lines, truncated: r.truncated, from: iso(from), to: iso(to) }
       },

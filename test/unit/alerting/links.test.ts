@@ -45,7 +45,7 @@ describe('links in notifications (server.publicUrl)', () => {
     const text = renderParts({ entries: [{ itemId: 'i', kind: 'firing', alert: failed, at }], links }, MARKDOWN, 4000, 5).map((p) => p.text).join('\n')
     assert.ok(text.includes('[job](https://flinkwatch.example.com/jobs/prod%20eu/0123456789abcdef0123456789abcdef)'), text)
     assert.ok(text.includes('[logs](https://flinkwatch.example.com/logs?cluster=prod+eu&job=0123456789abcdef0123456789abcdef&from=2026-01-01T11%3A50%3A00.000Z&to=2026-01-01T12%3A05%3A00.000Z)'), text)
-    const hook = webhookChannel(channelConfig({ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/hook' }) as never, new FakeClock())
+    const hook = webhookChannel(channelConfig({ id: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/hook' }) as never, new FakeClock())
     const [msg] = hook.render({ entries: [{ itemId: 'i', kind: 'firing', alert: failed, at }], links })
     const annotations = (msg!.payload as { alerts: { annotations: Record<string, string> }[] }).alerts[0]!.annotations
     assert.equal(annotations['job_url'], 'https://flinkwatch.example.com/jobs/prod%20eu/0123456789abcdef0123456789abcdef')

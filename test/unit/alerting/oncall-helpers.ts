@@ -22,7 +22,7 @@ export const MIN = 60_000
 export const H = 60 * MIN
 
 export function routes(rs: Record<string, unknown>[]): RouteConfig[] {
-  return rs.map((r) => Value.Default(RouteConfig, structuredClone(r)) as RouteConfig)
+  return rs.map((r) => Value.Decode(RouteConfig, Value.Default(RouteConfig, structuredClone(r))))
 }
 
 export async function oncallStore(): Promise<Store> {

@@ -65,7 +65,8 @@ test('one failure: the message carries class, hint, user frame, log lines newest
   const [long] = channels.lark.render(digest(1, () => cause({ evidence: { ...cause().evidence, logs: [{ at: 0, level: 'WARN', taskManager: 'tm-1', text: `count-per-key -> kafka-sink: Writer (1/1)#2 (${'a'.repeat(70)}) switched from RUNNING to FAILED with failure cause: java.lang.RuntimeException: poison` }] } })))
   assert.match(JSON.stringify(long!.payload), /count-per-key[^`]*…[^`]*FAILED with failure cause: java\.lang\.RuntimeException: poison`/, 'a long line keeps its start and its end')
   assert.match(text, /\[job\]\(https:\/\/fw\.example\.com\/jobs\/c1\/orders-id\)/)
-  assert.match(text, /\[log search\]\(https:\/\/fw\.example\.com\/logs\?cluster=c1/)
+  assert.match(text, /\[logs\]\(https:\/\/fw\.example\.com\/logs\?cluster=c1/)
+  assert.equal(text.split('fw.example.com/logs?').length, 2, 'one log search link')
   assert.match(text, /\[runbook\]\(https:\/\/runbooks\.example\.com\/user-code\)/)
 })
 

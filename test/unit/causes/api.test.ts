@@ -65,7 +65,7 @@ test('a failed job’s incident carries its cause in GET /alerts/:id, the failur
     assert.equal(body.patterns[0]!.firstSeen, new Date(now - 10_000 + 1).toISOString())
     const bad = await a.http.inject({ method: 'GET', url: '/api/v1/logs/patterns?from=nope' })
     assert.equal(bad.statusCode, 400)
-    assert.match((bad.json() as { message: string }).message, /from must be ISO 8601/)
+    assert.match((bad.json() as { message: string }).message, /from must be/)
     assert.equal((await a.http.inject({ method: 'GET', url: `/api/v1/logs/patterns?from=${now}&to=${now - 1}` })).statusCode, 400)
   } finally {
     await a.stop()
