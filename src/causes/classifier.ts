@@ -66,10 +66,15 @@ interface TextSource {
 
 const JDK_FRAME = /^(java\.|javax\.|jdk\.|sun\.|com\.sun\.|scala\.)/
 
-/** Thrown from the job's own code: the first frame outside the JDK is not a framework frame. */
+/**
+ * Thrown from the job's own code: the first frame outside the JDK is not a framework frame. When
+ * the trace has no frames outside the JDK (Flink's root exception is often quoted without them),
+ * an exception class of the job's own package (com.acme.OrderException) says the same.
+ */
 export function thrownFromUserCode(link: CauseLink): boolean {
   const first = link.frames.find((f) => !JDK_FRAME.test(f))
-  return first !== undefined && !isFrameworkFrame(first)
+  if (first !== undefined) return !isFrameworkFrame(first)
+  return /^[a-z][\w]*(\.[a-z_][\w]*)+\.[A-Z][\w$]*(Exception|Error)$/.test(link.className) && !JDK_FRAME.test(link.className) && !isFrameworkFrame(link.className)
 }
 
 function header(l: CauseLink): string {
