@@ -137,6 +137,7 @@ export class RuleClassifier implements CauseClassifier {
       }
     }
     if (r.text && !r.text.test(input.exception ?? '')) return undefined
+    if (r.unless && sources.some((s) => r.unless!.test(s.text))) return undefined
     if (r.labels) {
       const labels = input.failureLabels ?? {}
       if (!r.labels.every(([k, re]) => labels[k] !== undefined && re.test(labels[k]!))) return undefined

@@ -34,6 +34,10 @@ const cases: [string, string, FailureInput][] = [
   ['S3 error on the checkpoint path in a log line', 'state-storage', { exception: '', logs: [LOG('WARN', 'org.apache.flink.runtime.checkpoint.CheckpointCoordinator', 'Could not write checkpoint 7 to s3://ckpt/orders/chk-7: com.amazonaws.services.s3.model.AmazonS3Exception: Access Denied (Service: Amazon S3; Status Code: 403)')] }],
   ['Kafka offsets commit timeout', 'source-sink-unavailable', { exception: 'org.apache.kafka.common.errors.TimeoutException: Timeout of 60000ms expired before successfully committing offsets {orders-0=OffsetAndMetadata{offset=42}}' }],
   ['JDBC sink flush failed', 'source-sink-unavailable', { exception: 'java.io.IOException: Writing records to JDBC failed.\n\tat org.apache.flink.connector.jdbc.internal.JdbcOutputFormat.flush(JdbcOutputFormat.java:190)' }],
+  ['table options missing', 'sql-planning', { exception: "org.apache.flink.table.api.ValidationException: One or more required options are missing.\n\nMissing required options are:\n\ntopic" }],
+  ['consecutive checkpoint failures', 'checkpoint-failure', { exception: '', logs: [LOG('WARN', 'org.apache.flink.runtime.checkpoint.CheckpointFailureManager', 'Failed to trigger or complete checkpoint 14 for job 3f2a1b. (3 consecutive failed attempts so far)')] }],
+  ['HDFS in safe mode', 'state-storage', { exception: '', events: ['Name node is in safe mode. The reported blocks 120 needs additional 4 blocks to reach the threshold'] }],
+  ['cancelled from the UI (operator note)', 'cancelled', { exception: '', events: ['The on-call engineer cancelled the job from the web UI before the deploy'] }],
   ['own exception class without frames', 'user-code', { exception: 'com.acme.orders.InvalidOrderException: order 17 has no price' }],
 ]
 for (const [name, expected, input] of cases) {
@@ -53,4 +57,17 @@ test('precision: what every failover prints does not become cancelled or checkpo
   // A framework or connector exception class without frames is not the job's own.
   assert.equal(cls({ exception: 'org.apache.flink.runtime.JobException: something nobody has seen before' }), 'unknown')
   assert.equal(cls({ exception: 'io.debezium.DebeziumException: something odd' }), 'source-sink-unavailable')
+})
+
+test('unless vetoes a rule when any evidence matches it', () => {
+  const rules = compileRules([{ id: 'retry', class: 'source-sink-unavailable', match: { log: 'retrying request', unless: 'giving up' } }])
+  const c = new RuleClassifier(rules)
+  assert.equal(c.classify({ exception: '', logs: ['retrying request to payments'] }).class, 'source-sink-unavailable')
+  assert.equal(c.classify({ exception: '', logs: ['retrying request to payments', 'giving up after 5 attempts'] }).class, 'unknown')
+  assert.equal(c.classify({ exception: 'java.io.IOException: giving up', logs: ['retrying request to payments'] }).class, 'unknown', 'the exception text vetoes too')
+})
+
+test('a zero consecutive-failure count (a side effect of another failure) is not a checkpoint failure', () => {
+  const line = LOG('WARN', 'org.apache.flink.runtime.checkpoint.CheckpointFailureManager', 'Failed to trigger or complete checkpoint 14 for job 3f2a1b. (0 consecutive failed attempts so far)')
+  assert.equal(cls({ exception: '', logs: [line] }), 'unknown')
 })
