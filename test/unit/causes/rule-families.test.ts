@@ -38,6 +38,7 @@ const cases: [string, string, FailureInput][] = [
   ['consecutive checkpoint failures', 'checkpoint-failure', { exception: '', logs: [LOG('WARN', 'org.apache.flink.runtime.checkpoint.CheckpointFailureManager', 'Failed to trigger or complete checkpoint 14 for job 3f2a1b. (3 consecutive failed attempts so far)')] }],
   ['HDFS in safe mode', 'state-storage', { exception: '', events: ['Name node is in safe mode. The reported blocks 120 needs additional 4 blocks to reach the threshold'] }],
   ['cancelled from the UI (operator note)', 'cancelled', { exception: '', events: ['The on-call engineer cancelled the job from the web UI before the deploy'] }],
+  ['a library called from the job threw a JDK exception', 'user-code', { exception: 'java.io.UncheckedIOException: lookup table missing\n\tat org.apache.commons.io.FileUtils.readLines(FileUtils.java:1)\n\tat com.acme.orders.Enrich.open(Enrich.java:31)\n\tat org.apache.flink.api.common.functions.util.FunctionUtils.openFunction(FunctionUtils.java:34)' }],
   ['own exception class without frames', 'user-code', { exception: 'com.acme.orders.InvalidOrderException: order 17 has no price' }],
 ]
 for (const [name, expected, input] of cases) {
