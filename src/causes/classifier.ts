@@ -74,7 +74,8 @@ const JDK_FRAME = /^(java\.|javax\.|jdk\.|sun\.|com\.sun\.|scala\.)/
 export function thrownFromUserCode(link: CauseLink): boolean {
   const first = link.frames.find((f) => !JDK_FRAME.test(f))
   if (first !== undefined) return !isFrameworkFrame(first)
-  return /^[a-z][\w]*(\.[a-z_][\w]*)+\.[A-Z][\w$]*(Exception|Error)$/.test(link.className) && !JDK_FRAME.test(link.className) && !isFrameworkFrame(link.className)
+  const c = link.className
+  return /^[a-z][\w]*(\.[a-z_][\w]*)+\.[A-Z][\w$]*(Exception|Error)$/.test(c) && !JDK_FRAME.test(c) && !isFrameworkFrame(c)
 }
 
 function header(l: CauseLink): string {
@@ -120,7 +121,8 @@ export class RuleClassifier implements CauseClassifier {
     }
     const b: Candidate = best
     const cls = CAUSE_CLASSES[b.rule.class]
-    return { class: cls.id, owner: cls.owner, title: b.rule.title ?? cls.title, hint: b.rule.hint ?? cls.hint, runbook: b.rule.runbook ?? null, rule: b.rule.id, matched: b.matched, source: b.source, chain }
+    const title = b.rule.title ?? cls.title
+    return { class: cls.id, owner: cls.owner, title, hint: b.rule.hint ?? cls.hint, runbook: b.rule.runbook ?? null, rule: b.rule.id, matched: b.matched, source: b.source, chain }
   }
 
   /** The rule's best match over all evidence; undefined when one of its conditions holds nowhere. */

@@ -41,6 +41,13 @@ const pct = (xs: number[], p: number): number => {
   return Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]! * 100) / 100
 }
 
+function misses(entries: CorpusEntry[], c: CauseClassifier) {
+  return entries.flatMap((e) => {
+    const v = c.classify(e.failure)
+    return v.class === e.label ? [] : [{ id: e.id, label: e.label, predicted: v.class, rule: v.rule }]
+  })
+}
+
 function accuracy(entries: CorpusEntry[], c: CauseClassifier) {
   return score(entries.map((e) => ({ label: e.label, predicted: c.classify(e.failure).class })))
 }
@@ -67,7 +74,7 @@ export default async function run(args: string[]): Promise<void> {
   })
   const out: Record<string, unknown> = {
     // --misses: the training part's misses, to see which rule families are too narrow (never tune on held-out texts).
-    ...(values.misses ? { misclassifiedTrain: train.flatMap((e) => { const v = flinkwatch.classify(e.failure); return v.class === e.label ? [] : [{ id: e.id, label: e.label, predicted: v.class, rule: v.rule }] }) } : {}),
+    ...(values.misses ? { misclassifiedTrain: misses(train, flinkwatch) } : {}),
     corpus: { entries: entries.length, invalid: invalid.length, heldOut: heldOut.length, train: train.length, split: 'held out: sha256(id)[0] % 3 == 0' },
     accuracy: acc,
     misclassifiedHeldOut,
