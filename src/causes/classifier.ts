@@ -66,10 +66,16 @@ interface TextSource {
 
 const JDK_FRAME = /^(java\.|javax\.|jdk\.|sun\.|com\.sun\.|scala\.)/
 
-/** Thrown from the job's own code: the first frame outside the JDK is not a framework frame. */
+/**
+ * Thrown from the job's own code: the first frame outside the JDK is not a framework frame. When
+ * the trace has no frames outside the JDK (Flink's root exception is often quoted without them),
+ * an exception class of the job's own package (com.acme.OrderException) says the same.
+ */
 export function thrownFromUserCode(link: CauseLink): boolean {
   const first = link.frames.find((f) => !JDK_FRAME.test(f))
-  return first !== undefined && !isFrameworkFrame(first)
+  if (first !== undefined) return !isFrameworkFrame(first)
+  const c = link.className
+  return /^[a-z][\w]*(\.[a-z_][\w]*)+\.[A-Z][\w$]*(Exception|Error)$/.test(c) && !JDK_FRAME.test(c) && !isFrameworkFrame(c)
 }
 
 function header(l: CauseLink): string {
@@ -115,17 +121,8 @@ export class RuleClassifier implements CauseClassifier {
     }
     const b: Candidate = best
     const cls = CAUSE_CLASSES[b.rule.class]
-    return {
-      class: cls.id,
-      owner: cls.owner,
-      title: b.rule.title ?? cls.title,
-      hint: b.rule.hint ?? cls.hint,
-      runbook: b.rule.runbook ?? null,
-      rule: b.rule.id,
-      matched: b.matched,
-      source: b.source,
-      chain,
-    }
+    const title = b.rule.title ?? cls.title
+    return { class: cls.id, owner: cls.owner, title, hint: b.rule.hint ?? cls.hint, runbook: b.rule.runbook ?? null, rule: b.rule.id, matched: b.matched, source: b.source, chain }
   }
 
   /** The rule's best match over all evidence; undefined when one of its conditions holds nowhere. */
@@ -142,6 +139,7 @@ export class RuleClassifier implements CauseClassifier {
       }
     }
     if (r.text && !r.text.test(input.exception ?? '')) return undefined
+    if (r.unless && sources.some((s) => r.unless!.test(s.text))) return undefined
     if (r.labels) {
       const labels = input.failureLabels ?? {}
       if (!r.labels.every(([k, re]) => labels[k] !== undefined && re.test(labels[k]!))) return undefined

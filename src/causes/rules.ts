@@ -28,6 +28,7 @@ export const CauseRuleConfig = Type.Object(
         text: Type.Optional(Type.String({ description: 'regex on the whole exception text (any cause, frame or line): context for the other conditions' })),
         log: Type.Optional(Type.String({ description: 'regex on a WARN+ log line of the job (or a JobManager event line)' })),
         label: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Flink failureLabels: key → regex on the value' })),
+        unless: Type.Optional(Type.String({ description: 'regex that vetoes the rule when it matches any evidence (exception, pod/YARN text, events, log lines)' })),
       },
       { additionalProperties: false, minProperties: 1 },
     ),
@@ -53,6 +54,8 @@ export interface CompiledRule {
   log?: RegExp
   /** On the whole exception text. */
   text?: RegExp
+  /** Vetoes the rule when it matches any evidence. */
+  unless?: RegExp
   labels?: [string, RegExp][]
   /** Order in the list: among equal scores the earlier rule wins. */
   order: number
@@ -75,7 +78,7 @@ export function compileRule(r: CauseRuleConfig, order: number, defaultPriority: 
   if (r.title !== undefined) out.title = r.title
   if (r.hint !== undefined) out.hint = r.hint
   if (r.runbook !== undefined) out.runbook = r.runbook
-  const set = <K extends 'exception' | 'message' | 'frame' | 'podReason' | 'log' | 'text'>(k: K, v: RegExp | undefined): void => {
+  const set = <K extends 'exception' | 'message' | 'frame' | 'podReason' | 'log' | 'text' | 'unless'>(k: K, v: RegExp | undefined): void => {
     if (v) out[k] = v
   }
   set('exception', regex(r.id, 'exception', m.exception))
@@ -84,6 +87,7 @@ export function compileRule(r: CauseRuleConfig, order: number, defaultPriority: 
   set('podReason', regex(r.id, 'podReason', m.podReason))
   set('log', regex(r.id, 'log', m.log))
   set('text', regex(r.id, 'text', m.text))
+  set('unless', regex(r.id, 'unless', m.unless))
   if (m.userCode !== undefined) out.userCode = m.userCode
   if (m.exitCode) out.exitCodes = new Set(m.exitCode)
   if (m.label) out.labels = Object.entries(m.label).map(([k, v]) => [k, regex(r.id, `label.${k}`, v)!])

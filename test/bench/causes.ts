@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- causes [--lines 1000000] [--skip-es] [--samples 200]`
+ * `npm run bench -- causes [--lines 1000000] [--skip-es] [--samples 200] [--misses]`
  *
  * 1. Accuracy on the labelled corpus (test/fixtures/failures/corpus): accuracy, per-class
  *    precision/recall/F1 and macro-F1 of flinkwatch's classifier next to the baseline (the operator's
@@ -41,12 +41,19 @@ const pct = (xs: number[], p: number): number => {
   return Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]! * 100) / 100
 }
 
+function misses(entries: CorpusEntry[], c: CauseClassifier) {
+  return entries.flatMap((e) => {
+    const v = c.classify(e.failure)
+    return v.class === e.label ? [] : [{ id: e.id, label: e.label, predicted: v.class, rule: v.rule }]
+  })
+}
+
 function accuracy(entries: CorpusEntry[], c: CauseClassifier) {
   return score(entries.map((e) => ({ label: e.label, predicted: c.classify(e.failure).class })))
 }
 
 export default async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '200' }, 'skip-es': { type: 'boolean', default: false }, store: { type: 'string', default: 'elasticsearch' } } })
+  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '200' }, 'skip-es': { type: 'boolean', default: false }, misses: { type: 'boolean', default: false }, store: { type: 'string', default: 'elasticsearch' } } })
   const flinkwatch = new RuleClassifier(compileRules(BUILTIN_CAUSE_RULES))
   const baseline = new KeywordBaseline()
   const { entries, invalid } = loadCorpus()
@@ -66,6 +73,8 @@ export default async function run(args: string[]): Promise<void> {
     return v.class === e.label ? [] : [{ id: e.id, label: e.label, predicted: v.class, rule: v.rule }]
   })
   const out: Record<string, unknown> = {
+    // --misses: the training part's misses, to see which rule families are too narrow (never tune on held-out texts).
+    ...(values.misses ? { misclassifiedTrain: misses(train, flinkwatch) } : {}),
     corpus: { entries: entries.length, invalid: invalid.length, heldOut: heldOut.length, train: train.length, split: 'held out: sha256(id)[0] % 3 == 0' },
     accuracy: acc,
     misclassifiedHeldOut,

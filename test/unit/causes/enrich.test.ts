@@ -29,15 +29,7 @@ async function harness(enrich: EngineOptions['enrich'], clock = new FakeClock())
   const book = new IncidentBook(store, quietLogger)
   const rules = buildRules([ruleConfig({ name: 'job-failed', kind: 'job-failed' }), ruleConfig({ name: 'kafka-lag', kind: 'kafka-lag', params: { threshold: 100 } })])
   const engine = new AlertEngine({
-    rules,
-    bus,
-    clock,
-    logger: quietLogger,
-    book,
-    silences,
-    notify: (t) => sent.push(t),
-    repeatIntervalMs: 3_600_000,
-    evaluationIntervalMs: 5000,
+    rules, bus, clock, logger: quietLogger, book, silences, notify: (t) => sent.push(t), repeatIntervalMs: 3_600_000, evaluationIntervalMs: 5000,
     ...(enrich ? { enrich } : {}),
   })
   await engine.start()
