@@ -4,24 +4,9 @@
  * usually fixes it (`platform`: the team running Flink, `job`: the team owning the job) and what to
  * check first; a rule may give a more specific title, hint and runbook.
  */
-export const CAUSE_CLASS_IDS = [
-  'heap-oom',
-  'direct-oom',
-  'metaspace-oom',
-  'container-memory-kill',
-  'taskmanager-lost',
-  'checkpoint-failure',
-  'state-storage',
-  'source-sink-unavailable',
-  'deserialization',
-  'sql-planning',
-  'classloading',
-  'user-code',
-  'cluster-lost',
-  'cancelled',
-  'unknown',
-] as const
-export type CauseClassId = (typeof CAUSE_CLASS_IDS)[number]
+import { CAUSE_CLASS_IDS, type CauseClassId } from '../model/cause-classes.js'
+
+export { CAUSE_CLASS_IDS, type CauseClassId }
 
 export type CauseOwner = 'platform' | 'job'
 
