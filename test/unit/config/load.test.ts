@@ -98,7 +98,7 @@ alerting: { routes: [ { channels: [nope] } ] }`,
     ])
     const c = parseConfig('alerting: { ackLinks: { secret: "${FW_ACK}" }, routes: [], maintenance: [ { id: w, cron: "0 3 * * *", duration: 1h } ] }', { FW_ACK: 'sixteen-chars-or-more' })
     assert.equal(c.alerting.ackLinks.secret, 'sixteen-chars-or-more')
-    assert.equal(c.alerting.ackLinks.ttl, '24h')
+    assert.equal(c.alerting.ackLinks.ttl, 24 * 3_600_000, 'decoded at load')
     assert.equal(c.alerting.maintenance[0]!.timeZone, 'UTC')
   })
 
