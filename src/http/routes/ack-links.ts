@@ -11,7 +11,8 @@ import type { AckService, LinkOutcome } from '../../../alerting/oncall/acks.js'
 import type { AlertEvent } from '../../model/alert.js'
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-const Params = Type.Object({ token: Type.String({ maxLength: 4096 }) })
+// The signed token's alphabet (base64url and '.'); fastify caps a path parameter at 100 characters.
+const Params = Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }) })
 const Html = Type.String({ description: 'text/html page' })
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -41,7 +42,21 @@ export function ackLinkRoutes(acks: AckService): FastifyPluginAsync {
   return async (app) => {
     // The page's form posts application/x-www-form-urlencoded; only this plugin accepts it.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))))
-    const schema = (summary: string) => ({ tags: ['alerts'], summary, params: Params, produces: ['text/html'], response: { 200: Html, 403: Html, 404: Html, 409: Html } })
+    const schema = (summary: string) => ({
+      tags: ['alerts'],
+      summary,
+      // Open: the signed link is the credential (a phone's chat app has no token).
+      security: [],
+      params: Params,
+      // Pages are HTML; a token that cannot be one (schema) is the API's JSON 400.
+      response: {
+        200: { content: { 'text/html': { schema: Html } } },
+        400: { content: { 'application/json': { schema: Type.Ref('Error') } } },
+        403: { content: { 'text/html': { schema: Html } } },
+        404: { content: { 'text/html': { schema: Html } } },
+        409: { content: { 'text/html': { schema: Html } } },
+      },
+    })
     app.get('/ack/:token', { config: { public: true }, schema: schema('Acknowledge link: a confirmation page (no token needed; the link is signed)') }, async (req, reply) => {
       const r = await acks.viewLink((req.params as { token: string }).token)
       if (!r.ok) return refused(reply, r)

@@ -148,7 +148,7 @@ export function alertRoutes(alerts: AlertsService, acks?: AckService): FastifyPl
       summary,
       params: Type.Object({ id: Type.String() }),
       ...(body ? { body: AckBody } : {}),
-      response: { 200: Type.Object({ alert: Type.Ref('Alert') }), ...errorResponses },
+      response: { 200: Type.Object({ alert: Type.Ref('Alert') }), ...errorResponses, 409: Type.Ref('Error', { description: 'the incident is not firing' }) },
     })
     api.post('/alerts/:id/ack', {
       config: { role: 'operator' },

@@ -39,7 +39,7 @@ export function logPatternRoutes(deps: { patterns: LogPatterns; clock: Clock }):
           tags: ['logs'],
           summary: 'Log lines of a window grouped into templates (error patterns), most frequent first',
           querystring: PatternsQuery,
-          response: { 200: Type.Object({ patterns: Type.Array(Pattern), lines: Type.Integer({ description: 'lines grouped' }), truncated: Type.Boolean({ description: 'more lines matched than limit' }), from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }), ...errorResponses },
+          response: { 200: Type.Object({ patterns: Type.Array(Pattern), lines: Type.Integer({ description: 'lines grouped' }), truncated: Type.Boolean({ description: 'more lines matched than limit' }), from: Type.String({ description: 'ISO 8601 (years past 9999 in the extended form)' }), to: Type.String({ description: 'ISO 8601 (years past 9999 in the extended form)' }) }), ...errorResponses },
         },
       },
       async (req) => {

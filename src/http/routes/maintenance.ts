@@ -73,7 +73,7 @@ export function maintenanceRoutes(d: { windows: MaintenanceWindows; clock: Clock
         schema: {
           tags: ['alerts'],
           summary: 'Maintenance windows from config and the API, with their current and next opening',
-          querystring: Type.Object({ active: Type.Boolean({ default: false, description: 'only windows open now' }) }),
+          querystring: Type.Object({ active: Type.Optional(Type.Boolean({ default: false, description: 'only windows open now' })) }),
           response: { 200: Type.Object({ windows: Type.Array(Type.Ref('MaintenanceWindow')) }), ...errorResponses },
         },
       },

@@ -3,7 +3,6 @@
  * read through the Store seam (so it works on SQLite and Elasticsearch alike), grouped into
  * templates by the miner. At most `maxLines` newest lines are read; `truncated` says so.
  */
-import { BadRequestError } from '../../core/errors.js'
 import type { Store } from '../../storage/store.js'
 import { MAX_LIMIT } from '../../storage/store.js'
 import { FIELD, LOGS_COLLECTION, fromDocument, read } from '../document.js'
@@ -35,7 +34,8 @@ export class LogPatterns {
   constructor(private readonly store: Store) {}
 
   async patterns(p: PatternParams): Promise<PatternResult> {
-    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) throw new BadRequestError('from must be before to')
+    // An empty window has no lines (as in the log search), not a client error.
+    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) return { patterns: [], lines: 0, truncated: false }
     const max = Math.min(Math.max(p.maxLines ?? DEFAULT_PATTERN_LINES, 1), MAX_PATTERN_LINES)
     const miner = new TemplateMiner()
     let lines = 0

@@ -56,7 +56,8 @@ describe('alerting end to end on the real Flink', () => {
     assert.match(t, /stack/)
     assert.ok(t.includes(jobId), 'names the job id')
     assert.match(t, /poison/)
-    assert.match(t, /\[logs\]\(https:\/\/flinkwatch\.example\.com\/api\/v1\/logs\/search\?cluster=stack/)
+    // The console's log search (issue 13), not the JSON API.
+    assert.match(t, /\[logs\]\(https:\/\/flinkwatch\.example\.com\/logs\?cluster=stack&job=[0-9a-f]{32}&from=/)
     assert.match(t, /\[Flink UI\]\(http:\/\/127\.0\.0\.1:8081\/#\/job\/completed\//)
     assert.equal(lark.rejected, 0, 'signature accepted')
     assert.equal(lark.throttled, 0)
