@@ -6,23 +6,23 @@
 import { MAX_LIMIT, type Store } from '../storage/store.js'
 import { HISTORY_COLLECTION, type HistorySample } from './history.js'
 
-export interface JobHistoryPoint {
-  at: number
-  state: string
-  parallelism: number | null
-  busy: number | null
-  backpressure: number | null
-  recordsInPerSec: number | null
-  recordsOutPerSec: number | null
-  lag: number | null
-  cpuLoad: number | null
-  heapUsedBytes: number | null
-  heapMaxBytes: number | null
-  gcTimeMsPerSec: number | null
-  restarts: number
-  checkpointDurationMs: number | null
-  checkpointSizeBytes: number | null
-}
+/** The figures a chart draws; stored documents are JSON, so each is read back as a finite number or null. */
+const FIGURES = [
+  'parallelism',
+  'busy',
+  'backpressure',
+  'recordsInPerSec',
+  'recordsOutPerSec',
+  'lag',
+  'cpuLoad',
+  'heapUsedBytes',
+  'heapMaxBytes',
+  'gcTimeMsPerSec',
+  'checkpointDurationMs',
+  'checkpointSizeBytes',
+] as const satisfies readonly (keyof HistorySample)[]
+
+export type JobHistoryPoint = { at: number; state: string; restarts: number } & Record<(typeof FIGURES)[number], number | null>
 
 export const MAX_HISTORY_POINTS = 2000
 /** Reading stops here: a range longer than retention allows holds at most this many samples of one job. */
@@ -50,21 +50,6 @@ export function thin<T>(xs: readonly T[], max: number): T[] {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 
 function point(s: HistorySample): JobHistoryPoint {
-  return {
-    at: s.at,
-    state: String(s.state),
-    parallelism: num(s.parallelism),
-    busy: num(s.busy),
-    backpressure: num(s.backpressure),
-    recordsInPerSec: num(s.recordsInPerSec),
-    recordsOutPerSec: num(s.recordsOutPerSec),
-    lag: num(s.lag),
-    cpuLoad: num(s.cpuLoad),
-    heapUsedBytes: num(s.heapUsedBytes),
-    heapMaxBytes: num(s.heapMaxBytes),
-    gcTimeMsPerSec: num(s.gcTimeMsPerSec),
-    restarts: num(s.restarts) ?? 0,
-    checkpointDurationMs: num(s.checkpointDurationMs),
-    checkpointSizeBytes: num(s.checkpointSizeBytes),
-  }
+  const figures = Object.fromEntries(FIGURES.map((k) => [k, num(s[k])])) as Record<(typeof FIGURES)[number], number | null>
+  return { at: s.at, state: String(s.state), restarts: num(s.restarts) ?? 0, ...figures }
 }
