@@ -167,6 +167,15 @@ export interface Alert {
   silencedBy?: string | null
   notified?: boolean
   lastNotifiedAt?: number | null
+  /** Why it failed (job-failure and restart-loop incidents). */
+  cause?: {
+    class: string
+    owner: 'platform' | 'job'
+    title: string
+    hint: string
+    runbook: string | null
+    evidence: { exception: string | null; frames: string[]; logs: { at: number; level: string; taskManager: string | null; text: string }[]; countLast7d: number }
+  }
 }
 
 export interface Notification {

@@ -213,6 +213,10 @@ describe('web console end to end (real Flink, Kafka, Elasticsearch, headless Chr
     await row.click()
     await page.getByTestId('alert-detail').waitFor()
     await page.locator('[data-testid=delivery-state]', { hasText: 'delivered' }).first().waitFor({ timeout: 30_000 })
+    // Why it failed comes first: the poison record is the job's own code, with its frame.
+    const cause = page.getByTestId('incident-cause')
+    await cause.waitFor({ timeout: 10_000 })
+    assert.match(await cause.innerText(), /user-code[\s\S]*TestJob\$CountPerKey\.processElement/)
     await shot(page, 'alerts')
     await page.getByTestId('silence-alert').click()
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

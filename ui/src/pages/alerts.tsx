@@ -133,6 +133,7 @@ function AlertDetail(props: { id: string; health: ChannelHealth; canSilence: boo
         ) : null}
       </div>
       <div class="alert-summary">{a.summary}</div>
+      {a.cause ? <CauseView cause={a.cause} /> : null}
       <dl class="kv">
         {Object.entries(a.figures).map(([k, v]) => (
           <Fragment key={k}>
@@ -375,6 +376,27 @@ export function Alerts() {
           </div>
         </>
       )}
+    </div>
+  )
+}
+
+/** Why it failed, first: the class, whose it is to fix, what to check, and the evidence (all as text). */
+function CauseView(props: { cause: NonNullable<Alert['cause']> }) {
+  const c = props.cause
+  return (
+    <div data-testid="incident-cause">
+      <h3 class="section-title">Why it failed</h3>
+      <div>
+        <span class="badge bad">{c.class}</span> <strong>{c.title}</strong> <span class="muted-text">({c.owner === 'job' ? 'job owner' : 'platform'} to fix)</span>
+      </div>
+      <p>{c.hint}</p>
+      {c.evidence.frames.length > 0 ? <pre class="stack-text">{c.evidence.frames.join('\n')}</pre> : null}
+      {c.evidence.logs.map((l) => (
+        <div class="mono" key={`${l.at}-${l.text}`}>
+          {l.level} {l.taskManager ?? ''} {l.text}
+        </div>
+      ))}
+      <div class="muted-text">same cause {c.evidence.countLast7d}× in 7 days</div>
     </div>
   )
 }
