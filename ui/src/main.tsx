@@ -4,8 +4,9 @@ import { useEffect, useState } from 'preact/hooks'
 import { authRequired, errorText } from './api.js'
 import { Link, useRoute } from './router.js'
 import { loadSession, session, signOut } from './session.js'
+import { prefetch } from './prefetch.js'
 import { useStore } from './store.js'
-import { Fleet } from './pages/fleet.js'
+import { FLEET_JOBS, Fleet } from './pages/fleet.js'
 import { JobPage } from './pages/job.js'
 import { Logs } from './pages/logs.js'
 import { Alerts } from './pages/alerts.js'
@@ -84,4 +85,6 @@ function App() {
   )
 }
 
+// The fleet's job list is asked for together with the session, not after it (see prefetch.ts).
+if (location.pathname === '/' || location.pathname === '/index.html') prefetch(FLEET_JOBS)
 render(<App />, document.getElementById('app')!)

@@ -30,6 +30,11 @@ export function VirtualRows<T>(props: { items: readonly T[]; rowHeight: number; 
   useEffect(() => v._didMount(), [v])
   useLayoutEffect(() => v._willUpdate())
   const rows = v.getVirtualItems()
+  // Keys by slot, not by index: a row scrolled out hands its DOM to the row scrolled in, so a scroll step
+  // patches text instead of building and laying out new elements. The slots of a contiguous window are
+  // distinct modulo any size at least as large as the window.
+  const slots = useRef(1)
+  slots.current = Math.max(slots.current, rows.length)
   return (
     <div class={`vscroll ${props.class ?? ''}`} ref={scrollRef} data-testid={props.testid} style={{ height: `min(calc(100vh - 290px), ${Math.max(props.items.length * props.rowHeight, 4 * props.rowHeight)}px)` }}>
       {props.header}
@@ -38,7 +43,7 @@ export function VirtualRows<T>(props: { items: readonly T[]; rowHeight: number; 
           const item = props.items[r.index]
           if (item === undefined) return null
           return (
-            <div key={r.key} class="vrow" style={{ transform: `translateY(${r.start}px)`, height: `${props.rowHeight}px` }}>
+            <div key={r.index % slots.current} class="vrow" style={{ transform: `translateY(${r.start}px)`, height: `${props.rowHeight}px` }}>
               {props.render(item, r.index)}
             </div>
           )

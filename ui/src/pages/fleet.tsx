@@ -5,12 +5,15 @@ import { Badge, ErrorNote, Empty } from '../components/ui.js'
 import { VirtualRows } from '../components/virtual-rows.js'
 import { count, duration, ms, pct } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
+import { takePrefetched } from '../prefetch.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { Alert, Cluster, JobSummary, Recommendation } from '../types.js'
 import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
 
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
+/** The job list, also fetched at boot (main.tsx) so the first screen does not wait for the session first. */
+export const FLEET_JOBS = '/jobs'
 
 const COLUMNS: { id: SortColumn | null; label: string; title?: string; num?: boolean }[] = [
   { id: 'state', label: 'State' },
@@ -134,8 +137,9 @@ export function Fleet() {
   const now = useNow(1000)
 
   const bump = () => setVersion((v) => v + 1)
-  const loadJobs = async () => {
-    const r = await api<{ jobs: JobSummary[] }>('/jobs')
+  const loadJobs = async (first = false) => {
+    // A prefetch refused before sign-in is not this load's answer: ask again.
+    const r = await ((first ? takePrefetched<{ jobs: JobSummary[] }>(FLEET_JOBS)?.catch(() => api<{ jobs: JobSummary[] }>(FLEET_JOBS)) : undefined) ?? api<{ jobs: JobSummary[] }>(FLEET_JOBS))
     const m = new JobStore()
     for (const j of r.jobs) m.set(j)
     jobs.current = m
@@ -154,7 +158,9 @@ export function Fleet() {
   const loadClusters = async () => setClusters((await api<{ clusters: Cluster[] }>('/clusters')).clusters)
 
   useEffect(() => {
-    Promise.all([loadJobs(), loadClusters(), loadAlerts(), loadRecs()])
+    // Jobs first: the alert and recommendation joins are small decorations and would only compete with the
+    // job list for the server while the first screen waits on it.
+    Promise.all([loadJobs(true).then(() => Promise.all([loadAlerts(), loadRecs()])), loadClusters()])
       .then(() => setError(null))
       .catch(setError)
       .finally(() => setLoaded(true))
