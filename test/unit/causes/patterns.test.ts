@@ -56,3 +56,31 @@ test('patterns service reads a window through the Store seam (embedded store), b
   assert.deepEqual(await svc.patterns({ from: 5, to: 5 }), { patterns: [], lines: 0, truncated: false }, 'an empty window has no lines')
   await store.close()
 })
+
+test('patterns service pages past one store page: markers are skipped, the cap counts lines, the order is newest first', async () => {
+  const store = SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-patterns-')))
+  await store.init([logsCollection])
+  const recs: LogRecord[] = []
+  for (let i = 0; i < 12_500; i++) {
+    const marker = i % 1000 === 7 ? { dropped: 3, from: i, to: i + 1 } : undefined
+    recs.push({ id: `p${String(i).padStart(6, '0')}`, timestamp: 1000 + i, level: i % 2 ? 'WARN' : 'INFO', message: i % 3 ? `Connection to node ${i} failed` : `processed ${i} rows`, logger: null, thread: null, cluster: 'c1', jobId: null, jobName: 'orders', taskManager: 'tm-1', errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'test', ...(marker ? { marker } : {}) })
+  }
+  await store.write('logs', recs.map(toDocument))
+  const svc = new LogPatterns(store)
+  const lines = recs.filter((r) => !r.marker).reverse()
+  const expect = (n: number) => {
+    const m = new TemplateMiner()
+    for (const r of lines.slice(0, n)) m.add(r.message, r.timestamp, r.level)
+    return m.patterns()
+  }
+  const all = await svc.patterns({ cluster: 'c1', from: 0, to: 1_000_000 })
+  assert.equal(all.lines, lines.length)
+  assert.equal(all.truncated, false)
+  assert.deepEqual(all.patterns, expect(lines.length))
+  // A cap past the first page: exactly that many lines, the newest ones, and said to be truncated.
+  const capped = await svc.patterns({ cluster: 'c1', from: 0, to: 1_000_000, maxLines: 10_003 })
+  assert.equal(capped.lines, 10_003)
+  assert.equal(capped.truncated, true)
+  assert.deepEqual(capped.patterns, expect(10_003))
+  await store.close()
+})
