@@ -84,3 +84,30 @@ test('patterns service pages past one store page: markers are skipped, the cap c
   assert.deepEqual(capped.patterns, expect(10_003))
   await store.close()
 })
+
+test('patterns service reads a window slice by slice: same lines and order as one pass, truncated only when older lines exist', async () => {
+  const store = SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-patterns-')))
+  await store.init([logsCollection])
+  // 1,600 lines spread evenly over [0, 16,000): 100 in each of the 16 slices.
+  const recs: LogRecord[] = []
+  for (let i = 0; i < 1600; i++) recs.push({ id: `s${String(i).padStart(5, '0')}`, timestamp: i * 10, level: 'WARN', message: i % 2 ? `Connection to node ${i} failed` : `boom ${i} at x`, logger: null, thread: null, cluster: 'c1', jobId: null, jobName: 'orders', taskManager: 'tm-1', errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'test' })
+  await store.write('logs', recs.map(toDocument))
+  const svc = new LogPatterns(store)
+  const newest = [...recs].reverse()
+  const expect = (n: number) => {
+    const m = new TemplateMiner()
+    for (const r of newest.slice(0, n)) m.add(r.message, r.timestamp, r.level)
+    return m.patterns()
+  }
+  const all = await svc.patterns({ cluster: 'c1', from: 0, to: 16_000 })
+  assert.deepEqual([all.lines, all.truncated], [1600, false])
+  assert.deepEqual(all.patterns, expect(1600))
+  // A cap that ends exactly at a slice boundary: older slices still hold lines, so it is truncated.
+  const atBoundary = await svc.patterns({ cluster: 'c1', from: 0, to: 16_000, maxLines: 300 })
+  assert.deepEqual([atBoundary.lines, atBoundary.truncated], [300, true])
+  assert.deepEqual(atBoundary.patterns, expect(300))
+  // Every line read, cap equal to the count: nothing older, not truncated.
+  const exact = await svc.patterns({ cluster: 'c1', from: 0, to: 16_000, maxLines: 1600 })
+  assert.deepEqual([exact.lines, exact.truncated], [1600, false])
+  await store.close()
+})
