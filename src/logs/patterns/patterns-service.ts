@@ -40,54 +40,27 @@ export class LogPatterns {
     const miner = new TemplateMiner()
     let lines = 0
     let truncated = false
-    // The window is read newest slice first, page by page within a slice: the same lines in the same order
-    // (time, then id, descending) as paging through the whole window, but each search only has to sort its
-    // slice (Elasticsearch sorted all of a 1M-line window on every page to return the next 10,000).
-    const slices = timeSlices(p.from, p.to)
-    const page = (slice: number, cursor: string | undefined, limit: number): Promise<QueryResult> =>
-      this.store.query(LOGS_COLLECTION, { ...toStoreQuery(parseLogQuery(undefined), p, { from: slices[slice]!.from, to: slices[slice]!.to, limit, cursor }), highlight: false, fields: PATTERN_FIELDS })
-    let slice = 0
-    let next: Promise<QueryResult> | undefined = page(0, undefined, Math.min(MAX_LIMIT, max))
+    const page = (cursor: string | undefined, limit: number): Promise<QueryResult> =>
+      this.store.query(LOGS_COLLECTION, { ...toStoreQuery(parseLogQuery(undefined), p, { from: p.from, to: p.to, limit, cursor }), highlight: false, fields: PATTERN_FIELDS })
+    let next: Promise<QueryResult> | undefined = page(undefined, Math.min(MAX_LIMIT, max))
     while (next) {
       const r: QueryResult = await next
       next = undefined
       const kept = r.docs.filter((d) => !isMarker(d))
       const after = lines + kept.length
-      const more: { slice: number; cursor: string | undefined } | undefined = r.nextCursor && r.docs.length > 0 ? { slice, cursor: r.nextCursor } : slice + 1 < slices.length ? { slice: slice + 1, cursor: undefined } : undefined
       // The next page is asked for before this one is grouped, so the store (Elasticsearch's search) and the
       // miner work at the same time; it asks for what is left, exactly as reading page after page would.
-      if (more && after < max) {
-        slice = more.slice
-        next = page(slice, more.cursor, Math.min(MAX_LIMIT, max - after))
-      }
+      if (r.nextCursor && r.docs.length > 0 && after < max) next = page(r.nextCursor, Math.min(MAX_LIMIT, max - after))
       for (const d of kept) miner.add(messageOf(d), d.timestamp, levelOfDoc(d))
       lines = after
-      if (!more) break
+      if (!r.nextCursor || r.docs.length === 0) break
       if (lines >= max) {
-        // Truncated: more lines matched than were read (in this slice, or in an older one).
-        truncated = more.cursor !== undefined || (await this.anyBefore(p, slices[slice]!.from, slices.at(-1)!.from))
+        truncated = true
         break
       }
     }
     return { patterns: miner.patterns(), lines, truncated }
   }
-
-  private async anyBefore(p: PatternParams, to: number | undefined, from: number | undefined): Promise<boolean> {
-    if (to === undefined || (from !== undefined && from >= to)) return false
-    const r = await this.store.query(LOGS_COLLECTION, { ...toStoreQuery(parseLogQuery(undefined), p, { from, to, limit: 1 }), highlight: false, fields: PATTERN_FIELDS })
-    return r.docs.length > 0
-  }
-}
-
-const SLICES = 16
-
-/** The window as SLICES equal, disjoint [from, to) slices, newest first; an open window is one slice. */
-function timeSlices(from: number | undefined, to: number | undefined): { from: number | undefined; to: number | undefined }[] {
-  if (from === undefined || to === undefined || to - from < SLICES) return [{ from, to }]
-  const bound = (k: number): number => from + Math.floor((k * (to - from)) / SLICES)
-  const out: { from: number; to: number }[] = []
-  for (let k = SLICES - 1; k >= 0; k--) out.push({ from: bound(k), to: k === SLICES - 1 ? to : bound(k + 1) })
-  return out
 }
 
 /** What grouping reads of a stored line, without building the whole record (fromDocument reads every field). */
