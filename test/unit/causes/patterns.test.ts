@@ -56,3 +56,58 @@ test('patterns service reads a window through the Store seam (embedded store), b
   assert.deepEqual(await svc.patterns({ from: 5, to: 5 }), { patterns: [], lines: 0, truncated: false }, 'an empty window has no lines')
   await store.close()
 })
+
+test('patterns service pages past one store page: markers are skipped, the cap counts lines, the order is newest first', async () => {
+  const store = SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-patterns-')))
+  await store.init([logsCollection])
+  const recs: LogRecord[] = []
+  for (let i = 0; i < 12_500; i++) {
+    const marker = i % 1000 === 7 ? { dropped: 3, from: i, to: i + 1 } : undefined
+    recs.push({ id: `p${String(i).padStart(6, '0')}`, timestamp: 1000 + i, level: i % 2 ? 'WARN' : 'INFO', message: i % 3 ? `Connection to node ${i} failed` : `processed ${i} rows`, logger: null, thread: null, cluster: 'c1', jobId: null, jobName: 'orders', taskManager: 'tm-1', errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'test', ...(marker ? { marker } : {}) })
+  }
+  await store.write('logs', recs.map(toDocument))
+  const svc = new LogPatterns(store)
+  const lines = recs.filter((r) => !r.marker).reverse()
+  const expect = (n: number) => {
+    const m = new TemplateMiner()
+    for (const r of lines.slice(0, n)) m.add(r.message, r.timestamp, r.level)
+    return m.patterns()
+  }
+  const all = await svc.patterns({ cluster: 'c1', from: 0, to: 1_000_000 })
+  assert.equal(all.lines, lines.length)
+  assert.equal(all.truncated, false)
+  assert.deepEqual(all.patterns, expect(lines.length))
+  // A cap past the first page: exactly that many lines, the newest ones, and said to be truncated.
+  const capped = await svc.patterns({ cluster: 'c1', from: 0, to: 1_000_000, maxLines: 10_003 })
+  assert.equal(capped.lines, 10_003)
+  assert.equal(capped.truncated, true)
+  assert.deepEqual(capped.patterns, expect(10_003))
+  await store.close()
+})
+
+test('patterns service reads a window slice by slice: same lines and order as one pass, truncated only when older lines exist', async () => {
+  const store = SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-patterns-')))
+  await store.init([logsCollection])
+  // 1,600 lines spread evenly over [0, 16,000): 100 in each of the 16 slices.
+  const recs: LogRecord[] = []
+  for (let i = 0; i < 1600; i++) recs.push({ id: `s${String(i).padStart(5, '0')}`, timestamp: i * 10, level: 'WARN', message: i % 2 ? `Connection to node ${i} failed` : `boom ${i} at x`, logger: null, thread: null, cluster: 'c1', jobId: null, jobName: 'orders', taskManager: 'tm-1', errorType: null, errorMessage: null, stackTrace: null, truncated: false, origin: 'test' })
+  await store.write('logs', recs.map(toDocument))
+  const svc = new LogPatterns(store)
+  const newest = [...recs].reverse()
+  const expect = (n: number) => {
+    const m = new TemplateMiner()
+    for (const r of newest.slice(0, n)) m.add(r.message, r.timestamp, r.level)
+    return m.patterns()
+  }
+  const all = await svc.patterns({ cluster: 'c1', from: 0, to: 16_000 })
+  assert.deepEqual([all.lines, all.truncated], [1600, false])
+  assert.deepEqual(all.patterns, expect(1600))
+  // A cap that ends exactly at a slice boundary: older slices still hold lines, so it is truncated.
+  const atBoundary = await svc.patterns({ cluster: 'c1', from: 0, to: 16_000, maxLines: 300 })
+  assert.deepEqual([atBoundary.lines, atBoundary.truncated], [300, true])
+  assert.deepEqual(atBoundary.patterns, expect(300))
+  // Every line read, cap equal to the count: nothing older, not truncated.
+  const exact = await svc.patterns({ cluster: 'c1', from: 0, to: 16_000, maxLines: 1600 })
+  assert.deepEqual([exact.lines, exact.truncated], [1600, false])
+  await store.close()
+})
