@@ -21,6 +21,7 @@ import { notifyMetrics } from './notify/metrics.js'
 import { Outbox } from './notify/outbox.js'
 import { NotificationPipeline, type PipelineOptions } from './notify/pipeline.js'
 import { AckLinks, ackLinkCollections } from './oncall/ack-links.js'
+import { AckRecords, ackRecordCollection, applyRecordedAcks } from './oncall/ack-records.js'
 import { AckService, type AuditWriter } from './oncall/acks.js'
 import { MaintenanceWindows, maintenanceCollection } from './oncall/maintenance.js'
 import { OnCallPolicy } from './oncall/policy.js'
@@ -103,7 +104,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   )
   const book = new IncidentBook(ctx.store, logger, guard)
   const silences = new Silences(ctx.store, guard)
-  const engine = new AlertEngine({
+  const ackRecords = new AckRecords(ctx.store, ctx.clock, guard, logger)
+  const engine: AlertEngine = new AlertEngine({
     rules,
     bus: ctx.bus,
     clock: ctx.clock,
@@ -118,6 +120,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     registry: ctx.registry,
     ...(ha ? { owns: (cluster: string) => clusterView?.fence(cluster)?.held() === true } : {}),
     ...(opts.enrich ? { enrich: opts.enrich } : {}),
+    // Acknowledgements made through any instance reach the owner of the incident here.
+    beforeTick: (firing) => applyRecordedAcks(ackRecords, firing, (id, change) => engine.update(id, change)),
   })
   // HA: messages written by the instances that own the clusters wait in the outbox for the channel's holder.
   let scanTimer: TimerHandle | null = null
@@ -169,7 +173,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   if (cfg.enabled) logger.info({ rules: rules.map((r) => r.spec.name), channels: cfg.channels.map((c) => c.id) }, 'alerting configured')
   return {
     name: 'alerting',
-    collections: [...alertingCollections, maintenanceCollection, ...ackLinkCollections],
+    collections: [...alertingCollections, maintenanceCollection, ...ackLinkCollections, ackRecordCollection],
     // Start order: silences and windows (and the link key), then the pipeline (resumes the outbox), then the engine that feeds it.
     components: ha ? [silencesComponent, onCallComponent, pipeline, scanComponent, engine] : [silencesComponent, onCallComponent, pipeline, engine],
     topics: [alertsTopic(ctx.bus)],
@@ -178,7 +182,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     pipeline,
     silences,
     alerts: new AlertsService(book, outbox, pipeline),
-    acks: new AckService({ engine, book, links: ackLinks, clock: ctx.clock, audit: opts.audit }),
+    acks: new AckService({ engine, book, records: ackRecords, links: ackLinks, clock: ctx.clock, audit: opts.audit }),
     maintenance,
   }
 }

@@ -50,6 +50,12 @@ export interface EngineOptions {
    */
   enrich?(a: AlertEvent, ruleKind: string): Promise<Partial<Pick<AlertEvent, 'cause' | 'figures'>> | null> | undefined
   enrichTimeoutMs?: number
+  /**
+   * Runs before each scheduled evaluation tick with the firing incidents this instance owns, and may
+   * change them through update(): acknowledgements received by other instances are applied here, so
+   * the tick decides reminders and escalations with them. A failure is logged; the tick runs anyway.
+   */
+  beforeTick?: (firing: AlertEvent[]) => Promise<unknown>
 }
 
 interface Track {
@@ -228,6 +234,8 @@ export class AlertEngine implements Component, IncidentSink {
     for (const t of this.tracks.values()) {
       const a = t.incident
       if (a?.id !== id || a.state !== 'firing') continue
+      // A cluster given up (HA) may leave its track behind here: the new owner holds the incident now.
+      if (this.o.owns && !this.o.owns(a.cluster)) return undefined
       change(a)
       this.o.book.save(a)
       return structuredClone(a)
@@ -395,8 +403,18 @@ export class AlertEngine implements Component, IncidentSink {
   private schedule(): void {
     if (!this.running) return
     this.timer = this.o.clock.setTimeout(() => {
-      this.tick()
-      this.schedule()
+      const before = this.o.beforeTick?.(this.firing().filter((a) => !this.o.owns || this.o.owns(a.cluster)))
+      if (!before) {
+        this.tick()
+        return this.schedule()
+      }
+      void before
+        .catch((err: unknown) => this.o.logger.warn({ err }, 'reading changes recorded by other instances failed; evaluating without them'))
+        .finally(() => {
+          if (!this.running) return
+          this.tick()
+          this.schedule()
+        })
     }, this.o.evaluationIntervalMs)
   }
 }

@@ -10,6 +10,7 @@ import { AlertEngine } from '../../../alerting/engine/engine.js'
 import { IncidentBook } from '../../../alerting/engine/incident-book.js'
 import { Silences } from '../../../alerting/engine/silences.js'
 import { AckLinks, ackLinkCollections } from '../../../alerting/oncall/ack-links.js'
+import { AckRecords, ackRecordCollection, applyRecordedAcks } from '../../../alerting/oncall/ack-records.js'
 import { AckService } from '../../../alerting/oncall/acks.js'
 import { MaintenanceWindows, maintenanceCollection } from '../../../alerting/oncall/maintenance.js'
 import { OnCallPolicy } from '../../../alerting/oncall/policy.js'
@@ -27,7 +28,7 @@ export function routes(rs: Record<string, unknown>[]): RouteConfig[] {
 
 export async function oncallStore(): Promise<Store> {
   const s = await tempStore()
-  await s.init([maintenanceCollection, ...ackLinkCollections])
+  await s.init([maintenanceCollection, ...ackLinkCollections, ackRecordCollection])
   return s
 }
 
@@ -37,6 +38,8 @@ export interface OnCallHarnessOptions {
   routes?: RouteConfig[]
   windows?: MaintenanceWindowConfig[]
   repeatIntervalMs?: number
+  /** HA: the clusters this instance owns (absent: all). */
+  owns?: Set<string>
 }
 
 export async function oncallHarness(o: OnCallHarnessOptions = {}) {
@@ -50,7 +53,9 @@ export async function oncallHarness(o: OnCallHarnessOptions = {}) {
   const maintenance = new MaintenanceWindows(store, o.windows ?? [])
   await maintenance.load()
   const repeatIntervalMs = o.repeatIntervalMs ?? 4 * H
-  const engine = new AlertEngine({
+  const records = new AckRecords(store, clock)
+  const owns = o.owns
+  const engine: AlertEngine = new AlertEngine({
     rules: buildRules([ruleConfig({ name: 'job-failed', kind: 'job-failed' })]),
     bus,
     clock,
@@ -62,17 +67,19 @@ export async function oncallHarness(o: OnCallHarnessOptions = {}) {
     policy: new OnCallPolicy(o.routes ?? [], { repeatIntervalMs }),
     maintenance,
     evaluationIntervalMs: 5000,
+    beforeTick: (firing) => applyRecordedAcks(records, firing, (id, change) => engine.update(id, change)),
+    ...(owns ? { owns: (c: string) => owns.has(c) } : {}),
   })
   await engine.start()
   const links = new AckLinks({ store, clock, publicUrl: 'https://fw.example.com', secret: undefined, ttlMs: H })
   await links.start()
   const audit: Omit<AuditEvent, 'id' | 'at'>[] = []
-  const acks = new AckService({ engine, book, links, clock, audit: async (e) => audit.push(e) })
+  const acks = new AckService({ engine, book, records, links, clock, audit: async (e) => audit.push(e) })
   const fleet = (...jobs: JobSnapshot[]) => bus.publish({ type: 'fleet.updated', cluster: jobs[0]?.cluster ?? 'c1', jobs, at: clock.now() })
   const kinds = () => sent.map((t) => t.id.slice(t.alert.id.length + 1))
   const stop = async () => {
     await engine.stop()
     await book.flush()
   }
-  return { store, clock, bus, sent, kinds, engine, book, maintenance, links, acks, audit, fleet, stop }
+  return { store, clock, bus, sent, kinds, engine, book, records, maintenance, links, acks, audit, fleet, stop }
 }
