@@ -352,9 +352,17 @@ async function runFlinkwatch(o: {
         clustersOfTheKilledInstance: victimClusters.length,
         target: 'every cluster owned again within 20 s of the kill',
       },
-      missedPollCycles: { max: Math.max(0, ...missed), total: missed.reduce((a, b) => a + b, 0), clustersWithMisses: missed.filter((m) => m > 0).length, ofTheKilledInstancesClusters: victimClusters.reduce((n, c) => n + missed[Number(c.slice(1))]!, 0) },
+      missedPollCycles: {
+        max: Math.max(0, ...missed),
+        total: missed.reduce((a, b) => a + b, 0),
+        clustersWithMisses: missed.filter((m) => m > 0).length,
+        ofTheKilledInstancesClusters: victimClusters.reduce((n, c) => n + missed[Number(c.slice(1))]!, 0),
+      },
       perInstance,
-      requestsPerJobPerMinute: { wholeRun: round((fakeEnd.requests - fakeStats0.requests) / jobs / minutes, 2), steadyBeforeKill: round((fakeBeforeKill.requests - fake30.requests) / jobs / steadyMinutes, 2) },
+      requestsPerJobPerMinute: {
+        wholeRun: round((fakeEnd.requests - fakeStats0.requests) / jobs / minutes, 2),
+        steadyBeforeKill: round((fakeBeforeKill.requests - fake30.requests) / jobs / steadyMinutes, 2),
+      },
       storm: { ...stormOut, maxTimeFromDetectionToNamedMs: namedAfterDetectionMs, targets: '0 lost, 0 duplicated, 0 throttled, all named within 5 s (timeUntilAllNamedMs counts from the failures, so it includes up to one poll interval before any poll can see them)' },
       fleetMirror: {
         writesPerSecond: mirrorWrites,
