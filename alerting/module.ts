@@ -4,6 +4,7 @@
  * `incidents` (an IncidentSink) for lifecycle actions and auto-restart, and `alerts` and
  * `silences`, the services app.ts builds the HTTP routes on (domain code never imports src/http).
  */
+import { Counter } from 'prom-client'
 import type { AppContext, FeatureModule } from '../src/core/feature.js'
 import type { TimerHandle } from '../src/core/clock.js'
 import type { Component } from '../src/core/component.js'
@@ -67,6 +68,8 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
   const rules = cfg.enabled ? (opts.rules ?? loadRules(resolveRulesFile(cfg.rulesFile), cfg.rules)) : []
   const guard = new DocGuard(logger, ctx.registry)
   const outbox = new Outbox(ctx.store, guard)
+  const fencedWrites = new Counter({ name: 'flinkwatch_ha_fenced_writes_total', help: 'Writes refused because a newer epoch of the lease wrote the document (a paused or partitioned old holder)', labelNames: ['kind'], registers: [ctx.registry] })
+  outbox.onFenced = () => fencedWrites.inc({ kind: 'outbox_message' })
   const ackLinks = new AckLinks({ store: ctx.store, clock: ctx.clock, publicUrl: ctx.config.server.publicUrl, secret: cfg.ackLinks.secret, ttlMs: cfg.ackLinks.ttl })
   const maintenance = new MaintenanceWindows(ctx.store, cfg.maintenance, guard)
   const links = linkBuilder(ctx.config)
@@ -86,7 +89,7 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
     links: { ...links, ack: (a) => ackLinks.link(a) },
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
-    ...(ha ? { mayDeliver: (channel: string) => channelFences.get(channel)?.held() === true } : {}),
+    ...(ha ? { mayDeliver: (channel: string) => channelFences.get(channel)?.held() === true, channelFence: (channel: string) => channelFences.get(channel) } : {}),
   })
   opts.ownership?.share(
     'channel',

@@ -110,6 +110,8 @@ export const OutboxMessageDoc = Type.Object({
   sentAt: Nullable(Type.Number()),
   lastError: Nullable(Type.String()),
   notBefore: Nullable(Type.Number()),
+  /** HA: the channel lease (key and epoch) the message was last written under (src/ha/fence.ts). */
+  fence: Type.Optional(Type.Object({ key: Type.String(), epoch: Type.Number() })),
 })
 
 // The schemas describe the model types: a change to one that the other misses fails to compile.

@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../../src/core/clock.js'
 import { AppError, RetriesExceededError, errorMessage } from '../../src/core/errors.js'
 import { onChange, type Logger } from '../../src/core/logger.js'
 import { retry, type RetryOptions } from '../../src/core/retry.js'
+import type { Fence } from '../../src/ha/fence.js'
 import type { Channel } from '../channels/channel.js'
 import { SlidingLimiter } from './limiter.js'
 import type { NotifyMetrics } from './metrics.js'
@@ -63,6 +64,8 @@ export class ChannelWorker {
       options: DeliveryOptions
       /** HA: whether this instance holds the channel's lease now (checked before the claim and before every send). */
       mayDeliver?: () => boolean
+      /** HA: the channel lease this instance holds now; every message write of a delivery is stamped with its epoch. */
+      fence?: () => Fence | undefined
       onDelivered(m: OutboxMessage, at: number): Promise<void>
       onFailed(m: OutboxMessage, reason: string): Promise<void>
     },
@@ -130,7 +133,10 @@ export class ChannelWorker {
     if (m.state === 'sent' || m.state === 'failed' || (m.state === 'sending' && m.claimedBy === this.d.instanceId && !recovering)) return
     const wait = m.notBefore === null ? 0 : m.notBefore - this.d.clock.now()
     if (wait > 0) return this.later(id, wait, recovering)
-    const claimed = await this.d.outbox.casMessage({ ...m, state: 'sending', claimedBy: this.d.instanceId, notBefore: null }, doc.version)
+    // The epoch this delivery runs under, taken once: a renewal keeps it, a takeover by another instance does not.
+    const fence = this.d.fence?.()
+    if (this.d.fence && !fence) return
+    const claimed = await this.d.outbox.casMessage({ ...m, state: 'sending', claimedBy: this.d.instanceId, notBefore: null }, doc.version, fence)
     if (!claimed) return
     m = claimed.message
     const version = claimed.version
@@ -170,7 +176,7 @@ export class ChannelWorker {
     } catch (err) {
       if (err instanceof LeaseLost || (!this.d.signal.aborted && signal.aborted)) {
         // Not sent: back to pending for the channel's new holder.
-        await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null }, version)
+        await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null }, version, fence)
         return
       }
       if (this.d.signal.aborted) return
@@ -178,14 +184,14 @@ export class ChannelWorker {
         this.health.healthy = false
         this.health.detail = `${err.result.reason}: ${err.result.message}`
         this.d.logger.error({ channel: ch.id, message: id }, `channel ${ch.id} failed permanently (${err.result.message}); fix its configuration. The incidents stay visible in /api/v1/alerts`)
-        const failed = await this.d.outbox.casMessage({ ...m, state: 'failed', lastError: err.result.message }, version)
+        const failed = await this.d.outbox.casMessage({ ...m, state: 'failed', lastError: err.result.message }, version, fence)
         if (failed) await this.d.onFailed(failed.message, err.result.message)
         return
       }
       const message = err instanceof RetriesExceededError ? errorMessage(err.cause) : errorMessage(err)
       this.d.metrics.attempt(ch.id, 'gave_up')
       this.health.detail = `retrying later: ${message}`
-      const back = await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null, lastError: message, notBefore: this.d.clock.now() + this.d.options.requeueAfterMs }, version)
+      const back = await this.d.outbox.casMessage({ ...m, state: 'pending', claimedBy: null, lastError: message, notBefore: this.d.clock.now() + this.d.options.requeueAfterMs }, version, fence)
       if (back) this.later(id, this.d.options.requeueAfterMs)
       return
     }
@@ -194,7 +200,7 @@ export class ChannelWorker {
     this.health.healthy = true
     this.health.detail = 'delivering'
     this.health.lastSuccessAt = at
-    const sent = await this.d.outbox.casMessage({ ...m, state: 'sent', sentAt: at, lastError: null }, version)
+    const sent = await this.d.outbox.casMessage({ ...m, state: 'sent', sentAt: at, lastError: null }, version, fence)
     if (sent) await this.d.onDelivered(sent.message, at)
   }
 }

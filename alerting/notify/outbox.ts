@@ -6,6 +6,7 @@
  * sent and items in no message are grouped again: nothing accepted is lost.
  */
 import type { AlertTransition, TransitionKind } from '../../src/model/alert.js'
+import type { Fence } from '../../src/ha/fence.js'
 import { MAX_LIMIT, type DocBody, type Store, type StoredDoc } from '../../src/storage/store.js'
 import { MESSAGES, OUTBOX } from '../engine/collections.js'
 import { DocGuard, OutboxItemDoc, OutboxMessageDoc } from '../engine/stored.js'
@@ -42,6 +43,8 @@ export interface OutboxMessage {
   lastError: string | null
   /** Not before this time (after transient failures exhausted the retries). */
   notBefore: number | null
+  /** HA: the channel lease (key, epoch) it was last written under; a write under an older epoch is refused. */
+  fence?: { key: string; epoch: number }
 }
 
 /** A message as read from the store, with the version a compare-and-set needs. */
@@ -53,6 +56,11 @@ export interface VersionedMessage {
 const asBody = (x: OutboxItem | OutboxMessage): DocBody => x as unknown as DocBody
 
 export class Outbox {
+  /** Message writes refused because a newer epoch of the channel lease wrote the message (HA fencing). */
+  fencedWrites = 0
+  /** Called for each refused write (the flinkwatch_ha_fenced_writes_total metric). */
+  onFenced: (() => void) | undefined
+
   constructor(private readonly store: Store, private readonly guard = new DocGuard()) {}
 
   async addItems(items: readonly OutboxItem[]): Promise<void> {
@@ -75,9 +83,25 @@ export class Outbox {
     return this.versioned(await this.store.get(MESSAGES, id))
   }
 
-  /** Compare-and-set on the message: the one way its state changes. */
-  async casMessage(m: OutboxMessage, version: string): Promise<VersionedMessage | undefined> {
-    const r = await this.store.compareAndSet(MESSAGES, { id: m.id, timestamp: m.createdAt, body: asBody(m) }, version)
+  /**
+   * Compare-and-set on the message: the one way its state changes. Under a fence (HA: the channel lease) the
+   * write is stamped with the lease's epoch and refused when the message was last written under a newer epoch
+   * of the same lease: `m` is the message as read at `version`, so its stamp is the stored one, and the
+   * compare-and-set makes sure nobody wrote in between. A paused old holder whose own lease check raced its
+   * takeover therefore cannot claim, requeue or mark a message the new holder wrote (counted in `fencedWrites`).
+   */
+  async casMessage(m: OutboxMessage, version: string, fence?: Fence): Promise<VersionedMessage | undefined> {
+    let body = m
+    if (fence && fence.key !== '') {
+      const stamp = m.fence
+      if (stamp && stamp.key === fence.key && stamp.epoch > fence.epoch) {
+        this.fencedWrites++
+        this.onFenced?.()
+        return undefined
+      }
+      body = { ...m, fence: { key: fence.key, epoch: fence.epoch } }
+    }
+    const r = await this.store.compareAndSet(MESSAGES, { id: m.id, timestamp: m.createdAt, body: asBody(body) }, version)
     return r.ok ? this.versioned(r.doc) : undefined
   }
 

@@ -6,6 +6,7 @@
  *   platform, split, "... and N more") ─▶ queue (one serial queue per channel) ─▶ deliver
  *   (limiter, retry matrix, CAS claim) ─▶ record (message and items sent / failed)
  */
+import type { Fence } from '../../src/ha/fence.js'
 import { createHash, randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { sleep, type Clock } from '../../src/core/clock.js'
@@ -45,6 +46,8 @@ export interface PipelineOptions {
    * outbox, where the holder finds them (`scan`). Absent: every channel is ours.
    */
   mayDeliver?: (channel: string) => boolean
+  /** HA: the channel's lease as this instance holds it (message writes are stamped with its epoch). */
+  channelFence?: (channel: string) => Fence | undefined
 }
 
 /**
@@ -99,6 +102,7 @@ export class NotificationPipeline implements Component {
           signal: this.abort.signal,
           options: delivery,
           ...(o.mayDeliver ? { mayDeliver: () => o.mayDeliver!(c.id) } : {}),
+          ...(o.channelFence ? { fence: () => o.channelFence!(c.id) } : {}),
           onDelivered: (m, at) => this.recordDelivered(m, at),
           onFailed: (m) => this.recordItems(m, 'failed', null),
         }),

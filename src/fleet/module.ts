@@ -17,7 +17,7 @@ import { Poller } from './poller.js'
 import { TransitionRecorder, transitionsCollection } from './transitions.js'
 import type { Fence } from '../ha/fence.js'
 import type { Ownership } from '../ha/ownership.js'
-import { FleetMirror, fleetMirrorCollection } from '../ha/fleet-mirror.js'
+import { FleetMirror, fleetMirrorCollections } from '../ha/fleet-mirror.js'
 
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
@@ -63,6 +63,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
           instanceId: opts.mirror.instanceId,
           intervalMs: opts.mirror.intervalMs,
           owns: (id) => fences.get(id)?.held() === true,
+          currentJob: (id, jobId) => state.job(id, jobId),
           applySnapshot: (id, snap) => state.applySnapshot(id, snap),
           applyFailure: (id, err) => state.applyFailure(id, err),
         })
@@ -109,6 +110,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
       onAcquire: async (id, fence) => {
         if (opts.ownership?.enabled) await opts.beforePolling?.(id).catch((err: unknown) => logger.warn({ err, cluster: id }, 'preparing a taken-over cluster failed'))
         fences.set(id, fence)
+        mirror?.forget(id)
         byCluster.get(id)?.start()
       },
       onRelease: async (id) => {
@@ -161,7 +163,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     state,
     history,
     transitions,
-    collections: mirror ? [historyCollection, transitionsCollection, fleetMirrorCollection] : [historyCollection, transitionsCollection],
+    collections: mirror ? [historyCollection, transitionsCollection, ...fleetMirrorCollections] : [historyCollection, transitionsCollection],
     components: mirror ? [history, transitions, collectorsComponent, mirror] : [history, transitions, collectorsComponent],
     topics: [jobsTopic(ctx.bus, state, ctx.clock)],
   }

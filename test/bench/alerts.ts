@@ -30,9 +30,9 @@ import { FakeLarkBot } from '../fakes/chat/lark.js'
 import { FakeHttpReceiver } from '../fakes/chat/generic.js'
 import type { FakeReceiver } from '../fakes/chat/receiver.js'
 
-const AM_BIN = '/usr/bin/prometheus-alertmanager'
+export const AM_BIN = '/usr/bin/prometheus-alertmanager'
 const AM_PORT = 9096
-const SECRET = 'bench-secret'
+export const SECRET = 'bench-secret'
 const NAME = /bench-job-\d{4}/g
 
 interface Figures {
@@ -81,9 +81,9 @@ async function warmUp(): Promise<void> {
   s.close()
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+export async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!cond() && Date.now() < deadline) await sleep(20)
 }
@@ -137,7 +137,7 @@ async function runFlinkwatch(jobs: number, clusters: number): Promise<Record<str
 }
 
 /** Alertmanager webhook → one signed Lark message per call, the Lark reply passed back as is. */
-function adapter(larkUrl: string): Promise<{ server: Server; url: string; calls: () => number }> {
+export function adapter(larkUrl: string): Promise<{ server: Server; url: string; calls: () => number }> {
   let calls = 0
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []

@@ -34,12 +34,44 @@ import { parseArgs } from 'node:util'
 import { parseDuration } from '../../src/core/duration.js'
 import type { BenchPoll, ServiceReport } from './service/collectors-service.js'
 
-const pct = (xs: number[], p: number): number => {
+export const pct = (xs: number[], p: number): number => {
   if (xs.length === 0) return 0
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!
 }
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d
+export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d
+
+export interface FakeFleetStats {
+  requests: number
+  /** Requests per listening host, in the order of `hosts` (the HA benchmark's per-instance split). */
+  requestsPerHost: number[]
+  cpuMicros: number
+}
+
+export interface FakeFleet {
+  port: number
+  stats(): Promise<FakeFleetStats>
+  stop(): void
+}
+
+/** Starts the fake JobManagers (fake-jobmanager.ts) as a child process; resolves once it listens. */
+export async function startFakeJobManagers(o: { clusters: number; jobs: number; churn: string; hosts?: readonly string[] }): Promise<FakeFleet> {
+  const fake = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./fake-jobmanager.ts', import.meta.url).pathname, '--clusters', String(o.clusters), '--jobs', String(o.jobs), '--churn', o.churn, ...(o.hosts ? ['--hosts', o.hosts.join(',')] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: fake.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port))
+    fake.once('exit', (code) => reject(new Error(`fake JobManager exited with ${code}`)))
+  })
+  const host = o.hosts?.[0] ?? '127.0.0.1'
+  return {
+    port,
+    stats: async () => (await (await fetch(`http://${host}:${port}/__stats`)).json()) as FakeFleetStats,
+    stop: () => void fake.kill(),
+  }
+}
 
 export default async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -59,12 +91,9 @@ export default async function main(argv: string[]): Promise<void> {
   const durationMs = parseDuration(values.duration)
   const jobs = clusters * jobsPer
 
-  const fake = spawn(process.execPath, ['--import', 'tsx', new URL('./fake-jobmanager.ts', import.meta.url).pathname, '--clusters', String(clusters), '--jobs', String(jobsPer), '--churn', values.churn], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: fake.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port))
-    fake.once('exit', (code) => reject(new Error(`fake JobManager exited with ${code}`)))
-  })
-  const fakeStats = async () => (await (await fetch(`http://127.0.0.1:${port}/__stats`)).json()) as { requests: number; cpuMicros: number }
+  const fake = await startFakeJobManagers({ clusters, jobs: jobsPer, churn: values.churn })
+  const port = fake.port
+  const fakeStats = fake.stats
   const fakeRequests = async () => (await fakeStats()).requests
 
   // The measured process runs compiled code, as `flinkwatch serve` does: build dist/ first (incremental).
@@ -119,7 +148,7 @@ export default async function main(argv: string[]): Promise<void> {
   const req1 = fake1.requests
   const fakeWallMs = performance.now() - t0
   await new Promise((r) => service.once('exit', r))
-  fake.kill()
+  fake.stop()
 
   const wallMs = report.wallMs
   const polls: BenchPoll[] = report.polls

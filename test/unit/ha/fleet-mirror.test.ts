@@ -5,7 +5,7 @@ import { EventBus } from '../../../src/core/event-bus.js'
 import { createLogger } from '../../../src/core/logger.js'
 import type { ServiceEvent } from '../../../src/model/events.js'
 import { FleetState } from '../../../src/fleet/fleet-state.js'
-import { FleetMirror, fleetMirrorCollection } from '../../../src/ha/fleet-mirror.js'
+import { FLEET_MIRROR_JOBS_COLLECTION, FleetMirror, fleetMirrorCollections } from '../../../src/ha/fleet-mirror.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 import { FakeClock } from '../../helpers/fake-clock.js'
 import { job, snapshot } from '../fleet/snapshots.js'
@@ -24,6 +24,7 @@ function instance(id: string, store: SqliteStore, clock: FakeClock, owned: Set<s
     instanceId: id,
     intervalMs: 2000,
     owns: (c) => owned.has(c),
+    currentJob: (c, j) => state.job(c, j),
     applySnapshot: (c, s) => state.applySnapshot(c, s),
     applyFailure: (c, e) => state.applyFailure(c, e),
   })
@@ -32,7 +33,7 @@ function instance(id: string, store: SqliteStore, clock: FakeClock, owned: Set<s
 
 test('another instance shows the owner\'s clusters and jobs, publishes their transitions, and ignores what it owns itself', async () => {
   const store = SqliteStore.memory()
-  await store.init([fleetMirrorCollection])
+  await store.init([...fleetMirrorCollections])
   const clock = new FakeClock()
   const a = instance('a', store, clock, new Set(['c1']))
   const b = instance('b', store, clock, new Set())
@@ -64,5 +65,42 @@ test('another instance shows the owner\'s clusters and jobs, publishes their tra
   const before = a.events.length
   await a.mirror.pull()
   assert.equal(a.events.length, before)
+  await store.close()
+})
+
+test('a poll writes only the jobs whose snapshot changed; the others keep what they showed', async () => {
+  const store = SqliteStore.memory()
+  await store.init([...fleetMirrorCollections])
+  const clock = new FakeClock()
+  const a = instance('a', store, clock, new Set(['c1']))
+  const b = instance('b', store, clock, new Set())
+  const t0 = clock.now()
+  const j1 = job('c1', 'j1', 'RUNNING', { restarts: 0 })
+  const j2 = job('c1', 'j2', 'RUNNING', { restarts: 0 })
+  a.mirror.publish('c1', { snapshot: snapshot('c1', [j1, j2], clock.now()) })
+  await clock.advance(10)
+  const writtenAt = async (id: string) => ((await store.get(FLEET_MIRROR_JOBS_COLLECTION, `c1/${id}`))?.timestamp ?? NaN) - t0
+  assert.equal(await writtenAt('j1'), 0)
+  await clock.advance(5000)
+  // The poller hands back the same object for a job nothing changed in (j1), a new one for j2.
+  const j2b = job('c1', 'j2', 'RUNNING', { restarts: 1 })
+  a.mirror.publish('c1', { snapshot: snapshot('c1', [j1, j2b], clock.now()) })
+  await clock.advance(10)
+  assert.equal(await writtenAt('j1'), 0, 'the unchanged job was not written again')
+  assert.equal(await writtenAt('j2'), 5010)
+  await b.mirror.pull()
+  assert.deepEqual(b.state.jobs().map((j) => [j.jobId, j.restarts]).sort(), [['j1', 0], ['j2', 1]])
+  // A job gone from the owner's list is gone from the reader's snapshot too.
+  await clock.advance(5000)
+  a.mirror.publish('c1', { snapshot: snapshot('c1', [j2b], clock.now()) })
+  await clock.advance(10)
+  await b.mirror.pull()
+  assert.equal(b.state.cluster('c1')?.jobs.total, 1)
+  // Taking the cluster over after another owner wrote it: everything is written again.
+  a.mirror.forget('c1')
+  await clock.advance(5000)
+  a.mirror.publish('c1', { snapshot: snapshot('c1', [j2b], clock.now()) })
+  await clock.advance(10)
+  assert.equal(await writtenAt('j2'), 15030)
   await store.close()
 })
