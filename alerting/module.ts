@@ -105,7 +105,12 @@ export function createAlertingModule(ctx: AppContext, opts: AlertingModuleOption
       },
     },
   )
-  const book = new IncidentBook(ctx.store, logger, guard)
+  const book = new IncidentBook(
+    ctx.store,
+    logger,
+    guard,
+    clusterView ? { fenceOf: (cluster) => clusterView.fence(cluster), onFenced: (n) => fencedWrites.inc({ kind: 'incident' }, n) } : undefined,
+  )
   const silences = new Silences(ctx.store, guard)
   const ackRecords = new AckRecords(ctx.store, ctx.clock, guard, logger)
   const engine: AlertEngine = new AlertEngine({

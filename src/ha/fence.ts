@@ -5,7 +5,7 @@
  * take the lease), and by the store (the new owner's write changed the version the old one expects, and
  * a document stamped with a newer epoch of the same lease is never overwritten by an older one).
  */
-import type { CasResult, DocBody, NewDoc, Store, StoredDoc } from '../storage/store.js'
+import { FENCE_FIELD, type CasResult, type DocBody, type NewDoc, type Store, type StoredDoc } from '../storage/store.js'
 
 export interface Fence {
   /** The lease (`cluster:<id>`, `channel:<id>`); empty for the unfenced single instance. */
@@ -24,8 +24,7 @@ export interface FenceStamp {
   epoch: number
 }
 
-/** Where fenced documents keep the stamp of the lease they were last written under. */
-export const FENCE_FIELD = 'fence'
+export { FENCE_FIELD } from '../storage/store.js'
 
 export type FencedResult<T extends DocBody> = CasResult<T> | { ok: false; fenced: string; current: StoredDoc<T> | undefined }
 

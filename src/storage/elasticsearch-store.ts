@@ -7,6 +7,7 @@ import { buildSearch } from './es-query.js'
 import { sourceFor } from './es-source.js'
 import { highlighter } from './highlight.js'
 import {
+  FENCE_FIELD,
   DEFAULT_LIMIT,
   MAX_LIMIT,
   encodeCursor,
@@ -57,6 +58,16 @@ export interface ElasticsearchStoreOptions {
  * Everything here also works on the integ-test distribution, which lacks delete_by_query, reindex,
  * scripts and the analysis-common module (see es-mapping.ts for how text analysis copes).
  */
+/** Rounds of read-and-write for documents others keep writing meanwhile ('fenced' mode). */
+const FENCED_ROUNDS = 5
+
+/** Whether `stored` carries a newer epoch of the same lease than `next` (a fenced write must leave it). */
+function newerFence(stored: Source | undefined, next: DocBody): boolean {
+  const s = stored?.[FENCE_FIELD] as { key?: unknown; epoch?: unknown } | undefined
+  const n = next[FENCE_FIELD] as { key?: unknown; epoch?: unknown } | undefined
+  return !!s && !!n && s.key === n.key && typeof s.epoch === 'number' && typeof n.epoch === 'number' && s.epoch > n.epoch
+}
+
 export class ElasticsearchStore implements Store {
   readonly kind = 'elasticsearch' as const
   private readonly collections = new Map<string, Collection>()
@@ -147,6 +158,7 @@ export class ElasticsearchStore implements Store {
     const c = this.collection(collection)
     const result: WriteResult = { written: 0, duplicates: 0, failed: [] }
     if (docs.length === 0) return result
+    if (mode === 'fenced') return this.writeFenced(c, collection, docs)
     const operations: unknown[] = []
     /** For each bulk item, the document it writes, or undefined for clean-up deletes. */
     const items: (string | undefined)[] = []
@@ -178,6 +190,48 @@ export class ElasticsearchStore implements Store {
       else if (op.status === 409 && mode === 'create') result.duplicates++
       else result.failed.push({ id, reason: esReason({ error: op.error }) ?? `status ${op.status}`, retriable: retriableStatus(op.status) })
     })
+    return result
+  }
+
+  /**
+   * 'fenced' mode without scripts (the integ-test distribution has no Painless): read the stored copies
+   * (realtime mget), leave those a newer epoch of the same lease stamped, and write the rest with
+   * `if_seq_no`/`if_primary_term` (create where absent); a document someone wrote in between is read and
+   * decided again.
+   */
+  private async writeFenced(c: Collection, collection: string, docs: readonly NewDoc[]): Promise<WriteResult> {
+    if (c.spec.daily) throw new AppError('ERR_BAD_REQUEST', `fenced writes need a collection without daily indices (${collection})`, { retriable: false })
+    const result: WriteResult = { written: 0, duplicates: 0, failed: [], fenced: 0 }
+    let todo = [...new Map(docs.map((d) => [d.id, d])).values()]
+    for (let round = 0; round < FENCED_ROUNDS && todo.length > 0; round++) {
+      const stored = await this.call(`reading ${collection}`, () => this.client.mget<Source>({ index: c.base, ids: todo.map((d) => d.id), _source_includes: [FENCE_FIELD] }))
+      const operations: unknown[] = []
+      const items: NewDoc[] = []
+      todo.forEach((d, i) => {
+        const cur = stored.docs[i]
+        const found = cur && 'found' in cur && cur.found ? cur : undefined
+        if (found && newerFence(found._source, d.body)) {
+          result.fenced!++
+          return
+        }
+        const cas = found ? { if_seq_no: found._seq_no, if_primary_term: found._primary_term } : {}
+        operations.push({ [found ? 'index' : 'create']: { _index: c.base, _id: d.id, ...cas } }, this.toSource(c, d))
+        items.push(d)
+      })
+      if (operations.length === 0) break
+      const res = await this.call(`writing to ${collection}`, () => this.client.bulk({ operations }))
+      const again: NewDoc[] = []
+      res.items.forEach((item, i) => {
+        const op = item.create ?? item.index
+        const d = items[i]
+        if (!op || !d) return
+        if (op.status >= 200 && op.status < 300) result.written++
+        else if (op.status === 409) again.push(d)
+        else result.failed.push({ id: d.id, reason: esReason({ error: op.error }) ?? `status ${op.status}`, retriable: retriableStatus(op.status) })
+      })
+      todo = again
+    }
+    for (const d of todo) result.failed.push({ id: d.id, reason: 'written by others meanwhile, again and again', retriable: true })
     return result
   }
 

@@ -7,6 +7,7 @@ import {
   MAX_LIMIT,
   asArray,
   decodeCursor,
+  FENCE_FIELD,
   encodeCursor,
   getPath,
   type CasResult,
@@ -51,6 +52,10 @@ const SQL_VALUE = (v: unknown): string | number | null => {
  * The embedded store: one SQLite file (WAL) with a table per collection,
  * an indexed column per keyword field and a contentless FTS5 table for text.
  */
+/** 'fenced' writes keep a row a newer epoch of the same lease wrote (the stamp is the body's `fence`). */
+const FENCED_WHERE = `WHERE json_extract(body, '$.${FENCE_FIELD}.key') IS NOT json_extract(excluded.body, '$.${FENCE_FIELD}.key')
+  OR NOT (json_extract(body, '$.${FENCE_FIELD}.epoch') > json_extract(excluded.body, '$.${FENCE_FIELD}.epoch'))`
+
 export class SqliteStore implements Store {
   readonly kind = 'embedded' as const
   private readonly db: Database.Database
@@ -145,6 +150,7 @@ export class SqliteStore implements Store {
         ? `INSERT INTO ${t.name} (id, ts, version, body${colNames}) VALUES (?, ?, 1, ?${colParams}) ON CONFLICT(id) DO NOTHING RETURNING rowid`
         : `INSERT INTO ${t.name} (id, ts, version, body${colNames}) VALUES (?, ?, 1, ?${colParams})
            ON CONFLICT(id) DO UPDATE SET ts = excluded.ts, version = version + 1, body = excluded.body${cols.map(([, c]) => `, ${c} = excluded.${c}`).join('')}
+           ${mode === 'fenced' ? FENCED_WHERE : ''}
            RETURNING rowid`,
     )
     const ftsDelete = t.fts ? this.db.prepare(`DELETE FROM ${t.fts} WHERE rowid = ?`) : undefined
@@ -160,12 +166,13 @@ export class SqliteStore implements Store {
         }
         const row = insert.get(d.id, Math.trunc(d.timestamp), json, ...cols.map(([path]) => SQL_VALUE(getPath(d.body, path)))) as { rowid: number } | undefined
         if (!row) {
-          result.duplicates++
+          if (mode === 'fenced') result.fenced = (result.fenced ?? 0) + 1
+          else result.duplicates++
           continue
         }
         result.written++
         if (ftsInsert && ftsDelete) {
-          if (mode === 'upsert') ftsDelete.run(row.rowid)
+          if (mode !== 'create') ftsDelete.run(row.rowid)
           ftsInsert.run(row.rowid, ...t.spec.text!.map((p) => textOf(getPath(d.body, p))))
         }
       }

@@ -43,12 +43,23 @@ export type WriteMode =
   | 'create'
   /** Last write wins. */
   | 'upsert'
+  /**
+   * Last write wins, except over a document stamped (`fence: { key, epoch }`, src/ha/fence.ts) with a newer
+   * epoch of the same lease than the one written: that one stays, and the write is counted in `fenced`. This
+   * is how a batch of incident writes from a paused old owner is refused by the store itself.
+   */
+  | 'fenced'
+
+/** Where a document keeps the stamp `{ key, epoch }` of the lease it was written under ('fenced' writes, src/ha/fence.ts). */
+export const FENCE_FIELD = 'fence'
 
 export interface WriteResult {
   written: number
   duplicates: number
   /** Documents the store refused (mapping errors and the like), with the reason. */
   failed: { id: string; reason: string; retriable: boolean }[]
+  /** 'fenced' mode: documents kept as they were because a newer epoch of their lease wrote them. */
+  fenced?: number
 }
 
 export type FieldValue = string | number | boolean

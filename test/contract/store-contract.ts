@@ -125,6 +125,32 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       assert.deepEqual(seen, expected)
     })
 
+    it('fenced writes keep what a newer epoch of the same lease wrote, and replace the rest', async () => {
+      const c = docs.name
+      const doc = (id: string, message: string, fence?: { key: string; epoch: number }) => ({ id, timestamp: T0, body: { kind: 'incident', message, ...(fence ? { fence } : {}) } })
+      let r = await store.write(c, [doc('f-1', 'new owner', { key: 'cluster:a', epoch: 2 }), doc('f-2', 'unstamped')], 'fenced')
+      assert.deepEqual([r.written, r.fenced ?? 0], [2, 0], 'absent documents are created')
+      r = await store.write(
+        c,
+        [
+          doc('f-1', 'paused old owner', { key: 'cluster:a', epoch: 1 }),
+          doc('f-2', 'stamped over unstamped', { key: 'cluster:a', epoch: 1 }),
+        ],
+        'fenced',
+      )
+      assert.deepEqual([r.written, r.fenced], [1, 1], 'the older epoch is refused, the unstamped document replaced')
+      await store.refresh(c)
+      assert.equal((await store.get(c, 'f-1'))?.body['message'], 'new owner')
+      assert.equal((await store.get(c, 'f-2'))?.body['message'], 'stamped over unstamped')
+      r = await store.write(c, [doc('f-1', 'same epoch again', { key: 'cluster:a', epoch: 2 }), doc('f-2', 'other lease', { key: 'cluster:b', epoch: 0 })], 'fenced')
+      assert.deepEqual([r.written, r.fenced ?? 0], [2, 0], 'the same epoch and another lease write')
+      await store.refresh(c)
+      const f1 = await store.get(c, 'f-1')
+      assert.equal(f1?.body['message'], 'same epoch again')
+      assert.deepEqual(f1?.body['fence'], { key: 'cluster:a', epoch: 2 })
+      assert.equal((await store.query(c, { where: { kind: 'incident' } })).docs.length, 2, 'replaced documents are found by their fields')
+    })
+
     it('compare-and-set admits exactly one writer', async () => {
       const c = docs.name
       const lease = { id: 'lease-1', timestamp: T0, body: { kind: 'lease', owner: { name: 'a' } } }
