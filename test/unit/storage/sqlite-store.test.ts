@@ -58,3 +58,27 @@ it('refuses a second process on the same directory, and the lock dies with the h
   const s = SqliteStore.open(dir)
   await s.close()
 })
+
+it('writes a large batch in several transactions, letting the event loop run between them, and loses nothing', async () => {
+  const store = SqliteStore.memory()
+  const spec = { name: 'big', keywords: ['job'], text: ['message'] }
+  await store.init([spec])
+  const docs = Array.from({ length: 2_100 }, (_, i) => ({ id: `d${i}`, timestamp: 1_000 + i, body: { job: `j${i % 7}`, message: `line ${i}` } }))
+  // Counts turns of the event loop: a write done in one synchronous transaction would give none.
+  let immediates = 0
+  const counting = (): void => {
+    immediates++
+    if (immediates < 10_000) setImmediate(counting)
+  }
+  setImmediate(counting)
+  const before = immediates
+  const r = await store.write('big', docs, 'upsert')
+  assert.equal(r.written, 2_100)
+  assert.ok(immediates - before >= 4, `other callbacks ran between the chunks (${immediates - before})`)
+  const again = await store.write('big', docs.slice(0, 600).map((d) => ({ ...d, body: { ...d.body, message: `changed ${d.id}` } })), 'upsert')
+  assert.equal(again.written, 600)
+  assert.equal((await store.query('big', { where: { job: 'j3' }, limit: 10_000 })).total, 300)
+  assert.equal((await store.query('big', { text: { must: [{ kind: 'term', value: 'changed' }], mustNot: [] }, limit: 10_000 })).docs.length, 600, 'the text index follows each chunk')
+  immediates = 10_000
+  await store.close()
+})
