@@ -11,7 +11,8 @@
  *               which reports tasks over 50 ms) and longest frame gap while scrolling the whole table and while
  *               every job updates for two poll cycles; page JS heap (CDP Performance.getMetrics);
  *   logs        search from the Enter keypress to rendered hits (p50/p95), next to the raw API time of the same
- *               request URL the page sent, fetched from the driver;
+ *               request URL the page sent, fetched from the driver afterwards, and to the page's own request of
+ *               each search as the browser timed it (Resource Timing), with the keypress-to-request time;
  *   javascript  gzipped size of dist/ui/assets/*.js.
  * Targets are printed next to the figures, never asserted. Prints one JSON document.
  */
@@ -128,7 +129,11 @@ export default async function consoleBench(argv: string[]): Promise<void> {
         fleetRenderedMs: { target: '<= 1000', value: fleet['firstRenderMs'], met: (fleet['firstRenderMs'] ?? Infinity) <= 1000 },
         longestTaskScrollMs: { target: '<= 50', value: fleet['longestTaskScrollMs'], met: (fleet['longestTaskScrollMs'] ?? 0) <= 50 },
         longestTaskUpdatesMs: { target: '<= 50', value: fleet['longestTaskUpdatesMs'], met: (fleet['longestTaskUpdatesMs'] ?? 0) <= 50 },
+        logSearchP50Ms: { target: `<= 1.2 x API p50 (${logs['apiP50Ms']}) + 50 = ${Math.round(1.2 * logs['apiP50Ms']! + 50)}`, value: logs['renderedP50Ms'], met: logs['renderedP50Ms']! <= 1.2 * logs['apiP50Ms']! + 50 },
         logSearchP95Ms: { target: `<= 1.2 x API p95 (${logs['apiP95Ms']}) + 50 = ${Math.round(1.2 * logs['apiP95Ms']! + 50)}`, value: logs['renderedP95Ms'], met: logs['renderedP95Ms']! <= 1.2 * logs['apiP95Ms']! + 50 },
+        // The same, against the page's own request of each search (the driver's repeat of a URL may be served warmer or colder).
+        logSearchP50VsPageRequestMs: { target: `<= 1.2 x ${logs['apiInPageP50Ms']} + 50 = ${Math.round(1.2 * logs['apiInPageP50Ms']! + 50)}`, value: logs['renderedP50Ms'], met: logs['renderedP50Ms']! <= 1.2 * logs['apiInPageP50Ms']! + 50 },
+        logSearchP95VsPageRequestMs: { target: `<= 1.2 x ${logs['apiInPageP95Ms']} + 50 = ${Math.round(1.2 * logs['apiInPageP95Ms']! + 50)}`, value: logs['renderedP95Ms'], met: logs['renderedP95Ms']! <= 1.2 * logs['apiInPageP95Ms']! + 50 },
         javascriptGzipKB: { target: '<= 250', value: javascript.gzipKB, met: javascript.gzipKB <= 250 },
       },
     }
@@ -189,6 +194,8 @@ async function logFigures(page: Page, base: string, auth: Record<string, string>
   await page.waitForSelector('[data-testid=log-search]')
   const WORDS = ['checkpoint', 'poison', 'barrier', 'timeout', 'subtask', 'offset', 'commit', 'partition', 'declined', 'restore']
   const rendered: number[] = []
+  const inPage: number[] = []
+  const beforeRequest: number[] = []
   const urls: string[] = []
   for (let i = 0; i < queries; i++) {
     const q = `${WORDS[i % WORDS.length]} ${i % 3 === 0 ? 'level:ERROR' : ''}`.trim()
@@ -196,11 +203,14 @@ async function logFigures(page: Page, base: string, auth: Record<string, string>
     await box.fill(q)
     const req = page.waitForRequest((r) => r.url().includes('/api/v1/logs/search'), { timeout: 30_000 })
     // The page's clock from the keydown to the first frame painted after the hit list changed.
-    const armed = page.evaluate(ARM_SEARCH) as Promise<number>
+    const armed = page.evaluate(ARM_SEARCH) as Promise<{ renderedMs: number; apiMs: number | null; beforeRequestMs: number | null }>
     await page.waitForTimeout(50)
     await box.press('Enter')
     urls.push((await req).url())
-    rendered.push(await armed)
+    const t = await armed
+    rendered.push(t.renderedMs)
+    if (t.apiMs !== null) inPage.push(t.apiMs)
+    if (t.beforeRequestMs !== null) beforeRequest.push(t.beforeRequestMs)
   }
   // The raw API: the same request URLs, from the driver, one after another.
   const api: number[] = []
@@ -217,6 +227,10 @@ async function logFigures(page: Page, base: string, auth: Record<string, string>
     renderedP95Ms: Math.round(pct(rendered, 95)),
     apiP50Ms: Math.round(pct(api, 50)),
     apiP95Ms: Math.round(pct(api, 95)),
+    // The page's own request for each search (Resource Timing), and the time from the keypress to that request.
+    apiInPageP50Ms: Math.round(pct(inPage, 50)),
+    apiInPageP95Ms: Math.round(pct(inPage, 95)),
+    keypressToRequestP50Ms: Math.round(pct(beforeRequest, 50)),
   }
 }
 
@@ -317,7 +331,13 @@ const ARM_SEARCH = `new Promise((resolve) => {
     if (!t0 || !(window.__bench.searchResponded > t0)) return
     if (!document.querySelector('[data-testid=log-total]') || !document.querySelector('[data-testid=log-hits]') || document.querySelector('.page.logs .spinner')) return
     obs.disconnect()
-    requestAnimationFrame(() => resolve(performance.now() - t0))
+    requestAnimationFrame(() => {
+      const end = performance.now()
+      // The same request as the page made it, timed by the browser (Resource Timing): the API's own time
+      // for this query at this moment, without the page's work before and after it.
+      const req = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/logs/search') && e.startTime >= t0).pop()
+      resolve({ renderedMs: end - t0, apiMs: req ? req.responseEnd - req.startTime : null, beforeRequestMs: req ? req.startTime - t0 : null })
+    })
   })
   obs.observe(target, { subtree: true, childList: true, characterData: true })
 })`
