@@ -19,7 +19,8 @@ export const checkpointStale: RuleKind = {
         if (!cp || cp.intervalMs === null) return null
         const since = cp.lastCompleted?.completedAt ?? job.startTime
         if (since === null) return null
-        const age = now - since
+        // As of the last read of the figures: what happened since is not known yet (see CheckpointStats.observedAt).
+        const age = Math.min(now, cp.observedAt ?? now) - since
         const limit = Math.max(factor * cp.intervalMs, minAgeMs)
         return { active: age > limit, summary: `no completed checkpoint for ${formatDuration(age)} (interval ${formatDuration(cp.intervalMs)})`, figures: { checkpointAgeSeconds: Math.round(age / 1000), checkpointIntervalSeconds: Math.round(cp.intervalMs / 1000) } }
       },

@@ -235,7 +235,7 @@ export class JobManagerPoller {
       await attempt(async () => {
         const dto = await getOr404(client.get(`/jobs/${id}/checkpoints`, Checkpoints, signal))
         if (dto === null) t.checkpointsDisabled = true
-        else t.checkpoints = decodeCheckpoints(dto, t.intervalMs)
+        else t.checkpoints = { ...decodeCheckpoints(dto, t.intervalMs), observedAt: now }
         t.snap = null
         t.checkpointsAt = t.checkpointsAt === null ? now - phase(t.entry.jid) * this.opts.checkpointIntervalMs : now
       })

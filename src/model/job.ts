@@ -46,6 +46,12 @@ export interface CheckpointStats {
   lastSavepoint: CheckpointInfo | null
   lastFailedAt: number | null
   lastFailureMessage: string | null
+  /**
+   * When flinkwatch last read these figures from the platform (absent: with this snapshot). They are read
+   * less often than the job's state, and not at all when a poll runs out of time, so ages are judged as of
+   * then: a slow JobManager must not look like a job whose checkpoints stopped.
+   */
+  observedAt?: number
 }
 
 export interface JobException {

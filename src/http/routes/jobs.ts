@@ -96,6 +96,7 @@ const JobDetail = Type.Object(
         lastSavepoint: Nullable(Type.Ref('Checkpoint')),
         lastFailedAt: Nullable(Type.Integer()),
         lastFailureMessage: Nullable(Type.String()),
+        observedAt: Type.Optional(Type.Integer({ description: 'When these figures were last read from the platform (epoch ms); ages are as of then' })),
       }),
     ),
     exceptions: Type.Array(Exception, { description: 'Latest root exceptions, newest first' }),

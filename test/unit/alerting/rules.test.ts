@@ -49,6 +49,16 @@ const cases: Case[] = [
   },
   { name: 'checkpoints failing: 3 failures in 10m', kind: 'checkpoint-failing', steps: [{ event: fleet(T0, A('RUNNING', { checkpoints: cp({ failed: 5 }) })) }, { event: fleet(T0 + M, A('RUNNING', { checkpoints: cp({ failed: 7 }) })) }, { event: fleet(T0 + 2 * M, A('RUNNING', { checkpoints: cp({ failed: 8 }) })) }], expect: [false, false, true] },
   { name: 'checkpoint stale: none completed for 3 × interval (min 2m)', kind: 'checkpoint-stale', steps: [{ event: fleet(T0, A('RUNNING', { startTime: T0, checkpoints: cp({ intervalMs: 60 * S }) })) }, { event: fleet(T0 + 3 * M + S, A('RUNNING', { startTime: T0, checkpoints: cp({ intervalMs: 60 * S }) })) }, { event: fleet(T0 + 4 * M, A('RUNNING', { startTime: T0, checkpoints: cp({ intervalMs: 60 * S, lastCompleted: { id: 1, completedAt: T0 + 4 * M - S, durationMs: 100, sizeBytes: 1, externalPath: null, isSavepoint: false } }) })) }], expect: [false, true, false] },
+  {
+    // The figures were last read at T0 + 1m (a poll ran out of time since): nothing is known after that, so no alert.
+    name: 'checkpoint stale: judged as of the last read of the figures, not of the poll',
+    kind: 'checkpoint-stale',
+    steps: [
+      { event: fleet(T0 + 10 * M, A('RUNNING', { startTime: T0, checkpoints: cp({ intervalMs: 60 * S, observedAt: T0 + M }) })) },
+      { event: fleet(T0 + 11 * M, A('RUNNING', { startTime: T0, checkpoints: cp({ intervalMs: 60 * S, observedAt: T0 + 11 * M }) })) },
+    ],
+    expect: [false, true],
+  },
   { name: 'checkpoint stale: checkpointing off is not judged', kind: 'checkpoint-stale', steps: [{ event: fleet(T0 + 60 * M, A('RUNNING', { checkpoints: cp({ intervalMs: null }) })) }], expect: [undefined] },
   { name: 'checkpoint slow', kind: 'checkpoint-slow', params: { duration: '1m' }, steps: [{ event: fleet(T0, A('RUNNING', { checkpoints: cp({ lastCompleted: { id: 1, completedAt: T0, durationMs: 90 * S, sizeBytes: 1, externalPath: null, isSavepoint: false } }) })) }], expect: [true] },
   { name: 'kafka lag above threshold', kind: 'kafka-lag', params: { threshold: 1000 }, steps: [{ event: fleet(T0, A('RUNNING', { lag: 10 })) }, { event: fleet(T0 + S, A('RUNNING', { lag: 5000 })) }, { event: fleet(T0 + 2 * S, A('RUNNING', { lag: null })) }], expect: [false, true, undefined] },

@@ -81,8 +81,9 @@ describe('flink collector on Flink 1.20 payloads', () => {
     assert.deepEqual(job.resources, { cpuLoad: 0.2, heapUsedBytes: 123456789, heapMaxBytes: 536870912, managedMemoryBytes: 0, gcTimeMsPerSec: 2.5, taskManagers: 1 })
   })
 
-  it('reads checkpoint statistics and interval', async () => {
-    const { collect } = setup()
+  it('reads checkpoint statistics and interval, and when it read them', async () => {
+    const { collect, clock } = setup()
+    const readAt = clock.now()
     const cp = jobOf(await collect(), JOB_A).checkpoints
     assert.deepEqual(cp, {
       completed: 299,
@@ -93,6 +94,7 @@ describe('flink collector on Flink 1.20 payloads', () => {
       lastSavepoint: null,
       lastFailedAt: 1767225250000,
       lastFailureMessage: 'Checkpoint expired before completing.',
+      observedAt: readAt,
     })
   })
 
