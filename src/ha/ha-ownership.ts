@@ -20,7 +20,16 @@ export interface HaOwnershipOptions {
   logger: Logger
   registry: Registry
   heartbeatMs: number
+  /**
+   * How long a member lives past its last heartbeat (the coordinator's TTL). When another member's expiry
+   * comes before the next heartbeat, the next round runs right after it, so a dead instance's work is taken
+   * over at its TTL rather than up to a heartbeat later. Absent: rounds every heartbeat only.
+   */
+  memberTtlMs?: number
 }
+
+/** After a member's expiry, how long to wait before the round that treats it as dead (clock granularity). */
+const EXPIRY_SLACK_MS = 50
 
 export class HaOwnership implements Ownership {
   readonly enabled = true
@@ -29,6 +38,8 @@ export class HaOwnership implements Ownership {
   private running: Promise<void> | null = null
   private stopped = true
   private lastRound: { at: number; ok: boolean; detail: string; alive: number } = { at: 0, ok: false, detail: 'no heartbeat yet', alive: 0 }
+  /** The earliest time another live member is dead unless it heartbeats again (null: none, or TTL unknown). */
+  private nextMemberExpiry: number | null = null
   private readonly changes: Counter<'reason'>
 
   constructor(private readonly o: HaOwnershipOptions) {
@@ -95,6 +106,9 @@ export class HaOwnership implements Ownership {
         await this.o.coordinator.heartbeat(this.o.self)
         const members = await this.o.coordinator.members()
         const alive = members.filter((m) => m.alive).map((m) => m.id)
+        const ttl = this.o.memberTtlMs
+        const expiries = ttl === undefined ? [] : members.filter((m) => m.alive && m.id !== this.instanceId).map((m) => m.lastHeartbeat + ttl)
+        this.nextMemberExpiry = expiries.length > 0 ? Math.min(...expiries) : null
         for (const s of this.shares) await s.reconcile(alive)
         this.lastRound = { at: this.o.clock.now(), ok: true, detail: '', alive: new Set([...alive, this.instanceId]).size }
       } catch (err) {
@@ -136,7 +150,9 @@ export class HaOwnership implements Ownership {
   private schedule(): void {
     if (this.stopped) return
     const waiting = this.shares.some((s) => s.missing().length > 0)
-    const ms = waiting ? Math.max(250, Math.floor(this.o.heartbeatMs / 4)) : this.o.heartbeatMs
+    let ms = waiting ? Math.max(250, Math.floor(this.o.heartbeatMs / 4)) : this.o.heartbeatMs
+    // A member about to expire (it stopped heartbeating): look again just after it does.
+    if (this.nextMemberExpiry !== null) ms = Math.min(ms, Math.max(50, this.nextMemberExpiry - this.o.clock.now() + EXPIRY_SLACK_MS))
     this.timer = this.o.clock.setTimeout(() => {
       void this.round().then(() => this.schedule())
     }, ms)

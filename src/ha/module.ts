@@ -58,6 +58,7 @@ export function createHaModule(d: HaDeps): HaModule {
       logger,
       registry: d.registry,
       heartbeatMs,
+      memberTtlMs: ttlMs,
     })
   } else {
     ownership = new SoloOwnership(id, address, d.version, d.clock)
