@@ -19,6 +19,9 @@ import type { Fence } from '../ha/fence.js'
 import type { Ownership } from '../ha/ownership.js'
 import { FleetMirror, fleetMirrorCollections } from '../ha/fleet-mirror.js'
 
+/** A cluster taken from another instance is first polled within this (spread, so 100 takeovers are not one burst). */
+const TAKEN_OVER_FIRST_POLL_MS = 1000
+
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
   /** For tests and tools: the state behind the view. */
@@ -107,11 +110,13 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
     'cluster',
     clusters.map((c) => c.id),
     {
-      onAcquire: async (id, fence) => {
+      onAcquire: async (id, fence, change) => {
         if (opts.ownership?.enabled) await opts.beforePolling?.(id).catch((err: unknown) => logger.warn({ err, cluster: id }, 'preparing a taken-over cluster failed'))
         fences.set(id, fence)
         mirror?.forget(id)
-        byCluster.get(id)?.start()
+        // Taken from another instance: it was polled until just now (handover) or not for a TTL (takeover), so
+        // the first poll comes within a moment, not at a random point of the interval.
+        byCluster.get(id)?.start(change === 'takeover' || change === 'handover' ? TAKEN_OVER_FIRST_POLL_MS : undefined)
       },
       onRelease: async (id) => {
         fences.delete(id)

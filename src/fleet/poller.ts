@@ -44,11 +44,12 @@ export class Poller {
     return this.inFlight !== null
   }
 
-  start(): void {
+  /** Starts polling; the first poll comes at a random point of the interval, or of `firstWithinMs` when shorter. */
+  start(firstWithinMs?: number): void {
     if (!this.stopped) return
     this.stopped = false
     this.stopping = false
-    this.nextAt = this.o.clock.now() + Math.floor(this.random() * this.o.intervalMs)
+    this.nextAt = this.o.clock.now() + Math.floor(this.random() * Math.min(this.o.intervalMs, firstWithinMs ?? Infinity))
     this.schedule()
   }
 

@@ -37,7 +37,7 @@ export interface LeaseShareOptions {
   clock: Clock
   logger?: Logger
   /** Start the work for `id`, acting under `fence`. */
-  onAcquire(id: string, fence: Fence): void | Promise<void>
+  onAcquire(id: string, fence: Fence, change: OwnershipChange): void | Promise<void>
   /** Stop the work for `id`; resolves when nothing more will be done under its fence. */
   onRelease(id: string, reason: OwnershipChange): void | Promise<void>
   onChange?(id: string, change: OwnershipChange): void
@@ -141,7 +141,7 @@ export class LeaseShare {
     const change: OwnershipChange = grant.takenFrom ? (grant.takenFrom.expired ? 'takeover' : 'handover') : 'acquired'
     this.o.logger?.info({ kind: this.o.kind, id, epoch: grant.epoch, from: grant.takenFrom?.holder }, `${this.o.kind} ${id}: ${change}`)
     this.o.onChange?.(id, change)
-    await this.o.onAcquire(id, taken)
+    await this.o.onAcquire(id, taken, change)
   }
 
   private async drop(id: string, h: Held, reason: OwnershipChange): Promise<void> {

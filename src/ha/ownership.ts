@@ -11,7 +11,8 @@ import type { OwnershipChange } from './lease-share.js'
 export type ShareKind = 'cluster' | 'channel'
 
 export interface ShareHandlers {
-  onAcquire(id: string, fence: Fence): void | Promise<void>
+  /** `change`: how it came (a takeover or handover means someone polled it until just now). */
+  onAcquire(id: string, fence: Fence, change: OwnershipChange): void | Promise<void>
   /** Resolves when nothing more will be done for `id` under its fence. */
   onRelease(id: string, reason: OwnershipChange): void | Promise<void>
 }
@@ -72,7 +73,7 @@ export class SoloOwnership implements Ownership {
     for (const s of this.shares) {
       for (const id of s.ids) {
         s.owned.add(id)
-        await s.handlers.onAcquire(id, UNFENCED)
+        await s.handlers.onAcquire(id, UNFENCED, 'acquired')
       }
     }
   }

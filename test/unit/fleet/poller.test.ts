@@ -56,6 +56,22 @@ describe('poller', () => {
     await t.poller.stop()
   })
 
+  it('starts at a random point of the interval, or of a shorter first window (a cluster taken over)', async () => {
+    const clock = new FakeClock()
+    const { collector, pending } = manualCollector()
+    const make = () => new Poller({ collector, intervalMs: 10_000, timeoutMs: 10_000, clock, jitter: 0, random: () => 0.9, onResult: () => undefined, onError: () => undefined })
+    const late = make()
+    late.start()
+    await clock.advance(1_000)
+    assert.equal(pending.length, 0, 'a plain start waits for its random point (9 s)')
+    await late.stop()
+    const soon = make()
+    soon.start(1_000)
+    await clock.advance(900)
+    assert.equal(pending.length, 1, 'within the first window (0.9 s)')
+    await soon.stop()
+  })
+
   it('never runs two polls of one cluster at once: a tick during a poll is skipped', async () => {
     const t = setup()
     void t.poller.tick()
