@@ -212,10 +212,14 @@ async function runFlinkwatch(o: {
     }, 1000)
     const survivor = (): FlinkwatchProcess => procs[ids.findIndex((id) => id !== killed)]!
     const askOwners = async (): Promise<void> => {
+      // Stamped with when it was asked, and judged against who was killed then: an answer to a question
+      // asked before the kill says nothing about the takeover.
+      const askedAt = Date.now()
+      const dead = killed
       const r = (await (await fetch(`${survivor().url}/api/v1/instances`)).json()) as InstancesBody
       const owned = new Map<string, string>()
-      for (const inst of r.instances) if (inst.alive && inst.id !== killed) for (const c of inst.clusters) owned.set(c, inst.id)
-      ownership.push({ at: Date.now(), owned })
+      for (const inst of r.instances) if (inst.alive && inst.id !== dead) for (const c of inst.clusters) owned.set(c, inst.id)
+      ownership.push({ at: askedAt, owned })
     }
     watcher = setInterval(() => void askOwners().catch(() => undefined), 250)
     const fakeStats0 = await fake.stats()
@@ -242,9 +246,9 @@ async function runFlinkwatch(o: {
     const fakeBeforeKill = await fake.stats()
     const fakeBeforeKillAt = Date.now()
     const victimProc = procs[ids.indexOf(victim)]!
+    killed = victim
     const killedAt = Date.now()
     await victimProc.kill('SIGKILL')
-    killed = victim
     pids.delete(victim)
     const ownedAgain = await (async () => {
       const deadline = Date.now() + 120_000
