@@ -29,7 +29,7 @@ function ensureSchemathesis(): void {
     assert.equal(venv.status, 0, `python3 -m venv failed (Debian: apt-get install python3-venv, or bash test/stack/install-deps.sh schemathesis): ${venv.stderr}`)
   }
   const pip = spawnSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${VERSION}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  assert.equal(pip.status, 0, `pip install schemathesis failed: ${pip.stderr.slice(-2000)}`)
+  assert.equal(pip.status, 0, `pip install schemathesis failed: ${pip.error?.message ?? ''}${(pip.stderr ?? '').slice(-2000)}`)
 }
 
 /** Async on purpose: the service answering schemathesis runs in this process's event loop. */
