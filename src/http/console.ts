@@ -66,6 +66,8 @@ export function consoleRoutes(dir: string): FastifyPluginAsync {
       maxAge: 365 * 24 * 3600 * 1000,
       immutable: true,
       index: false,
+      // The build writes .br and .gz beside each asset (ui/vite.config.ts); served when the browser accepts them.
+      preCompressed: true,
       dotfiles: 'deny',
       decorateReply: false,
       setHeaders: (res) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { Registry } from 'prom-client'
 import { TokenAuth } from '../../../src/http/auth.js'
@@ -31,6 +32,7 @@ describe('console serving', () => {
     mkdirSync(join(dir, 'assets'))
     writeFileSync(join(dir, 'index.html'), INDEX)
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("console")\n')
+    writeFileSync(join(dir, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log("console")\n'))
     api = await server(dir)
   })
   after(async () => {
@@ -65,6 +67,17 @@ describe('console serving', () => {
     assert.match(String(r.headers['cache-control']), /max-age=31536000.*immutable/)
     assert.equal(r.headers['x-content-type-options'], 'nosniff')
     assert.equal(r.body, 'console.log("console")\n')
+  })
+
+  it('serves the precompressed copy to a browser that accepts it, the plain file to one that does not', async () => {
+    const br = await api.inject({ method: 'GET', url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip, deflate, br' } })
+    assert.equal(br.statusCode, 200)
+    assert.equal(br.headers['content-encoding'], 'br')
+    assert.match(String(br.headers['content-type']), /javascript/)
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), 'console.log("console")\n')
+    const gzipOnly = await api.inject({ method: 'GET', url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip' } })
+    assert.equal(gzipOnly.headers['content-encoding'], undefined, 'no .gz copy here: the plain file')
+    assert.equal(gzipOnly.body, 'console.log("console")\n')
   })
 
   it('an unknown asset or path outside the assets dir is a 404, not index.html', async () => {
