@@ -50,14 +50,6 @@ export interface ElasticsearchStoreOptions {
   analysis?: TextAnalysis
 }
 
-/**
- * Elasticsearch 8.x behind the Store seam. One index per collection (`<prefix>-<name>`), or one per UTC
- * day (`<prefix>-<name>-YYYY.MM.DD`) behind an alias of the plain name for `daily` collections, so
- * retention drops whole indices. Composable index templates are (re)installed by init().
- *
- * Everything here also works on the integ-test distribution, which lacks delete_by_query, reindex,
- * scripts and the analysis-common module (see es-mapping.ts for how text analysis copes).
- */
 /** Rounds of read-and-write for documents others keep writing meanwhile ('fenced' mode). */
 const FENCED_ROUNDS = 5
 
@@ -68,6 +60,14 @@ function newerFence(stored: Source | undefined, next: DocBody): boolean {
   return !!s && !!n && s.key === n.key && typeof s.epoch === 'number' && typeof n.epoch === 'number' && s.epoch > n.epoch
 }
 
+/**
+ * Elasticsearch 8.x behind the Store seam. One index per collection (`<prefix>-<name>`), or one per UTC
+ * day (`<prefix>-<name>-YYYY.MM.DD`) behind an alias of the plain name for `daily` collections, so
+ * retention drops whole indices. Composable index templates are (re)installed by init().
+ *
+ * Everything here also works on the integ-test distribution, which lacks delete_by_query, reindex,
+ * scripts and the analysis-common module (see es-mapping.ts for how text analysis copes).
+ */
 export class ElasticsearchStore implements Store {
   readonly kind = 'elasticsearch' as const
   private readonly collections = new Map<string, Collection>()
