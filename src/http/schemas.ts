@@ -1,4 +1,16 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type TNull, type TSchema, type TUnion } from '@sinclair/typebox'
+
+const SCALARS = new Set(['string', 'number', 'integer', 'boolean'])
+
+/**
+ * `T | null`. A scalar is written OpenAPI 3.0's way, `{ type, nullable: true }`: fast-json-stringify writes it
+ * directly, while for `anyOf: [T, null]` it tests every value against the branches (the 10,000-job list took
+ * 100 ms to serialise instead of 27). Ajv reads `nullable` too. Objects and references keep the union.
+ */
+export function Nullable<T extends TSchema>(t: T): TUnion<[T, TNull]> {
+  if (typeof t['type'] === 'string' && SCALARS.has(t['type'])) return { ...t, nullable: true } as unknown as TUnion<[T, TNull]>
+  return Type.Union([t, Type.Null()])
+}
 
 /** Shared response shapes; every route declares its responses so OpenAPI is complete. */
 export const ErrorBody = Type.Object(
@@ -15,6 +27,7 @@ export const errorResponses = {
   404: err('Unknown cluster, job or object'),
   405: err('The path exists but not with this method; the Allow header lists the methods it answers'),
   414: err('Request target longer than 8192 characters, or a path parameter longer than 100'),
+  431: err("Request line and headers together longer than Node's 16 KiB limit, refused before routing"),
   500: err('Internal error (details are logged, never returned)'),
   503: err('The store or an upstream the request needs is unavailable'),
 } as const

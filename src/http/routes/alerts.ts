@@ -4,10 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { NotFoundError } from '../../core/errors.js'
 import type { AlertsService } from '../../../alerting/alerts-service.js'
 import type { AckService } from '../../../alerting/oncall/acks.js'
-import { errorResponses } from '../schemas.js'
+import { errorResponses, Nullable } from '../schemas.js'
 import { CURSOR_PATTERN } from '../../storage/store.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const Figure = Nullable(Type.Union([Type.Number(), Type.String()]))
 
 const Cause = Type.Object(

@@ -6,14 +6,13 @@ import type { FleetView } from '../../fleet/fleet-view.js'
 import { JOB_STATES, type JobSnapshot } from '../../model/job.js'
 import { checkpointView, jobSummary } from '../../fleet/job-summary.js'
 import type { FleetTrends } from '../../fleet/job-trends.js'
-import { TimeParam, errorResponses } from '../schemas.js'
+import { errorResponses, Nullable, TimeParam } from '../schemas.js'
 import { parseTimeParam } from '../time-param.js'
 import type { JobHistoryPoint } from '../../fleet/job-history.js'
 import type { TimelineEvent } from '../../fleet/job-timeline.js'
 import type { RestorePointView } from '../../lifecycle/restore-point-catalog.js'
 import { sendError } from '../errors.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const JobStateSchema = Type.Union(JOB_STATES.map((s) => Type.Literal(s)))
 
 const Checkpoint = Type.Object(

@@ -3,11 +3,10 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { LifecycleService } from '../../lifecycle/lifecycle-service.js'
 import { OPERATION_ACTIONS } from '../../model/operation.js'
-import { TimeParam, errorResponses } from '../schemas.js'
+import { errorResponses, Nullable, TimeParam } from '../schemas.js'
 import { parseTimeParam } from '../time-param.js'
 import { sendError } from '../errors.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
 const Operation = Type.Object(
   {

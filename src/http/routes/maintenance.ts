@@ -8,9 +8,8 @@ import { NotFoundError } from '../../core/errors.js'
 import type { MaintenanceWindow } from '../../model/maintenance.js'
 import type { MaintenanceWindows } from '../../../alerting/oncall/maintenance.js'
 import { nextOpening, openingAt } from '../../../alerting/oncall/schedule.js'
-import { errorResponses } from '../schemas.js'
+import { errorResponses, Nullable } from '../schemas.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 const Match = Type.Object(
   {
     cluster: Type.Optional(Type.String({ description: 'cluster id, regular expression, anchored' })),

@@ -5,10 +5,9 @@ import type { FleetView } from '../../fleet/fleet-view.js'
 import type { MemoryRecommendation } from '../../recommend/model.js'
 import type { RecommendationService } from '../../recommend/recommendation-service.js'
 import type { Recommendation as Rec } from '../../recommend/recommender.js'
-import { errorResponses } from '../schemas.js'
+import { errorResponses, Nullable } from '../schemas.js'
 import { sendError } from '../errors.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
 const Window = Type.Object(
   {
