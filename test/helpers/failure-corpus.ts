@@ -50,6 +50,14 @@ export function loadCorpus(dir: URL = CORPUS_DIR): { entries: CorpusEntry[]; inv
   return { entries, invalid }
 }
 
+/**
+ * Entries gathered after the built-in rules were frozen (id prefix `fresh-`): never seen while writing or
+ * tuning rules, so they are scored apart and kept out of the train/held-out split.
+ */
+export function isFresh(id: string): boolean {
+  return id.startsWith('fresh-')
+}
+
 /** One entry in three, by the id's hash: stable as the corpus grows. */
 export function isHeldOut(id: string): boolean {
   return createHash('sha256').update(id).digest()[0]! % 3 === 0

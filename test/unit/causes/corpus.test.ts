@@ -1,0 +1,29 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { isFresh, isHeldOut, loadCorpus } from '../../helpers/failure-corpus.js'
+
+const { entries, invalid } = loadCorpus()
+
+test('corpus: every file is a valid entry', () => {
+  assert.deepEqual(invalid, [])
+  assert.ok(entries.length > 150, String(entries.length))
+  for (const e of entries) assert.match(e.id, /^[a-z0-9-]+$/, e.id)
+})
+
+test('corpus: fresh entries (gathered after the rules were frozen) never reuse a page the rules were written from', () => {
+  const fresh = entries.filter((e) => isFresh(e.id))
+  assert.ok(fresh.length >= 20, String(fresh.length))
+  const frozenSources = new Set(entries.filter((e) => !isFresh(e.id)).map((e) => e.source))
+  for (const e of fresh) {
+    assert.ok(!frozenSources.has(e.source), `${e.id} reuses ${e.source}`)
+    assert.match(e.source, /^https:\/\//, e.id)
+    assert.ok((e.note ?? '').length > 20, `${e.id} needs a note`)
+  }
+  assert.equal(new Set(fresh.map((e) => e.source)).size, fresh.length, 'one fresh entry per page')
+})
+
+test('corpus: isFresh goes by the id prefix only, independent of the held-out hash', () => {
+  assert.equal(isFresh('fresh-gh-x-1'), true)
+  assert.equal(isFresh('gh-fresh-x-1'), false)
+  assert.equal(typeof isHeldOut('fresh-gh-x-1'), 'boolean')
+})
