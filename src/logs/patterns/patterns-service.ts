@@ -53,7 +53,7 @@ const DEFAULT_CONCURRENCY = 3
 /** Counts spent looking for `lo` at most; each is a cheap count, the search stops at the first good enough one. */
 const MAX_COUNTS = 8
 /** [lo, to) may hold up to this share more than maxLines: those extra lines are read and not grouped. */
-const SLACK = 0.25
+const SLACK = 0.05
 
 interface Range {
   from: number
