@@ -50,8 +50,10 @@ const PATTERN_FIELDS = [FIELD.message, FIELD.level, FIELD.kind, 'flinkwatch.mark
 export const MAX_PATTERN_LINES = 1_000_000
 /** Two or three chunks at once keep a 2-core Elasticsearch busy while the miner groups; more only queue. */
 const DEFAULT_CONCURRENCY = 3
-/** Counts spent looking for `lo` at most; each is a cheap count, the search stops at the first good enough one. */
+/** Counts spent placing `lo` once a span holding maxLines is found; the search stops at the first good enough one. */
 const MAX_COUNTS = 8
+/** The first span counted is this share of the window; spans double from there. */
+const FIRST_SPAN_PARTS = 64
 /** [lo, to) may hold up to this share more than maxLines: those extra lines are read and not grouped. */
 const SLACK = 0.05
 
@@ -95,8 +97,7 @@ export class LogPatterns {
     let older: Range | undefined
     if (p.from !== undefined && p.to !== undefined) {
       const from = p.from
-      const total = await count(from, p.to)
-      const start = total > max ? await this.findStart(from, p.to, max, total, count) : { lo: from, n: total }
+      const start = await this.findStart(from, p.to, max, count)
       const chunks = splitRange({ from: start.lo, to: p.to }, Math.ceil(start.n / this.chunkLines))
       // Newest chunk first; while one is grouped, the next ones (concurrency in all) are being read.
       const readers: ChunkReader[] = []
@@ -147,26 +148,46 @@ export class LogPatterns {
   }
 
   /**
-   * A start lo in (from, to) with count([lo, to)) ≥ max, as close to max as a few counts find. The first guess
-   * assumes lines are spread evenly; then bisection. Returns from (read everything) if no count found one.
+   * A start lo with count([lo, to)) ≥ max (or from, when the whole window holds fewer), as close to max as a few
+   * counts find. Spans back from `to` double until one holds max (counting the whole window first would make
+   * SQLite count every match: 0.1 s for a million lines), then the cut is placed by interpolation between the
+   * last two counts, bisecting when that lands on an end. Lines older than lo cannot be among the newest max.
    */
-  private async findStart(from: number, to: number, max: number, total: number, count: (from: number, to: number) => Promise<number>): Promise<{ lo: number; n: number }> {
-    let best = { lo: from, n: total }
-    // Invariant: count([older, to)) ≥ max > count([newer, to)).
-    let older = from
+  private async findStart(from: number, to: number, max: number, count: (from: number, to: number) => Promise<number>): Promise<{ lo: number; n: number }> {
+    // Invariant: count([newer, to)) = nNewer < max; once found, count([older, to)) = nOlder ≥ max.
     let newer = to
-    let guess = to - Math.ceil(((to - from) * max * (1 + SLACK / 2)) / total)
-    for (let i = 0; i < MAX_COUNTS && newer - older > 1; i++) {
-      if (!(guess > older && guess < newer)) guess = older + Math.floor((newer - older) / 2)
-      const n = await count(guess, to)
+    let nNewer = 0
+    let w = Math.max(1, Math.floor((to - from) / FIRST_SPAN_PARTS))
+    let older: number
+    let nOlder: number
+    for (;;) {
+      const g = Math.max(from, to - w)
+      const n = await count(g, to)
       if (n >= max) {
-        best = { lo: guess, n }
-        if (n <= max * (1 + SLACK)) break
-        older = guess
-      } else newer = guess
-      guess = older + Math.floor((newer - older) / 2)
+        older = g
+        nOlder = n
+        break
+      }
+      if (g <= from) return { lo: from, n }
+      newer = g
+      nNewer = n
+      w *= 2
     }
-    return best
+    for (let i = 0; i < MAX_COUNTS && nOlder > max * (1 + SLACK) && newer - older > 1; i++) {
+      // Where max * (1 + SLACK / 2) lines would start if lines were spread evenly between older and newer.
+      const want = max * (1 + SLACK / 2)
+      let g = newer - Math.ceil(((newer - older) * (want - nNewer)) / (nOlder - nNewer))
+      if (!(g > older && g < newer)) g = older + Math.floor((newer - older) / 2)
+      const n = await count(g, to)
+      if (n >= max) {
+        older = g
+        nOlder = n
+      } else {
+        newer = g
+        nNewer = n
+      }
+    }
+    return { lo: older, n: nOlder }
   }
 }
 
