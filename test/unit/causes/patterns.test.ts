@@ -9,6 +9,7 @@ import { LogPatterns } from '../../../src/logs/patterns/patterns-service.js'
 import { logsCollection, toDocument } from '../../../src/logs/document.js'
 import { SqliteStore } from '../../../src/storage/sqlite-store.js'
 import type { LogRecord } from '../../../src/model/log-record.js'
+import { patternsContract } from '../../contract/patterns-contract.js'
 
 test('masking: numbers, Flink ids, UUIDs, IPs, hosts, paths and URLs become placeholders', () => {
   assert.equal(maskLine('Checkpoint 17 of job 3f2a0c1d2e3f4a5b6c7d8e9f00112233 expired before completing.'), 'Checkpoint <num> of job <id> expired before completing.')
@@ -111,3 +112,6 @@ test('patterns service reads a window slice by slice: same lines and order as on
   assert.deepEqual([exact.lines, exact.truncated], [1600, false])
   await store.close()
 })
+
+// The same contract runs on Elasticsearch in test/integration/storage/patterns-es.test.ts.
+patternsContract('embedded (SQLite)', async () => SqliteStore.open(mkdtempSync(join(tmpdir(), 'fw-patterns-contract-'))))
