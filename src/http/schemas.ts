@@ -38,3 +38,25 @@ export const TimeParam = (description: string) =>
 
 /** Marks TimeParam so a validation error can say what the value must be in one sentence (server.ts). */
 export const TIME_PARAM_TITLE = 'EpochMillisOrDateTime'
+
+/**
+ * Marks a route whose JSON body may be left out (schema key): @fastify/swagger always writes
+ * `requestBody.required: true` when a body schema is given, since Fastify needs one; such a route supplies `{}`
+ * in a preValidation hook, so its document must say the body is optional (`optionalBodies` below).
+ */
+export const OPTIONAL_BODY = 'x-optional-body'
+
+type OpenApiDoc = { paths?: Record<string, object | undefined> | undefined }
+
+/** swagger `transformObject`: `requestBody.required: false` on operations marked OPTIONAL_BODY, marker removed. */
+export function optionalBodies<T extends OpenApiDoc>(doc: T): T {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(item ?? {}) as unknown[]) {
+      if (typeof op !== 'object' || op === null || !(OPTIONAL_BODY in op)) continue
+      const o = op as Record<string, unknown> & { requestBody?: { required?: boolean } }
+      delete o[OPTIONAL_BODY]
+      if (o.requestBody) o.requestBody.required = false
+    }
+  }
+  return doc
+}

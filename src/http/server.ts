@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger.js'
 import type { Role } from '../config/sections/server.js'
 import { TokenAuth, bearerToken, type Principal } from './auth.js'
 import { errorHandler, sendError } from './errors.js'
-import { ErrorBody, TIME_PARAM_TITLE } from './schemas.js'
+import { ErrorBody, TIME_PARAM_TITLE, optionalBodies } from './schemas.js'
 import { healthRoutes, type ReadinessProbe } from './routes/health.js'
 import { consoleRoutes } from './console.js'
 import { RouteMethods } from './route-methods.js'
@@ -91,6 +91,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<Api> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: deps.auth.enabled ? [{ bearer: [] }] : [],
     },
+    transformObject: (d) => ('openapiObject' in d ? optionalBodies(d.openapiObject) : d.swaggerObject),
   })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 

@@ -1,10 +1,13 @@
 /**
  * What the API calls: validates an action request against the fleet and the configuration, then starts
- * it as an Operation. Validation problems are answered at once (404 unknown job, 400 no way to resubmit);
- * everything that needs the cluster happens inside the operation.
+ * it as an Operation. Problems are answered at once: 404 unknown cluster or job; 409 when a well-formed request
+ * cannot be carried out in the job's current state (stop or savepoint of a job that is not RUNNING, a restart
+ * flinkwatch has no resubmit recipe for, a cluster without lifecycle actions). Not 400: the request itself is
+ * valid by the API's schema, and the same request succeeds once the state changes (the job runs again, a policy
+ * is configured). Everything that needs the cluster happens inside the operation.
  */
 import type { AutoRestartConfig } from '../config/sections/auto-restart.js'
-import { BadRequestError, NotFoundError } from '../core/errors.js'
+import { ConflictError, NotFoundError } from '../core/errors.js'
 import type { FleetView } from '../fleet/fleet-view.js'
 import type { Operation, OperationAction } from '../model/operation.js'
 import type { JobRef, LifecycleActions } from './actions.js'
@@ -36,15 +39,15 @@ export class LifecycleService {
     const snap = this.o.fleet.job(r.cluster, r.jobId)
     if (!snap) throw new NotFoundError(`no job ${r.jobId} on cluster ${r.cluster}`)
     const actions = this.o.actions(r.cluster)
-    if (!actions) throw new BadRequestError(`cluster ${r.cluster} (${cluster.type}) has no lifecycle actions`)
+    if (!actions) throw new ConflictError(`cluster ${r.cluster} (${cluster.type}) has no lifecycle actions`)
     const job: JobRef = { cluster: r.cluster, jobId: r.jobId, jobName: snap.name, state: snap.state, ...(snap.platform ? { platform: snap.platform } : {}) }
     const drain = r.drain ?? false
     const policy = this.matcher.match(snap.name)
     if (r.action === 'restart' && actions.clusterType !== 'kubernetes' && !policy) {
-      throw new BadRequestError(`no autoRestart.jobs entry matches job name "${snap.name}": flinkwatch does not know how to resubmit it (configure jarId or jarPath, entryClass and args for it)`)
+      throw new ConflictError(`no autoRestart.jobs entry matches job name "${snap.name}": flinkwatch does not know how to resubmit it (configure jarId or jarPath, entryClass and args for it)`)
     }
     if (r.action === 'stop' || r.action === 'savepoint') {
-      if (snap.state !== 'RUNNING') throw new BadRequestError(`job ${snap.name} is ${snap.state}: ${r.action === 'stop' ? 'stop with savepoint' : 'a savepoint'} needs a RUNNING job`)
+      if (snap.state !== 'RUNNING') throw new ConflictError(`job ${snap.name} is ${snap.state}: ${r.action === 'stop' ? 'stop with savepoint' : 'a savepoint'} needs a RUNNING job`)
     }
     return this.o.operations.start({
       action: r.action,

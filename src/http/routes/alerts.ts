@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { NotFoundError } from '../../core/errors.js'
 import type { AlertsService } from '../../../alerting/alerts-service.js'
 import type { AckService } from '../../../alerting/oncall/acks.js'
-import { errorResponses, Nullable } from '../schemas.js'
+import { OPTIONAL_BODY, errorResponses, Nullable } from '../schemas.js'
 import { CURSOR_PATTERN } from '../../storage/store.js'
 
 const Figure = Nullable(Type.Union([Type.Number(), Type.String()]))
@@ -146,7 +146,7 @@ export function alertRoutes(alerts: AlertsService, acks?: AckService): FastifyPl
       tags: ['alerts'],
       summary,
       params: Type.Object({ id: Type.String() }),
-      ...(body ? { body: AckBody } : {}),
+      ...(body ? { body: AckBody, [OPTIONAL_BODY]: true } : {}),
       response: { 200: Type.Object({ alert: Type.Ref('Alert') }), ...errorResponses, 409: Type.Ref('Error', { description: 'the incident is not firing' }) },
     })
     api.post('/alerts/:id/ack', {

@@ -66,7 +66,13 @@ export function lifecycleRoutes(service: LifecycleService): FastifyPluginAsync {
             },
             { additionalProperties: false },
           ),
-          response: { 202: Type.Object({ operationId: Type.String(), operation: Type.Ref('Operation') }), 409: Type.Ref('Error'), ...errorResponses },
+          response: {
+            202: Type.Object({ operationId: Type.String(), operation: Type.Ref('Operation') }),
+            ...errorResponses,
+            409: Type.Ref('Error', {
+              description: 'The job cannot take this action in its state: stop or savepoint of a job that is not RUNNING, a restart without an autoRestart.jobs entry (YARN, standalone), or a cluster without lifecycle actions',
+            }),
+          },
         },
       },
       async (req, reply) => {

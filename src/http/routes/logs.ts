@@ -31,7 +31,9 @@ const Hit = Type.Object(
 )
 
 const SearchQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 2000, description: 'words (all must match), "exact phrases", level:/logger:/thread:/job:/taskManager:/cluster: value, -word to exclude' })),
+  // Within MAX_URL_LENGTH (8192) in the worst case, so a q over the bound is the schema's 400, not the server's 414:
+  // 600 code points of 4-byte UTF-8, percent-encoded, are 7,200 characters (2000 were up to 24,000).
+  q: Type.Optional(Type.String({ maxLength: 600, description: 'words (all must match), "exact phrases", level:/logger:/thread:/job:/taskManager:/cluster: value, -word to exclude' })),
   cluster: Type.Optional(Type.String()),
   job: Type.Optional(Type.String({ description: 'job id (32 hex) or job name' })),
   taskManager: Type.Optional(Type.String()),

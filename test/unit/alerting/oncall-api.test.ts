@@ -40,6 +40,11 @@ test('POST/DELETE /alerts/:id/ack: operators acknowledge (with a comment) and ta
     assert.equal(stored.alert.acknowledgedBy, 'ops')
     // Without a body at all.
     assert.equal((await a.http.inject({ method: 'POST', url: `/api/v1/alerts/${id}/ack`, headers: operator })).statusCode, 200)
+    // ...and the document says so: a bare POST is valid, the body is optional (not swagger's default required).
+    const doc = (await a.http.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, Record<string, unknown> & { requestBody?: { required?: boolean } }>> }
+    const ack = doc.paths['/api/v1/alerts/{id}/ack']!['post']!
+    assert.equal(ack.requestBody?.required, false)
+    assert.equal('x-optional-body' in ack, false, 'the marker does not leak into the document')
     await clock.advance(1000)
     const del = await a.http.inject({ method: 'DELETE', url: `/api/v1/alerts/${id}/ack`, headers: operator })
     assert.equal(del.statusCode, 200)

@@ -126,17 +126,18 @@ describe('lifecycle API', () => {
     assert.deepEqual(op.json(), { statusCode: 404, error: 'Not Found', message: 'no operation does-not-exist' })
   })
 
-  it('400 for a bad action or body, and for actions the job cannot take', async () => {
+  it('400 for a bad action or body; 409 for a valid action the job cannot take in its state', async () => {
     for (const body of [{ action: 'explode' }, {}, { action: 'stop', drain: 'yes please' }, { action: 'cancel', force: true }]) {
       const res = await post(`prod/${RUNNING}`, body)
       assert.equal(res.statusCode, 400, JSON.stringify(body))
       assert.equal((res.json() as { error: string }).error, 'Bad Request')
     }
     const notRunning = await post(`prod/${FAILED}`, { action: 'savepoint' })
-    assert.equal(notRunning.statusCode, 400)
+    assert.equal(notRunning.statusCode, 409)
+    assert.equal((notRunning.json() as { error: string }).error, 'Conflict')
     assert.equal((notRunning.json() as { message: string }).message, 'job payments is FAILED: a savepoint needs a RUNNING job')
     const noPolicy = await post(`prod/${FAILED}`, { action: 'restart' })
-    assert.equal(noPolicy.statusCode, 400)
+    assert.equal(noPolicy.statusCode, 409)
     assert.match((noPolicy.json() as { message: string }).message, /^no autoRestart.jobs entry matches job name "payments"/)
   })
 

@@ -121,6 +121,13 @@ describe('logs HTTP API (embedded store)', () => {
     assert.equal((await app.http.inject({ method: 'GET', url: '/api/v1/logs/search?from=notatime' })).statusCode, 400)
     assert.equal((await app.http.inject({ method: 'GET', url: '/api/v1/logs/search?limit=0' })).statusCode, 400)
   })
+
+  it('a q at its bound fits the request-target limit even in 4-byte characters; one more is the schema\'s 400, not a 414', async () => {
+    const q = (n: number) => encodeURIComponent('\u{1F600}'.repeat(n))
+    assert.equal((await app.http.inject({ method: 'GET', url: `/api/v1/logs/search?q=${q(600)}` })).statusCode, 200)
+    const over = await app.http.inject({ method: 'GET', url: `/api/v1/logs/search?q=${q(601)}` })
+    assert.equal(over.statusCode, 400, over.body)
+  })
 })
 
 describe('logs API roles and live tail', () => {
