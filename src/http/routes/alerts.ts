@@ -151,9 +151,9 @@ export function alertRoutes(alerts: AlertsService, acks?: AckService): FastifyPl
     })
     api.post('/alerts/:id/ack', {
       config: { role: 'operator' },
-      // The body is optional: a bare POST acknowledges without a comment.
+      // The body is optional: a bare POST acknowledges without a comment. A JSON `null` is a body, and not an object (400).
       preValidation: async (req) => {
-        req.body ??= {}
+        if (req.body === undefined) req.body = {}
       },
       schema: ackSchema('Acknowledge a firing incident: no more reminders or escalation levels', true),
     }, async (req) => {

@@ -64,7 +64,7 @@ function fakeJobs(): FakeFlinkJob[] {
   return states.map((state, i) => ({ jid: `${i + 1}`.repeat(32), name: `schemathesis-${i + 1}`, state, startTime: Date.now() - (i + 1) * 600_000 }))
 }
 
-describe('API against its OpenAPI document (schemathesis --checks all)', { timeout: 900_000 }, () => {
+describe('API against its OpenAPI document (schemathesis, all checks)', { timeout: 900_000 }, () => {
   let svc: RunningService
   let jm: FakeJobManager
   let rm: FakeResourceManager
@@ -95,14 +95,28 @@ describe('API against its OpenAPI document (schemathesis --checks all)', { timeo
     // negative-data check accepts as a rejection.
     const configDir = mkdtempSync(join(tmpdir(), 'fw-schemathesis-'))
     const configFile = join(configDir, 'schemathesis.toml')
-    writeFileSync(configFile, `[checks.negative_data_rejection]\nexpected-statuses = [${NEGATIVE_REJECTED.map((s) => `"${s}"`).join(', ')}]\n`)
+    // One check is off for one operation, every other check still runs on it: POST /maintenance accepts a body only
+    // when its cron expression parses in its time zone and exactly one of from/to or cron/duration is given, which
+    // JSON Schema cannot say, so generated "valid" bodies meet a 400 (the rules are unit-tested, oncall-api.test.ts).
+    writeFileSync(
+      configFile,
+      [
+        '[checks.negative_data_rejection]',
+        `expected-statuses = [${NEGATIVE_REJECTED.map((s) => `"${s}"`).join(', ')}]`,
+        '',
+        '[[operations]]',
+        'include-name = "POST /api/v1/maintenance"',
+        'checks.positive_data_acceptance.enabled = false',
+        '',
+      ].join('\n'),
+    )
     const r = await run([
       '--config-file',
       configFile,
       'run',
       `${svc.url}/docs/json`,
-      '--checks',
-      'all',
+      // No --checks: schemathesis runs all of its checks by default, and a CLI --checks would override the
+      // one per-operation exception in the config file.
       '-H',
       `Authorization: Bearer ${TOKEN}`,
       '--max-examples',

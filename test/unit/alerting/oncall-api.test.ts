@@ -38,8 +38,9 @@ test('POST/DELETE /alerts/:id/ack: operators acknowledge (with a comment) and ta
     assert.deepEqual([acked.acknowledgedBy, acked.acknowledgedAt, acked.ackComment], ['ops', clock.now(), 'on it'])
     const stored = (await a.http.inject({ method: 'GET', url: `/api/v1/alerts/${id}`, headers: viewer })).json() as { alert: { acknowledgedBy: string } }
     assert.equal(stored.alert.acknowledgedBy, 'ops')
-    // Without a body at all.
+    // Without a body at all; a JSON null, though, is a body that is not an object.
     assert.equal((await a.http.inject({ method: 'POST', url: `/api/v1/alerts/${id}/ack`, headers: operator })).statusCode, 200)
+    assert.equal((await a.http.inject({ method: 'POST', url: `/api/v1/alerts/${id}/ack`, headers: { ...operator, 'content-type': 'application/json' }, payload: 'null' })).statusCode, 400)
     // ...and the document says so: a bare POST is valid, the body is optional (not swagger's default required).
     const doc = (await a.http.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, Record<string, unknown> & { requestBody?: { required?: boolean } }>> }
     const ack = doc.paths['/api/v1/alerts/{id}/ack']!['post']!
