@@ -75,6 +75,17 @@ class SampleWindow {
     return list
   }
 
+  last(key: string): { at: number; value: number } | undefined {
+    return this.samples.get(key)?.at(-1)
+  }
+
+  /** The samples still inside the window at `at`, without adding one. */
+  current(key: string, at: number): { at: number; value: number }[] {
+    const list = this.samples.get(key) ?? []
+    while (list.length > 0 && at - list[0]!.at > this.windowMs) list.shift()
+    return list
+  }
+
   reset(key: string): void {
     this.samples.delete(key)
   }
@@ -103,7 +114,10 @@ export class CounterWindow {
       else if (run !== undefined) this.samples.add(key, now, 0)
       this.runs.set(key, job.jobId)
     }
-    const list = this.samples.add(key, now, value)
+    // A per-run counter never goes down: a lower value is a stale view of the run (a lagging metric, an
+    // instance's mirror a poll behind the owner), and counting it would count the rise after it twice.
+    const last = this.samples.last(key)
+    const list = last !== undefined && value < last.value ? this.samples.current(key, now) : this.samples.add(key, now, value)
     let inc = 0
     for (let i = 1; i < list.length; i++) inc += Math.max(0, list[i]!.value - list[i - 1]!.value)
     return inc

@@ -198,7 +198,8 @@ export class JobManagerPoller {
         }),
         attempt(async () => {
           const m = metricMap(await client.get(`/jobs/${id}/metrics?get=numRestarts`, MetricList, signal))
-          t.restarts = m.get('numRestarts') ?? t.restarts
+          // Lags behind the exception history read below; a run's restarts only grow.
+          t.restarts = Math.max(t.restarts, m.get('numRestarts') ?? 0)
         }),
         t.intervalKnown || terminal
           ? Promise.resolve()

@@ -211,6 +211,24 @@ describe('flink collector request cadence', () => {
     assert.equal(flink.count(`/jobs/${JOB_A}/exceptions`), 1)
     assert.equal(job.latestException?.message, 'java.lang.RuntimeException: poison record')
   })
+
+  it('never lowers a run\'s restarts when numRestarts lags behind what was read before', async () => {
+    const { collect, flink, clock } = setup()
+    await collect()
+    const overview = fixture('1.20', 'jobs-overview') as { jobs: Record<string, unknown>[] }
+    overview.jobs[0]!['last-modification'] = 1767225700000
+    flink.set('/jobs/overview', { body: overview }).set(`/jobs/${JOB_A}/metrics`, { body: [{ id: 'numRestarts', value: '2' }] })
+    await clock.advance(10_000)
+    assert.equal(jobOf(await collect(), JOB_A).restarts, 2)
+    // The next change reads a metric the JobManager has not refreshed yet, and a history that holds less.
+    overview.jobs[0]!['last-modification'] = 1767225800000
+    flink.set('/jobs/overview', { body: overview }).set(`/jobs/${JOB_A}/metrics`, { body: [{ id: 'numRestarts', value: '1' }] })
+    flink.set(`/jobs/${JOB_A}/exceptions`, { body: { exceptionHistory: { entries: [], truncated: true } } })
+    await clock.advance(10_000)
+    flink.calls.length = 0
+    assert.equal(jobOf(await collect(), JOB_A).restarts, 2)
+    assert.equal(flink.count(`/jobs/${JOB_A}/metrics?get=numRestarts`), 1, 'the change was read')
+  })
 })
 
 describe("flink collector on Flink's cached job detail", () => {
