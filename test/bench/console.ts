@@ -1,5 +1,5 @@
 /**
- * Console benchmark (`npm run bench -- console [--clusters 100] [--jobs 100] [--lines 1000000] [--queries 20]`).
+ * Console benchmark (`npm run bench -- console [--clusters 100] [--jobs 100] [--lines 1000000] [--queries 20] [--trace DIR] [--keep] [--dir DIR]`).
  *
  * A real flinkwatch (`flinkwatch serve` from the sources, its own process, embedded store) watches
  * clusters × jobs simulated jobs (test/bench/fake-jobmanager.ts, the collectors benchmark's fake JobManagers;
@@ -17,9 +17,9 @@
  * Targets are printed next to the figures, never asserted. Prints one JSON document.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Page } from 'playwright-core'
@@ -44,13 +44,19 @@ export default async function consoleBench(argv: string[]): Promise<void> {
       queries: { type: 'string', default: '20' },
       interval: { type: 'string', default: '10s' },
       keep: { type: 'boolean', default: false },
+      // Writes a Chrome trace of each phase (fleet.trace.json, logs.trace.json) into this folder, for
+      // Perfetto or chrome://tracing: what the long tasks spent their time on.
+      trace: { type: 'string' },
+      // Reuses this folder (kept by an earlier --keep run): lines already stored are not ingested again.
+      dir: { type: 'string' },
     },
   })
   const clusters = Number(values.clusters)
   const jobsPer = Number(values.jobs)
   const lines = Number(values.lines)
   const log = (m: string) => process.stderr.write(`[bench console] ${m}\n`)
-  const dir = mkdtempSync(join(tmpdir(), 'fw-console-bench-'))
+  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'fw-console-bench-'))
+  if (values.dir) mkdirSync(dir, { recursive: true })
   const children: ChildProcess[] = []
   const stopAll = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'))
   process.on('exit', stopAll)
@@ -94,7 +100,8 @@ export default async function consoleBench(argv: string[]): Promise<void> {
     log(`${clusters * jobsPer} jobs listed`)
 
     // --- the log store ------------------------------------------------------------------------------
-    const ingest = await ingestLines(base, auth, lines, log)
+    const stored = ((await (await fetch(`${base}/api/v1/logs/search?limit=1`, { headers: auth })).json()) as { total: number }).total
+    const ingest = values.dir && stored > 0 ? { accepted: 0, seconds: 0, reused: true } : await ingestLines(base, auth, lines, log)
     const total = ((await (await fetch(`${base}/api/v1/logs/search?limit=1`, { headers: auth })).json()) as { total: number }).total
     log(`log store: ${ingest.accepted} lines accepted in ${ingest.seconds} s (search total ${total})`)
 
@@ -111,8 +118,9 @@ export default async function consoleBench(argv: string[]): Promise<void> {
       // The console keeps its token in sessionStorage; the bench puts it there before the page loads.
       await context.addInitScript(`(${INIT_SCRIPT})(${JSON.stringify(TOKEN)})`)
       const page = await context.newPage()
-      results['fleet'] = await fleetFigures(page, base, clusters * jobsPer, log)
-      results['logs'] = await logFigures(page, base, auth, Number(values.queries), log)
+      const traced = async <T>(phase: string, run: () => Promise<T>): Promise<T> => (values.trace ? withTrace(page, join(values.trace, `${phase}.trace.json`), run) : run())
+      results['fleet'] = await traced('fleet', () => fleetFigures(page, base, clusters * jobsPer, log))
+      results['logs'] = await traced('logs', () => logFigures(page, base, auth, Number(values.queries), log))
     } finally {
       await context.close()
       rmSync(profile, { recursive: true, force: true })
@@ -140,7 +148,7 @@ export default async function consoleBench(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
   } finally {
     stopAll()
-    if (!values.keep) rmSync(dir, { recursive: true, force: true })
+    if (!values.keep && !values.dir) rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -151,6 +159,15 @@ async function fleetFigures(page: Page, base: string, jobs: number, log: (m: str
   // Navigation start to the first row on screen, by the page's own clock.
   const firstRenderMs = (await page.evaluate('window.__bench.firstRow ?? performance.now()')) as number
   log(`fleet rendered in ${Math.round(firstRenderMs)} ms (driver ${Date.now() - t0} ms)`)
+  // Where the first render's time went, by the page's Resource Timing: the script, then the job list.
+  const breakdown = (await page.evaluate(`(() => {
+    const r = performance.getEntriesByType('resource')
+    const nav = performance.getEntriesByType('navigation')[0]
+    const script = r.find((e) => e.name.includes('/assets/') && e.name.endsWith('.js'))
+    const jobs = r.find((e) => new URL(e.name).pathname === '/api/v1/jobs')
+    const at = (v) => (v === undefined ? null : Math.round(v))
+    return { documentMs: at(nav?.responseEnd), scriptRequestedMs: at(script?.requestStart || script?.startTime), scriptLoadedMs: at(script?.responseEnd), domInteractiveMs: at(nav?.domInteractive), jobsFetchedAtMs: at(jobs?.startTime), jobsRequestedMs: at(jobs?.requestStart || jobs?.startTime), jobsFirstByteMs: at(jobs?.responseStart), jobsLoadedMs: at(jobs?.responseEnd), jobsKB: jobs ? Math.round(jobs.encodedBodySize / 1024) : null }
+  })()`)) as Record<string, number | null>
   await page.waitForFunction(`document.querySelector('[data-testid=jobs-total]')?.textContent?.replace(/\\D/g, '') === '${jobs}'`, undefined, { timeout: 60_000 }).catch(() => log('jobs-total never showed every job'))
 
   // First live update: the first DOM change in the table after the first `updates` message.
@@ -173,6 +190,7 @@ async function fleetFigures(page: Page, base: string, jobs: number, log: (m: str
   const heap = metric('JSHeapUsedSize')
   return {
     firstRenderMs: Math.round(firstRenderMs),
+    ...Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [`firstRender.${k}`, v])),
     firstUpdateMessageMs: firstUpdateMessageMs === null ? null : Math.round(firstUpdateMessageMs),
     firstLiveUpdateMs: firstUpdateMs === null ? null : Math.round(firstUpdateMs),
     scrollMs: Math.round(scroll.ms),
@@ -341,6 +359,25 @@ const ARM_SEARCH = `new Promise((resolve) => {
   })
   obs.observe(target, { subtree: true, childList: true, characterData: true })
 })`
+
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'disabled-by-default-devtools.timeline.frame']
+
+async function withTrace<T>(page: Page, file: string, run: () => Promise<T>): Promise<T> {
+  const cdp = await page.context().newCDPSession(page)
+  const events: unknown[] = []
+  cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => void events.push(...e.value))
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: TRACE_CATEGORIES }, transferMode: 'ReportEvents' })
+  try {
+    return await run()
+  } finally {
+    const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()))
+    await cdp.send('Tracing.end')
+    await done
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, JSON.stringify({ traceEvents: events }))
+    await cdp.detach()
+  }
+}
 
 function jsSize(dir: string): { files: number; bytes: number; gzipKB: number } {
   let bytes = 0

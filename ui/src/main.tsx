@@ -1,12 +1,12 @@
 /** The console shell: session check, top bar, and one page per route (state in the URL, see router.ts). */
+import './boot.js'
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { authRequired, errorText } from './api.js'
 import { Link, useRoute } from './router.js'
-import { loadSession, session, signOut } from './session.js'
-import { prefetch } from './prefetch.js'
+import { session, signOut, takeSession } from './session.js'
 import { useStore } from './store.js'
-import { FLEET_JOBS, Fleet } from './pages/fleet.js'
+import { Fleet } from './pages/fleet.js'
 import { JobPage } from './pages/job.js'
 import { Logs } from './pages/logs.js'
 import { Alerts } from './pages/alerts.js'
@@ -45,7 +45,7 @@ function App() {
   const [bootError, setBootError] = useState<unknown>(null)
   const [booted, setBooted] = useState(false)
   useEffect(() => {
-    loadSession()
+    takeSession()
       .catch((err: unknown) => setBootError(err))
       .finally(() => setBooted(true))
   }, [])
@@ -85,6 +85,4 @@ function App() {
   )
 }
 
-// The fleet's job list is asked for together with the session, not after it (see prefetch.ts).
-if (location.pathname === '/' || location.pathname === '/index.html') prefetch(FLEET_JOBS)
 render(<App />, document.getElementById('app')!)

@@ -5,6 +5,9 @@
  */
 import { api } from './api.js'
 
+/** The fleet's job list: the largest read, and the only one its first screen waits on. */
+export const FLEET_JOBS = '/jobs'
+
 const started = new Map<string, Promise<unknown>>()
 
 export function prefetch(path: string): void {

@@ -11,6 +11,21 @@ export function hasRole(me: WhoAmI | null, needed: Role): boolean {
   return me !== null && RANK[me.role] >= RANK[needed]
 }
 
+let started: Promise<boolean> | null = null
+
+/** Asks for the session at boot (boot.ts); the shell takes that answer with `takeSession`. */
+export function startSession(): void {
+  started ??= loadSession()
+  // Taken and handled by the shell; never an unhandled rejection in between.
+  started.catch(() => undefined)
+}
+
+export function takeSession(): Promise<boolean> {
+  const p = started ?? loadSession()
+  started = null
+  return p
+}
+
 /** Loads /whoami; false when a token is needed (the sign-in prompt shows). */
 export async function loadSession(): Promise<boolean> {
   try {

@@ -5,15 +5,13 @@ import { Badge, ErrorNote, Empty } from '../components/ui.js'
 import { VirtualRows } from '../components/virtual-rows.js'
 import { count, duration, ms, pct } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
-import { takePrefetched } from '../prefetch.js'
+import { FLEET_JOBS, takePrefetched } from '../prefetch.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { Alert, Cluster, JobSummary, Recommendation } from '../types.js'
 import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
 
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
-/** The job list, also fetched at boot (main.tsx) so the first screen does not wait for the session first. */
-export const FLEET_JOBS = '/jobs'
 
 const COLUMNS: { id: SortColumn | null; label: string; title?: string; num?: boolean }[] = [
   { id: 'state', label: 'State' },
