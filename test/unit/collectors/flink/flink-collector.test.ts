@@ -198,12 +198,17 @@ describe('flink collector request cadence', () => {
     assert.equal(detailCalls(), 25)
   })
 
+  /** Job A changed since the last poll (a later last-modification) and its numRestarts metric now reads `restarts`. */
+  const changedWith = (flink: FakeFlink, lastModification: number, restarts: number) => {
+    const overview = fixture('1.20', 'jobs-overview') as { jobs: Record<string, unknown>[] }
+    overview.jobs[0]!['last-modification'] = lastModification
+    flink.set('/jobs/overview', { body: overview }).set(`/jobs/${JOB_A}/metrics`, { body: [{ id: 'numRestarts', value: String(restarts) }] })
+  }
+
   it('refreshes detail and reads exceptions when a job restarted between polls', async () => {
     const { collect, flink, clock } = setup()
     await collect()
-    const overview = fixture('1.20', 'jobs-overview') as { jobs: Record<string, unknown>[] }
-    overview.jobs[0]!['last-modification'] = 1767225700000
-    flink.set('/jobs/overview', { body: overview }).set(`/jobs/${JOB_A}/metrics`, { body: [{ id: 'numRestarts', value: '2' }] })
+    changedWith(flink, 1767225700000, 2)
     await clock.advance(10_000)
     flink.calls.length = 0
     const job = jobOf(await collect(), JOB_A)
@@ -215,14 +220,11 @@ describe('flink collector request cadence', () => {
   it('never lowers a run\'s restarts when numRestarts lags behind what was read before', async () => {
     const { collect, flink, clock } = setup()
     await collect()
-    const overview = fixture('1.20', 'jobs-overview') as { jobs: Record<string, unknown>[] }
-    overview.jobs[0]!['last-modification'] = 1767225700000
-    flink.set('/jobs/overview', { body: overview }).set(`/jobs/${JOB_A}/metrics`, { body: [{ id: 'numRestarts', value: '2' }] })
+    changedWith(flink, 1767225700000, 2)
     await clock.advance(10_000)
     assert.equal(jobOf(await collect(), JOB_A).restarts, 2)
     // The next change reads a metric the JobManager has not refreshed yet, and a history that holds less.
-    overview.jobs[0]!['last-modification'] = 1767225800000
-    flink.set('/jobs/overview', { body: overview }).set(`/jobs/${JOB_A}/metrics`, { body: [{ id: 'numRestarts', value: '1' }] })
+    changedWith(flink, 1767225800000, 1)
     flink.set(`/jobs/${JOB_A}/exceptions`, { body: { exceptionHistory: { entries: [], truncated: true } } })
     await clock.advance(10_000)
     flink.calls.length = 0
