@@ -1,5 +1,5 @@
 /**
- * Console benchmark (`npm run bench -- console [--clusters 100] [--jobs 100] [--lines 1000000] [--queries 20] [--trace DIR] [--keep] [--dir DIR]`).
+ * Console benchmark (`npm run bench -- console [--clusters 100] [--jobs 100] [--lines 1000000] [--queries 20] [--trace DIR] [--profile DIR] [--keep] [--dir DIR]`).
  *
  * A real flinkwatch (`flinkwatch serve` from the sources, its own process, embedded store) watches
  * clusters × jobs simulated jobs (test/bench/fake-jobmanager.ts, the collectors benchmark's fake JobManagers;
@@ -49,6 +49,9 @@ export default async function consoleBench(argv: string[]): Promise<void> {
       trace: { type: 'string' },
       // Reuses this folder (kept by an earlier --keep run): lines already stored are not ingested again.
       dir: { type: 'string' },
+      // Writes the service's V8 CPU profile (.cpuprofile) into this folder when it stops: what the server
+      // spent its time on while the first render or a search waited.
+      profile: { type: 'string' },
     },
   })
   const clusters = Number(values.clusters)
@@ -84,7 +87,7 @@ export default async function consoleBench(argv: string[]): Promise<void> {
     }
     writeFileSync(join(dir, 'flinkwatch.json'), JSON.stringify(config))
     writeFileSync(join(dir, 'flinkwatch.yaml'), JSON.stringify(config))
-    const svc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve', '--config', join(dir, 'flinkwatch.yaml')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+    const svc = spawn(process.execPath, [...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []), '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve', '--config', join(dir, 'flinkwatch.yaml')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
     children.push(svc)
     let svcErr = ''
     svc.stderr!.on('data', (d: Buffer) => (svcErr = (svcErr + d.toString()).slice(-4000)))
@@ -164,11 +167,16 @@ async function fleetFigures(page: Page, base: string, jobs: number, log: (m: str
     const r = performance.getEntriesByType('resource')
     const nav = performance.getEntriesByType('navigation')[0]
     const script = r.find((e) => e.name.includes('/assets/') && e.name.endsWith('.js'))
-    const jobs = r.find((e) => new URL(e.name).pathname === '/api/v1/jobs')
+    // The first screen (the head of the list, ?limit=) and the whole list, each as the browser timed it.
+    const head = r.find((e) => new URL(e.name).pathname === '/api/v1/jobs' && new URL(e.name).searchParams.has('limit'))
+    const jobs = r.find((e) => new URL(e.name).pathname === '/api/v1/jobs' && new URL(e.name).search === '')
     const at = (v) => (v === undefined ? null : Math.round(v))
-    return { documentMs: at(nav?.responseEnd), scriptRequestedMs: at(script?.requestStart || script?.startTime), scriptLoadedMs: at(script?.responseEnd), domInteractiveMs: at(nav?.domInteractive), jobsFetchedAtMs: at(jobs?.startTime), jobsRequestedMs: at(jobs?.requestStart || jobs?.startTime), jobsFirstByteMs: at(jobs?.responseStart), jobsLoadedMs: at(jobs?.responseEnd), jobsKB: jobs ? Math.round(jobs.encodedBodySize / 1024) : null }
+    return { documentMs: at(nav?.responseEnd), scriptRequestedMs: at(script?.requestStart || script?.startTime), scriptLoadedMs: at(script?.responseEnd), domInteractiveMs: at(nav?.domInteractive),
+      headRequestedMs: at(head?.requestStart || head?.startTime), headFirstByteMs: at(head?.responseStart), headLoadedMs: at(head?.responseEnd), headKB: head ? Math.round(head.encodedBodySize / 1024) : null,
+      jobsFetchedAtMs: at(jobs?.startTime), jobsRequestedMs: at(jobs?.requestStart || jobs?.startTime), jobsFirstByteMs: at(jobs?.responseStart), jobsLoadedMs: at(jobs?.responseEnd), jobsKB: jobs ? Math.round(jobs.encodedBodySize / 1024) : null }
   })()`)) as Record<string, number | null>
-  await page.waitForFunction(`document.querySelector('[data-testid=jobs-total]')?.textContent?.replace(/\\D/g, '') === '${jobs}'`, undefined, { timeout: 60_000 }).catch(() => log('jobs-total never showed every job'))
+  await page.waitForFunction(`document.querySelector('[data-testid=fleet-shown]')?.textContent === '${jobs} jobs'`, undefined, { timeout: 60_000 }).catch(() => log('the table never showed every job'))
+  const wholeListMs = (await page.evaluate('window.__bench.wholeList')) as number | null
 
   // First live update: the first DOM change in the table after the first `updates` message.
   const firstUpdateMs = (await page.evaluate(FIRST_UPDATE)) as number | null
@@ -191,6 +199,7 @@ async function fleetFigures(page: Page, base: string, jobs: number, log: (m: str
   return {
     firstRenderMs: Math.round(firstRenderMs),
     ...Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [`firstRender.${k}`, v])),
+    wholeListMs: wholeListMs === null ? null : Math.round(wholeListMs),
     firstUpdateMessageMs: firstUpdateMessageMs === null ? null : Math.round(firstUpdateMessageMs),
     firstLiveUpdateMs: firstUpdateMs === null ? null : Math.round(firstUpdateMs),
     scrollMs: Math.round(scroll.ms),
@@ -279,11 +288,16 @@ async function ingestLines(base: string, auth: Record<string, string>, n: number
 // Browser-side code, as text: the service's tsconfig has no DOM types (ui/ has its own).
 const INIT_SCRIPT = `(token) => {
   try { sessionStorage.setItem('flinkwatch.token', token) } catch {}
-  const b = (window.__bench = { longtasks: [], updates: [], firstRow: null })
+  const b = (window.__bench = { longtasks: [], updates: [], firstRow: null, wholeList: null })
   const rows = new MutationObserver(() => {
     if (document.querySelector('[data-testid=fleet-row]')) { b.firstRow = performance.now(); rows.disconnect() }
   })
   rows.observe(document, { subtree: true, childList: true })
+  // The whole list in the table (the first screen may be its head only): the count reads "N jobs".
+  const whole = new MutationObserver(() => {
+    if (/^[1-9]\\d* jobs?$/.test(document.querySelector('[data-testid=fleet-shown]')?.textContent ?? '')) { b.wholeList = performance.now(); whole.disconnect() }
+  })
+  whole.observe(document, { subtree: true, childList: true, characterData: true })
   new PerformanceObserver((list) => { for (const e of list.getEntries()) b.longtasks.push({ start: e.startTime, duration: e.duration }) }).observe({ type: 'longtask', buffered: true })
   const nativeFetch = window.fetch.bind(window)
   window.fetch = async (input, init) => {

@@ -60,7 +60,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (!res.ok) {
     const message = (body as { message?: unknown } | undefined)?.message
     const msg = typeof message === 'string' ? message : `HTTP ${res.status}`
-    if (res.status === 401) authRequired.value = true
+    // Only a refusal of the token in use asks for sign-in again: a slow answer to a request sent before
+    // sign-in (a boot prefetch) must not undo the sign-in that happened meanwhile.
+    if (res.status === 401 && getToken() === token) authRequired.value = true
     throw new ApiError(res.status, msg, res.status === 403 ? neededRole(msg) : null)
   }
   return body as T

@@ -3,10 +3,24 @@
  * the largest read and its first screen waits on nothing else, so it should not also wait a round trip for
  * the session. Each prefetched answer is taken once; every later load fetches afresh.
  */
-import { api } from './api.js'
+import { api, qs } from './api.js'
 
-/** The fleet's job list: the largest read, and the only one its first screen waits on. */
+/** The fleet's job list: the largest read (10,000 jobs are ~3 MB). */
 export const FLEET_JOBS = '/jobs'
+/** Rows asked for first: more than the tallest screen shows, a few KB to send and parse. */
+export const FIRST_SCREEN_ROWS = 100
+
+/**
+ * The head of the fleet table as the server orders it (failing first, then by name: the console's default
+ * sort), so the first screen does not wait for the whole list. Null for any other sort, whose head only the
+ * whole list tells.
+ */
+export function fleetFirstScreen(params: URLSearchParams): string | null {
+  const sort = params.get('sort')
+  if ((sort !== null && sort !== 'state') || params.get('dir') === 'desc') return null
+  const filter = { q: params.get('q')?.trim() ?? '', state: params.get('state') ?? '', cluster: params.get('cluster') ?? '' }
+  return `${FLEET_JOBS}${qs({ ...filter, sort: 'severity', limit: FIRST_SCREEN_ROWS })}`
+}
 
 const started = new Map<string, Promise<unknown>>()
 
@@ -22,4 +36,9 @@ export function takePrefetched<T>(path: string): Promise<T> | undefined {
   const p = started.get(path) as Promise<T> | undefined
   started.delete(path)
   return p
+}
+
+/** The prefetched answer when there is one (asked again if it failed, e.g. before sign-in), else a fresh read. */
+export function prefetchedOrFetch<T>(path: string): Promise<T> {
+  return takePrefetched<T>(path)?.catch(() => api<T>(path)) ?? api<T>(path)
 }

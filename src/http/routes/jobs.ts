@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js'
 import type { FleetView } from '../../fleet/fleet-view.js'
 import { JOB_STATES, type JobSnapshot } from '../../model/job.js'
 import { checkpointView, jobSummary } from '../../fleet/job-summary.js'
+import { bySeverity } from '../../fleet/job-order.js'
 import type { FleetTrends } from '../../fleet/job-trends.js'
 import { errorResponses, Nullable, TimeParam } from '../schemas.js'
 import { parseTimeParam } from '../time-param.js'
@@ -214,15 +215,25 @@ export function jobRoutes(view: FleetView & Partial<FleetTrends>, clock: Clock, 
             cluster: Type.Optional(Type.String({ description: 'Only this cluster' })),
             state: Type.Optional(JobStateSchema),
             q: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive substring of the job name or id' })),
+            sort: Type.Optional(
+              Type.Union([Type.Literal('cluster'), Type.Literal('severity')], {
+                default: 'cluster',
+                description: 'cluster: by cluster, then name; severity: failing states first (FAILED, FAILING, RESTARTING, …, RUNNING, then ended ones), then name',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'At most this many jobs, the first in the order; `total` counts them all' })),
           }),
-          response: { 200: Type.Object({ jobs: Type.Array(Type.Ref('JobSummary')) }), ...errorResponses },
+          response: { 200: Type.Object({ jobs: Type.Array(Type.Ref('JobSummary')), total: Type.Integer({ minimum: 0, description: 'Jobs matching the filter, before `limit`' }) }), ...errorResponses },
         },
       },
       async (req, reply) => {
-        const { cluster, state, q } = req.query
+        const { cluster, state, q, sort, limit } = req.query
         if (cluster !== undefined && !view.cluster(cluster)) return sendError(reply, 404, `no cluster ${cluster}`)
         const now = clock.now()
-        return { jobs: view.jobs({ cluster, state, q }).map((j) => jobSummary(j, now, view)) }
+        const all = view.jobs({ cluster, state, q })
+        const ordered = sort === 'severity' ? bySeverity(all) : all
+        const page = limit !== undefined && limit < ordered.length ? ordered.slice(0, limit) : ordered
+        return { jobs: page.map((j) => jobSummary(j, now, view)), total: all.length }
       },
     )
     app.get(

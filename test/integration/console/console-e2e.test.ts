@@ -171,6 +171,10 @@ describe('web console end to end (real Flink, Kafka, Elasticsearch, headless Chr
     if ((await page.getByTestId('root-exception').getByTestId('stack-toggle').count()) > 0) await page.getByTestId('root-exception').getByTestId('stack-toggle').click()
     await page.getByTestId('root-exception').filter({ hasText: 'poison' }).waitFor({ timeout: 30_000 })
     assert.ok(Number(await page.getByTestId('job-restarts').textContent()) >= 1, 'Flink restarted it before giving up')
+    // The why heads the overview once the incident is classified: the job's own code, with its frame.
+    const why = page.getByTestId('panel-cause')
+    await why.waitFor({ timeout: 60_000 })
+    assert.match(await why.innerText(), /user-code[\s\S]*TestJob\$CountPerKey\.processElement/)
     await shot(page, 'job')
     // The full timeline has the restarts (a RESTARTING transition, or a restart the poller saw as RUNNING → RUNNING) and the failure.
     await page.getByTestId('tab-timeline').click()

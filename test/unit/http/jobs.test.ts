@@ -105,6 +105,17 @@ describe('clusters and jobs API over a populated fleet', () => {
     assert.deepEqual(await ids('cluster=prod&state=RUNNING&q=enrich'), ['a1'])
   })
 
+  it('orders failing jobs first with sort=severity, and limit keeps the head of that order with the full total', async () => {
+    const get = async (qs: string) => (await http.inject({ method: 'GET', url: `/api/v1/jobs?${qs}` })).json() as { jobs: { jobId: string }[]; total: number }
+    assert.deepEqual((await get('')).jobs.map((j) => j.jobId), ['a1', 'b2'], 'by cluster, then name')
+    assert.deepEqual((await get('sort=severity')).jobs.map((j) => j.jobId), ['b2', 'a1'], 'FAILED before RUNNING')
+    const first = await get('sort=severity&limit=1')
+    assert.deepEqual(first.jobs.map((j) => j.jobId), ['b2'])
+    assert.equal(first.total, 2)
+    assert.equal((await get('state=RUNNING&limit=5')).total, 1, 'total counts the filtered jobs')
+    assert.equal((await http.inject({ method: 'GET', url: '/api/v1/jobs?limit=0' })).statusCode, 400)
+  })
+
   it('rejects an unknown state with 400 and an unknown cluster with 404', async () => {
     const bad = await http.inject({ method: 'GET', url: '/api/v1/jobs?state=RUNNIN' })
     assert.equal(bad.statusCode, 400)

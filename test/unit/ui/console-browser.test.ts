@@ -121,6 +121,33 @@ describe('web console in Chromium against a YARN fleet (fakes)', { timeout: 180_
     assert.equal(await page.getByTestId('fleet-row').count(), 1)
   })
 
+  it('draws the head of the job list first (failing first) and the whole list when it arrives', async () => {
+    const { page } = await open()
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const heads: string[] = []
+    await page.route((u) => u.pathname === '/api/v1/jobs', async (route) => {
+      const url = new URL(route.request().url())
+      if (!url.searchParams.has('limit')) return held.then(() => route.continue())
+      heads.push(url.search)
+      const res = await route.fetch()
+      if (res.status() !== 200) return route.fulfill({ response: res })
+      // The server's head of 100 is the whole of this small fleet: cut it to two, as a large fleet's would be.
+      const body = (await res.json()) as { jobs: unknown[]; total: number }
+      return route.fulfill({ response: res, json: { jobs: body.jobs.slice(0, 2), total: body.total } })
+    })
+    await signIn(page, svc.url, TOKENS.viewer)
+    await page.getByTestId('fleet-shown').filter({ hasText: /^first 2 of 8 jobs, loading the rest/ }).waitFor({ timeout: 15_000 })
+    assert.equal(await page.getByTestId('fleet-row').count(), 2)
+    assert.equal(await page.getByTestId('fleet-row').first().getAttribute('data-state'), 'RESTARTING', 'the server ordered it as the table does')
+    assert.equal(await page.getByTestId('jobs-total').textContent(), '8')
+    assert.ok(heads.every((h) => new URLSearchParams(h).get('sort') === 'severity'), heads.join(' '))
+    release()
+    await page.getByTestId('fleet-shown').filter({ hasText: /^8 jobs$/ }).waitFor({ timeout: 15_000 })
+    assert.equal(await page.getByTestId('fleet-row').count(), 8)
+    await page.unrouteAll({ behavior: 'ignoreErrors' })
+  })
+
   it('hides actions from a viewer; an operator confirms a savepoint and watches it complete', async () => {
     const viewer = await open()
     assert.equal(await signIn(viewer.page, svc.url, TOKENS.viewer, `/jobs/yarn-eu/${JOB}?tab=actions`), 'viewer')

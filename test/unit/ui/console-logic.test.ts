@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, visibleRows, type FleetRow } from '../../../ui/src/pages/fleet-data.js'
+import { currentCause } from '../../../ui/src/incidents.js'
 import { highlightTerms, queryWords, splitByTerms } from '../../../ui/src/text.js'
 import type { Alert, Recommendation } from '../../../ui/src/types.js'
 
@@ -34,6 +35,19 @@ describe('fleet rows', () => {
     const idx = firingIndex([a({ jobId: 'a1' }), a({ jobId: 'a1' }), a({ jobName: 'orders' }), a({ jobId: 'a1', state: 'resolved' })])
     assert.equal(idx.byId.get(jobKey('c1', 'a1')), 2)
     assert.equal(idx.byName.get(jobKey('c1', 'orders')), 1)
+  })
+})
+
+describe('the cause shown on the job page', () => {
+  const cause = (cls: string): NonNullable<Alert['cause']> => ({ class: cls, owner: 'job', title: cls, hint: '', runbook: null, evidence: { exception: null, frames: [], logs: [], countLast7d: 1 } })
+  const a = (id: string, startsAt: number, c?: string): Alert => ({ id, rule: 'job-failed', severity: 'critical', state: 'firing', cluster: 'c1', jobId: 'j', jobName: 'orders', summary: '', startsAt, endsAt: null, labels: {}, figures: {}, ...(c ? { cause: cause(c) } : {}) })
+
+  it('is the newest classified incident of the current run', () => {
+    assert.equal(currentCause([a('old', 100, 'user-code'), a('new', 300, 'checkpoint-timeout'), a('newest-unclassified', 400)], 50)?.id, 'new')
+  })
+  it('leaves out failures of an earlier run (a resubmitted job starts later)', () => {
+    assert.equal(currentCause([a('before', 100, 'user-code')], 200), null)
+    assert.equal(currentCause([a('before', 100, 'user-code')], null)?.id, 'before')
   })
 })
 

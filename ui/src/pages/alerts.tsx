@@ -2,6 +2,7 @@
 import { Fragment } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { api, errorText, qs } from '../api.js'
+import { CauseView } from '../components/cause.js'
 import { Badge, Empty, ErrorNote, Panel, Tabs } from '../components/ui.js'
 import { duration, time } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
@@ -376,27 +377,6 @@ export function Alerts() {
           </div>
         </>
       )}
-    </div>
-  )
-}
-
-/** Why it failed, first: the class, whose it is to fix, what to check, and the evidence (all as text). */
-function CauseView(props: { cause: NonNullable<Alert['cause']> }) {
-  const c = props.cause
-  return (
-    <div data-testid="incident-cause">
-      <h3 class="section-title">Why it failed</h3>
-      <div>
-        <span class="badge bad">{c.class}</span> <strong>{c.title}</strong> <span class="muted-text">({c.owner === 'job' ? 'job owner' : 'platform'} to fix)</span>
-      </div>
-      <p>{c.hint}</p>
-      {c.evidence.frames.length > 0 ? <pre class="stack-text">{c.evidence.frames.join('\n')}</pre> : null}
-      {c.evidence.logs.map((l) => (
-        <div class="mono" key={`${l.at}-${l.text}`}>
-          {l.level} {l.taskManager ?? ''} {l.text}
-        </div>
-      ))}
-      <div class="muted-text">same cause {c.evidence.countLast7d}× in 7 days</div>
     </div>
   )
 }

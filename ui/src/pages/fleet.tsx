@@ -5,13 +5,18 @@ import { Badge, ErrorNote, Empty } from '../components/ui.js'
 import { VirtualRows } from '../components/virtual-rows.js'
 import { count, duration, ms, pct } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
-import { FLEET_JOBS, takePrefetched } from '../prefetch.js'
+import { FLEET_JOBS, fleetFirstScreen, prefetchedOrFetch } from '../prefetch.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { Alert, Cluster, JobSummary, Recommendation } from '../types.js'
 import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
 
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
+
+interface JobsAnswer {
+  jobs: JobSummary[]
+  total: number
+}
 
 const COLUMNS: { id: SortColumn | null; label: string; title?: string; num?: boolean }[] = [
   { id: 'state', label: 'State' },
@@ -134,14 +139,34 @@ export function Fleet() {
   const [search, setSearch] = useState(filter.q)
   const now = useNow(1000)
 
+  // While only the first screen is loaded: how many jobs the whole list has.
+  const [partialTotal, setPartialTotal] = useState<number | null>(null)
   const bump = () => setVersion((v) => v + 1)
-  const loadJobs = async (first = false) => {
-    // A prefetch refused before sign-in is not this load's answer: ask again.
-    const r = await ((first ? takePrefetched<{ jobs: JobSummary[] }>(FLEET_JOBS)?.catch(() => api<{ jobs: JobSummary[] }>(FLEET_JOBS)) : undefined) ?? api<{ jobs: JobSummary[] }>(FLEET_JOBS))
+  const replaceJobs = (list: readonly JobSummary[]) => {
     const m = new JobStore()
-    for (const j of r.jobs) m.set(j)
+    for (const j of list) m.set(j)
     jobs.current = m
     bump()
+    // A new list is ordered at once (the head is replaced by the whole list), not at the next tick of the
+    // once-a-second re-ordering of streamed changes.
+    lastOrder.current = Date.now()
+    setOrderVersion((v) => v + 1)
+  }
+  const loadJobs = async (first = false) => {
+    if (!first) return replaceJobs((await api<JobsAnswer>(FLEET_JOBS)).jobs)
+    const all = prefetchedOrFetch<JobsAnswer>(FLEET_JOBS)
+    all.catch(() => undefined) // awaited below; must not count as unhandled while the head is awaited
+    const headPath = fleetFirstScreen(params)
+    if (headPath) {
+      // The first screen from the server's head of the same order; the whole list replaces it.
+      const head = await prefetchedOrFetch<JobsAnswer>(headPath).catch(() => null)
+      if (head && jobs.current.size === 0) {
+        replaceJobs(head.jobs)
+        if (head.jobs.length < head.total) setPartialTotal(head.total)
+      }
+    }
+    replaceJobs((await all).jobs)
+    setPartialTotal(null)
   }
   const loadAlerts = async () => {
     const r = await api<{ alerts: Alert[] }>('/alerts?state=firing&limit=1000')
@@ -254,8 +279,8 @@ export function Fleet() {
       if (r.state === 'RUNNING') running++
       else if (r.state === 'FAILED' || r.state === 'FAILING' || r.state === 'RESTARTING') failing++
     }
-    return { all: jobs.current.size, running, failing, firing: alerts.current.size }
-  }, [version, alertsVersion])
+    return { all: partialTotal ?? jobs.current.size, running, failing, firing: alerts.current.size, partial: partialTotal !== null }
+  }, [version, alertsVersion, partialTotal])
 
   return (
     <div class="page fleet">
@@ -266,10 +291,10 @@ export function Fleet() {
             <b data-testid="jobs-total">{totals.all}</b> jobs
           </span>
           <span class="ok-text">
-            <b>{totals.running}</b> running
+            <b>{totals.partial ? '…' : totals.running}</b> running
           </span>
           <span class={totals.failing ? 'bad-text' : ''}>
-            <b>{totals.failing}</b> failing or restarting
+            <b>{totals.partial ? '…' : totals.failing}</b> failing or restarting
           </span>
           <span class={totals.firing ? 'bad-text' : ''}>
             <b>{totals.firing}</b> alerts firing
@@ -300,7 +325,7 @@ export function Fleet() {
           ))}
         </select>
         <span class="muted-text" data-testid="fleet-shown">
-          {visible.length === totals.all ? `${totals.all} ${totals.all === 1 ? 'job' : 'jobs'}` : `${visible.length} of ${totals.all} jobs`}
+          {totals.partial ? `first ${visible.length} of ${totals.all} jobs, loading the rest…` : visible.length === totals.all ? `${totals.all} ${totals.all === 1 ? 'job' : 'jobs'}` : `${visible.length} of ${totals.all} jobs`}
         </span>
       </div>
       <div class="table jobs-table" data-testid="fleet-table">

@@ -1,6 +1,8 @@
 /** Job page: state and figures, root exception, timeline, charts from history, incidents, restore points, actions. */
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { ApiError, api, qs } from '../api.js'
+import { CauseView } from '../components/cause.js'
+import { currentCause } from '../incidents.js'
 import { Chart, type Series } from '../components/chart.js'
 import { Badge, Empty, ErrorNote, Panel, StackTrace, Stat, Tabs } from '../components/ui.js'
 import { ago, bytes, count, duration, ms, pct, time } from '../format.js'
@@ -283,7 +285,7 @@ export function JobPage(props: { cluster: string; jobId: string }) {
   const history = useApi<{ samples: HistorySample[] }>(tab === 'charts' ? `${base}/history${qs({ from, to: windowEnd })}` : null)
   const restore = useApi<{ restorePoints: RestorePoint[] }>(tab === 'overview' || tab === 'actions' ? `${base}/restore-points` : null, 10_000)
   const recs = useApi<{ recommendations: Recommendation[] }>(name ? `/recommendations${qs({ cluster: props.cluster, job: name })}` : null, 60_000)
-  const incidents = useApi<{ alerts: Alert[] }>(name && tab === 'incidents' ? `/alerts${qs({ state: 'all', cluster: props.cluster, job: name })}` : null, 10_000)
+  const incidents = useApi<{ alerts: Alert[] }>(name && (tab === 'incidents' || tab === 'overview') ? `/alerts${qs({ state: 'all', cluster: props.cluster, job: name })}` : null, 10_000)
   const canOperate = hasRole(me, 'operator')
 
   if (!job.data) {
@@ -300,6 +302,8 @@ export function JobPage(props: { cluster: string; jobId: string }) {
   const rec = recs.data?.recommendations.find((r) => r.jobName === j.name)
   const from10 = (j.exceptions[0]?.timestamp ?? Date.now()) - 600_000
   const logsHref = `/logs${qs({ cluster: j.cluster, job: j.jobId, from: new Date(from10).toISOString() })}`
+  // The why first: the classified cause of this run's failure, above the raw exception.
+  const explained = currentCause(incidents.data?.alerts ?? [], j.startTime)
   return (
     <div class="page job">
       <div class="crumbs">
@@ -331,6 +335,11 @@ export function JobPage(props: { cluster: string; jobId: string }) {
       {tab === 'overview' ? (
         <div class="overview">
           <Figures job={j} />
+          {explained?.cause ? (
+            <Panel title="Why it failed" testid="panel-cause" actions={<Link href={`/alerts?state=all&alert=${encodeURIComponent(explained.id)}`}>{explained.rule} incident, {time(explained.startsAt)}</Link>}>
+              <CauseView cause={explained.cause} title={false} />
+            </Panel>
+          ) : null}
           <div class="two-col">
             <Panel title="Root exception" testid="panel-exception">
               <RootException job={j} />

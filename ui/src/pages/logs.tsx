@@ -114,12 +114,17 @@ export function Logs() {
   const filters = { q, cluster, job, taskManager, level }
   useEffect(() => setText(q), [q])
 
-  // A new search whenever the URL's query or filters change.
-  useEffect(() => {
+  // One search per distinct request. Enter starts it from the keypress handler, before the URL change
+  // re-renders the page (a render of 100 hits and a deferred effect later, ~20 ms); the effect then finds
+  // it started and only the URL-driven cases (links, back/forward, filters) start one there.
+  const started = useRef<{ path: string; again: number } | null>(null)
+  const search = (path: string, round: number) => {
+    if (started.current?.path === path && started.current.again === round) return
+    started.current = { path, again: round }
     const seq = ++searchSeq.current
     setLoading(true)
     setError(null)
-    api<{ hits: LogHit[]; total: number; nextCursor: string | null }>(`/logs/search${qs({ ...filters, from, to, limit: 100 })}`)
+    api<{ hits: LogHit[]; total: number; nextCursor: string | null }>(path)
       .then((r) => {
         if (seq !== searchSeq.current) return
         setHits(r.hits)
@@ -129,7 +134,9 @@ export function Logs() {
       })
       .catch((e: unknown) => seq === searchSeq.current && setError(e))
       .finally(() => seq === searchSeq.current && setLoading(false))
-  }, [q, cluster, job, taskManager, level, from, to, again])
+  }
+  const searchPath = (query: string) => `/logs/search${qs({ ...filters, q: query, from, to, limit: 100 })}`
+  useEffect(() => search(searchPath(q), again), [q, cluster, job, taskManager, level, from, to, again])
 
   const loadOlder = async () => {
     if (!cursor) return
@@ -194,8 +201,11 @@ export function Logs() {
 
   const submit = (e: Event) => {
     e.preventDefault()
-    if (text.trim() === q) setAgain((n) => n + 1)
-    else setParams({ q: text.trim() }, false)
+    const next = text.trim()
+    const round = next === q ? again + 1 : again
+    search(searchPath(next), round)
+    if (next === q) setAgain(round)
+    else setParams({ q: next }, false)
   }
   const toggleLevel = (l: string) => {
     const next = levels.includes(l) ? levels.filter((x) => x !== l) : [...levels, l]
