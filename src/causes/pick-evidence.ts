@@ -23,6 +23,19 @@ export interface EvidenceContext {
 }
 
 const RANK: Record<string, number> = { FATAL: 0, ERROR: 1, WARN: 2 }
+
+/**
+ * Warnings Flink prints on every healthy start or restart: as evidence they would take a slot from a
+ * telling line (a restarted job re-registers its metrics, so "Name collision" shows up beside every
+ * failure). Only WARN lines are left out; an ERROR line is always a candidate.
+ */
+const ROUTINE_WARNINGS: readonly RegExp[] = [
+  /^Name collision: Group already contains a Metric with the name/,
+  /^Unable to load native-hadoop library/,
+  /^Log file environment variable '[^']+' is not set/,
+  /^Error while loading kafka-version\.properties/,
+]
+const routine = (l: LogRecord): boolean => (l.level ?? 'WARN') === 'WARN' && ROUTINE_WARNINGS.some((r) => r.test(l.message))
 const trim = (u: string): string => u.replace(/\/+$/, '')
 
 export function pickEvidence(v: CauseVerdict, logs: readonly LogRecord[], c: EvidenceContext): IncidentCause {
@@ -35,6 +48,7 @@ export function pickEvidence(v: CauseVerdict, logs: readonly LogRecord[], c: Evi
   const ordered = [...logs].sort((x, y) => (RANK[x.level ?? ''] ?? 3) - (RANK[y.level ?? ''] ?? 3) || y.timestamp - x.timestamp)
   for (const l of ordered) {
     if (picked.length >= c.lines) break
+    if (routine(l)) continue
     const t = lineTemplate(l.message)
     if (seen.has(t)) continue
     seen.add(t)

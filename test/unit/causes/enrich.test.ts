@@ -113,6 +113,8 @@ test('picked log lines: one per template, errors before warnings, shown newest f
     rec(3, 'ERROR', 'Task failed with poison', 200),
     rec(4, 'WARN', 'Checkpoint 5 expired', 50),
     rec(5, 'WARN', 'something else', 10),
+    // Printed at every restart: never evidence at WARN.
+    rec(6, 'WARN', "Name collision: Group already contains a Metric with the name 'pendingCommittables'. Metric will not be reported.", 400),
   ]
   const v = new RuleClassifier(compileRules(BUILTIN_CAUSE_RULES)).classify({ exception: 'java.lang.RuntimeException: boom\n\tat com.example.A.b(A.java:1)\n\tat org.apache.flink.X.y(X.java:2)' })
   const c = pickEvidence(v, logs, { base: 'https://fw.example.com/', cluster: 'c 1', jobId: 'abc', jobName: 'orders', at: 1_000_000, windowMs: 300_000, lines: 3, count: 2 })
