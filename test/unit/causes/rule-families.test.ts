@@ -40,6 +40,14 @@ const cases: [string, string, FailureInput][] = [
   ['cancelled from the UI (operator note)', 'cancelled', { exception: '', events: ['The on-call engineer cancelled the job from the web UI before the deploy'] }],
   ['a library called from the job threw a JDK exception', 'user-code', { exception: 'java.io.UncheckedIOException: lookup table missing\n\tat org.apache.commons.io.FileUtils.readLines(FileUtils.java:1)\n\tat com.acme.orders.Enrich.open(Enrich.java:31)\n\tat org.apache.flink.api.common.functions.util.FunctionUtils.openFunction(FunctionUtils.java:34)' }],
   ['own exception class without frames', 'user-code', { exception: 'com.acme.orders.InvalidOrderException: order 17 has no price' }],
+  // Flink's RocksDB state classes: "Error while <verb> data <from|into|in> RocksDB", whichever user function asked.
+  ['RocksDB map state read', 'state-storage', { exception: 'org.apache.flink.util.FlinkRuntimeException: Error while getting data from RocksDB.\n\tat org.apache.flink.contrib.streaming.state.RocksDBMapState.get(RocksDBMapState.java:129)\n\tat com.acme.orders.Dedup.processElement(Dedup.java:40)' }],
+  ['RocksDB list state merge', 'state-storage', { exception: 'org.apache.flink.util.FlinkRuntimeException: Error while merging state in RocksDB\n\tat org.apache.flink.contrib.streaming.state.RocksDBListState.add(RocksDBListState.java:121)' }],
+  // DefaultKeyedStateStore wraps a state that cannot be registered (new serializer, broken backend) from a user open().
+  ['keyed state not obtainable in open()', 'state-storage', { exception: 'java.lang.RuntimeException: Error while getting state\n\tat org.apache.flink.runtime.state.DefaultKeyedStateStore.getMapState(DefaultKeyedStateStore.java:112)\n\tat com.acme.orders.Enrich.open(Enrich.java:22)' }],
+  ['a linkage error named in a report', 'classloading', { exception: '', events: ['the connector throws NoClassDefFoundError for org/apache/kafka/clients/admin/AdminClient after the upgrade'] }],
+  ['the k8s operator reports the job Lost', 'cluster-lost', { exception: '', events: ['Job State: Lost'] }],
+  ['a job status called lost in prose is not enough on its own for a CR field', 'unknown', { exception: '', events: ['we lost some records in the sink'] }],
 ]
 for (const [name, expected, input] of cases) {
   test(`rule families: ${name} → ${expected}`, () => assert.equal(cls(input), expected, JSON.stringify(classifier.classify(input)).slice(0, 300)))
