@@ -33,7 +33,7 @@ import { ElasticsearchStore } from '../../src/storage/elasticsearch-store.js'
 import { SqliteStore } from '../../src/storage/sqlite-store.js'
 import type { Store } from '../../src/storage/store.js'
 import { STACK } from '../helpers/stack.js'
-import { isFresh, isHeldOut, loadCorpus, type CorpusEntry } from '../helpers/failure-corpus.js'
+import { FRESH_PREFIX, isFresh, isHeldOut, loadCorpus, type CorpusEntry } from '../helpers/failure-corpus.js'
 
 const log = (m: string): void => console.error(`[causes] ${m}`)
 const pct = (xs: number[], p: number): number => {
@@ -75,7 +75,7 @@ export default async function run(args: string[]): Promise<void> {
   const out: Record<string, unknown> = {
     // --misses: the training part's misses, to see which rule families are too narrow (never tune on held-out texts).
     ...(values.misses ? { misclassifiedTrain: misses(train, flinkwatch) } : {}),
-    corpus: { entries: entries.length, invalid: invalid.length, heldOut: heldOut.length, train: train.length, fresh: fresh.length, split: 'held out: sha256(id)[0] % 3 == 0; fresh: id prefix fresh- (added after the rules were frozen, not in full/train/held-out)' },
+    corpus: { entries: entries.length, invalid: invalid.length, heldOut: heldOut.length, train: train.length, fresh: fresh.length, split: `held out: sha256(id)[0] % 3 == 0; fresh: id prefix ${FRESH_PREFIX} (gathered after the rules last changed, not in full/train/held-out)` },
     accuracy: acc,
     misclassifiedHeldOut,
     // Fresh misses are listed to report them, never to write rules from (that would spend the unseen set).
