@@ -1,9 +1,18 @@
 /**
- * The fleet's "needs attention first" order: failing states before healthy ones, then by name. The console's
- * default sort is the same (ui/src/pages/fleet-data.ts restates it, as the console imports no server code),
- * so the first screen of GET /api/v1/jobs?sort=severity&limit=N is the top of the table it will show.
+ * The orders of GET /api/v1/jobs and its pages. Each order is a sort key per job, compared by code
+ * units, so a page's cursor is just the key of its last job: any cursor names a place in the order
+ * (the next page starts after it, whether or not that job still exists), and paging a changing fleet
+ * neither repeats nor skips a job whose key did not change.
+ *
+ * - cluster: by cluster, then name, then id (a job's place never changes: the order to page a complete list);
+ * - severity: failing states first (the console's default sort: ui/src/pages/fleet-data.ts restates it, as the
+ *   console imports no server code), then name, cluster and id. A job whose state changes between two pages
+ *   moves, so it may be seen twice or not at all: page in cluster order for a complete list.
  */
 import type { JobSnapshot, JobState } from '../model/job.js'
+
+export const JOB_ORDERS = ['cluster', 'severity'] as const
+export type JobOrder = (typeof JOB_ORDERS)[number]
 
 export const SEVERITY_ORDER: Readonly<Record<JobState, number>> = {
   FAILED: 0,
@@ -20,9 +29,44 @@ export const SEVERITY_ORDER: Readonly<Record<JobState, number>> = {
   UNKNOWN: 11,
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+// NUL sorts before every other character, so joined keys compare field by field.
+const SEP = '\u0000'
 
-/** Sorted copy: severity, then name, cluster and id (the same ties as the cluster order breaks). */
-export function bySeverity(jobs: readonly JobSnapshot[]): JobSnapshot[] {
-  return [...jobs].sort((a, b) => SEVERITY_ORDER[a.state] - SEVERITY_ORDER[b.state] || cmp(a.name, b.name) || cmp(a.cluster, b.cluster) || cmp(a.jobId, b.jobId))
+function orderKey(order: JobOrder, j: JobSnapshot): string {
+  return order === 'cluster'
+    ? `${j.cluster}${SEP}${j.name}${SEP}${j.jobId}`
+    : `${String.fromCharCode(65 + SEVERITY_ORDER[j.state])}${SEP}${j.name}${SEP}${j.cluster}${SEP}${j.jobId}`
+}
+
+export interface JobPage {
+  jobs: JobSnapshot[]
+  /** Jobs in the whole (filtered) list. */
+  total: number
+  /** Where the next page starts; null on the last page. */
+  nextCursor: string | null
+}
+
+/** The jobs after `cursor` in `order`, at most `limit` of them (all without a limit). */
+export function jobPage(jobs: readonly JobSnapshot[], order: JobOrder, limit?: number, cursor?: string): JobPage {
+  const keyed = jobs.map((job) => ({ job, key: orderKey(order, job) }))
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  const start = cursor === undefined ? 0 : firstAfter(keyed, Buffer.from(cursor, 'base64url').toString('utf8'))
+  const end = limit === undefined ? keyed.length : Math.min(keyed.length, start + limit)
+  const more = end < keyed.length
+  return {
+    jobs: keyed.slice(start, end).map((k) => k.job),
+    total: jobs.length,
+    nextCursor: more && end > start ? Buffer.from(keyed[end - 1]!.key).toString('base64url') : null,
+  }
+}
+
+function firstAfter(keyed: readonly { key: string }[], after: string): number {
+  let lo = 0
+  let hi = keyed.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (keyed[mid]!.key <= after) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }

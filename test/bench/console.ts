@@ -162,7 +162,11 @@ async function fleetFigures(page: Page, base: string, jobs: number, log: (m: str
   // Navigation start to the first row on screen, by the page's own clock.
   const firstRenderMs = (await page.evaluate('window.__bench.firstRow ?? performance.now()')) as number
   log(`fleet rendered in ${Math.round(firstRenderMs)} ms (driver ${Date.now() - t0} ms)`)
-  await page.waitForFunction(`document.querySelector('[data-testid=fleet-shown]')?.textContent === '${jobs} jobs'`, undefined, { timeout: 60_000 }).catch(() => log('the table never showed every job'))
+  // A locator, not waitForFunction with a string: the console's CSP (no 'unsafe-eval') refuses string evaluation there.
+  await page
+    .locator('[data-testid=fleet-shown]', { hasText: new RegExp(`^${jobs} jobs$`) })
+    .waitFor({ timeout: 60_000 })
+    .catch(async (err: unknown) => log(`the table never showed every job (${String(err).split('\n')[0]}): "${String(await page.evaluate("document.querySelector('[data-testid=fleet-shown]')?.textContent"))}"`))
   const wholeListMs = (await page.evaluate('window.__bench.wholeList')) as number | null
   // Where the first render's time went, by the page's Resource Timing (read once the whole list is in, as
   // an entry appears only when its response has ended): the script, then the job list.
@@ -170,13 +174,17 @@ async function fleetFigures(page: Page, base: string, jobs: number, log: (m: str
     const r = performance.getEntriesByType('resource')
     const nav = performance.getEntriesByType('navigation')[0]
     const script = r.find((e) => e.name.includes('/assets/') && e.name.endsWith('.js'))
-    // The first screen (the head of the list, ?limit=) and the whole list, each as the browser timed it.
-    const head = r.find((e) => new URL(e.name).pathname === '/api/v1/jobs' && new URL(e.name).searchParams.has('limit'))
-    const jobs = r.find((e) => new URL(e.name).pathname === '/api/v1/jobs' && new URL(e.name).search === '')
+    // The first screen (the head of the list, sort=severity) and the pages of the whole list, as the browser timed them.
+    const lists = r.filter((e) => new URL(e.name).pathname === '/api/v1/jobs')
+    const head = lists.find((e) => new URL(e.name).searchParams.get('sort') === 'severity')
+    const pages = lists.filter((e) => e !== head).slice(0, 1000)
+    const first = pages[0]
+    const last = pages.reduce((m, e) => (m === undefined || e.responseEnd > m.responseEnd ? e : m), undefined)
     const at = (v) => (v === undefined ? null : Math.round(v))
     return { documentMs: at(nav?.responseEnd), scriptRequestedMs: at(script?.requestStart || script?.startTime), scriptLoadedMs: at(script?.responseEnd), domInteractiveMs: at(nav?.domInteractive),
       headRequestedMs: at(head?.requestStart || head?.startTime), headFirstByteMs: at(head?.responseStart), headLoadedMs: at(head?.responseEnd), headKB: head ? Math.round(head.encodedBodySize / 1024) : null,
-      jobsFetchedAtMs: at(jobs?.startTime), jobsRequestedMs: at(jobs?.requestStart || jobs?.startTime), jobsFirstByteMs: at(jobs?.responseStart), jobsLoadedMs: at(jobs?.responseEnd), jobsKB: jobs ? Math.round(jobs.encodedBodySize / 1024) : null }
+      pages: pages.length, firstPageRequestedMs: at(first?.requestStart || first?.startTime), firstPageFirstByteMs: at(first?.responseStart), lastPageLoadedMs: at(last?.responseEnd),
+      pagesKB: Math.round(pages.reduce((n, e) => n + e.encodedBodySize, 0) / 1024) }
   })()`)) as Record<string, number | null>
 
   // First live update: the first DOM change in the table after the first `updates` message.

@@ -5,7 +5,7 @@ import type { Clock } from '../../core/clock.js'
 import type { FleetView } from '../../fleet/fleet-view.js'
 import { JOB_STATES, type JobSnapshot } from '../../model/job.js'
 import { checkpointView, jobSummary } from '../../fleet/job-summary.js'
-import { bySeverity } from '../../fleet/job-order.js'
+import { JOB_ORDERS, jobPage } from '../../fleet/job-order.js'
 import type { FleetTrends } from '../../fleet/job-trends.js'
 import { errorResponses, Nullable, TimeParam } from '../schemas.js'
 import { parseTimeParam } from '../time-param.js'
@@ -216,24 +216,31 @@ export function jobRoutes(view: FleetView & Partial<FleetTrends>, clock: Clock, 
             state: Type.Optional(JobStateSchema),
             q: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive substring of the job name or id' })),
             sort: Type.Optional(
-              Type.Union([Type.Literal('cluster'), Type.Literal('severity')], {
+              Type.Union(JOB_ORDERS.map((o) => Type.Literal(o)), {
                 default: 'cluster',
-                description: 'cluster: by cluster, then name; severity: failing states first (FAILED, FAILING, RESTARTING, …, RUNNING, then ended ones), then name',
+                description:
+                  'cluster: by cluster, then name and id (a job keeps its place: page in this order for a complete list); severity: failing states first (FAILED, FAILING, RESTARTING, …, RUNNING, then ended ones), then name',
               }),
             ),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'At most this many jobs, the first in the order; `total` counts them all' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'At most this many jobs, the first in the order (after `cursor`); `total` counts them all' })),
+            cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,2000}$', description: 'nextCursor of the previous page (of the same sort and filter)' })),
           }),
-          response: { 200: Type.Object({ jobs: Type.Array(Type.Ref('JobSummary')), total: Type.Integer({ minimum: 0, description: 'Jobs matching the filter, before `limit`' }) }), ...errorResponses },
+          response: {
+            200: Type.Object({
+              jobs: Type.Array(Type.Ref('JobSummary')),
+              total: Type.Integer({ minimum: 0, description: 'Jobs matching the filter, on every page' }),
+              nextCursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last' })),
+            }),
+            ...errorResponses,
+          },
         },
       },
       async (req, reply) => {
-        const { cluster, state, q, sort, limit } = req.query
+        const { cluster, state, q, sort, limit, cursor } = req.query
         if (cluster !== undefined && !view.cluster(cluster)) return sendError(reply, 404, `no cluster ${cluster}`)
         const now = clock.now()
-        const all = view.jobs({ cluster, state, q })
-        const ordered = sort === 'severity' ? bySeverity(all) : all
-        const page = limit !== undefined && limit < ordered.length ? ordered.slice(0, limit) : ordered
-        return { jobs: page.map((j) => jobSummary(j, now, view)), total: all.length }
+        const page = jobPage(view.jobs({ cluster, state, q }), sort ?? 'cluster', limit, cursor)
+        return { jobs: page.jobs.map((j) => jobSummary(j, now, view)), total: page.total, nextCursor: page.nextCursor }
       },
     )
     app.get(

@@ -121,30 +121,40 @@ describe('web console in Chromium against a YARN fleet (fakes)', { timeout: 180_
     assert.equal(await page.getByTestId('fleet-row').count(), 1)
   })
 
-  it('draws the head of the job list first (failing first) and the whole list when it arrives', async () => {
+  it('draws the head of the job list first (failing first), then the whole list page by page', async () => {
     const { page } = await open()
     let release!: () => void
     const held = new Promise<void>((r) => (release = r))
     const heads: string[] = []
+    const pages: string[] = []
     await page.route((u) => u.pathname === '/api/v1/jobs', async (route) => {
       const url = new URL(route.request().url())
-      if (!url.searchParams.has('limit')) return held.then(() => route.continue())
+      if (url.searchParams.get('sort') !== 'severity') {
+        // The whole list, held until the head was looked at, and asked of the server in pages of 3 (not 2,000),
+        // so this fleet of 8 takes three pages and the console follows the cursors.
+        await held
+        url.searchParams.set('limit', '3')
+        pages.push(url.search)
+        return route.continue({ url: url.toString() })
+      }
       heads.push(url.search)
       const res = await route.fetch()
       if (res.status() !== 200) return route.fulfill({ response: res })
       // The server's head of 100 is the whole of this small fleet: cut it to two, as a large fleet's would be.
       const body = (await res.json()) as { jobs: unknown[]; total: number }
-      return route.fulfill({ response: res, json: { jobs: body.jobs.slice(0, 2), total: body.total } })
+      return route.fulfill({ response: res, json: { jobs: body.jobs.slice(0, 2), total: body.total, nextCursor: null } })
     })
     await signIn(page, svc.url, TOKENS.viewer)
     await page.getByTestId('fleet-shown').filter({ hasText: /^first 2 of 8 jobs, loading the rest/ }).waitFor({ timeout: 15_000 })
     assert.equal(await page.getByTestId('fleet-row').count(), 2)
     assert.equal(await page.getByTestId('fleet-row').first().getAttribute('data-state'), 'RESTARTING', 'the server ordered it as the table does')
     assert.equal(await page.getByTestId('jobs-total').textContent(), '8')
-    assert.ok(heads.every((h) => new URLSearchParams(h).get('sort') === 'severity'), heads.join(' '))
     release()
     await page.getByTestId('fleet-shown').filter({ hasText: /^8 jobs$/ }).waitFor({ timeout: 15_000 })
     assert.equal(await page.getByTestId('fleet-row').count(), 8)
+    assert.ok(heads.length > 0 && heads.every((h) => new URLSearchParams(h).get('sort') === 'severity'), heads.join(' '))
+    const followed = pages.filter((p) => new URLSearchParams(p).has('cursor'))
+    assert.ok(followed.length >= 2, `followed the cursors: ${pages.join(' ')}`)
     await page.unrouteAll({ behavior: 'ignoreErrors' })
   })
 

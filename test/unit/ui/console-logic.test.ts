@@ -93,6 +93,17 @@ describe('highlighting splits text, never parses it', () => {
   })
 })
 
+describe('job store', () => {
+  it('retain drops the jobs a reload no longer lists and keeps the count right', () => {
+    const s = new JobStore()
+    for (const [c, id] of [['c1', 'a'], ['c1', 'b'], ['c2', 'c']] as const) s.set(row({ cluster: c, jobId: id, name: id }))
+    s.retain(new Set([jobKey('c1', 'b')]))
+    assert.equal(s.size, 1)
+    assert.deepEqual([...s.values()].map((j) => j.jobId), ['b'])
+    assert.equal(s.get('c2', 'c'), undefined)
+  })
+})
+
 describe('live updates', () => {
   it('the store keeps one row per cluster and job id and counts them', () => {
     const s = new JobStore()

@@ -27,6 +27,17 @@ export class JobStore {
     this.count += m.size - before
   }
 
+  /** Drops every job whose jobKey is not in `keep` (the jobs a full reload no longer listed). */
+  retain(keep: ReadonlySet<string>): void {
+    for (const [cluster, m] of this.byCluster) {
+      for (const id of m.keys()) if (!keep.has(jobKey(cluster, id))) m.delete(id)
+      if (m.size === 0) this.byCluster.delete(cluster)
+    }
+    let n = 0
+    for (const m of this.byCluster.values()) n += m.size
+    this.count = n
+  }
+
   *values(): IterableIterator<JobSummary> {
     for (const m of this.byCluster.values()) yield* m.values()
   }

@@ -5,7 +5,7 @@ import { Badge, ErrorNote, Empty } from '../components/ui.js'
 import { VirtualRows } from '../components/virtual-rows.js'
 import { count, duration, ms, pct } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
-import { FLEET_JOBS, fleetFirstScreen, prefetchedOrFetch } from '../prefetch.js'
+import { FLEET_JOBS, fleetFirstScreen, fleetPage, prefetchedOrFetch } from '../prefetch.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { Alert, Cluster, JobSummary, Recommendation } from '../types.js'
 import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
@@ -13,9 +13,10 @@ import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
 
-interface JobsAnswer {
+interface JobsPage {
   jobs: JobSummary[]
   total: number
+  nextCursor: string | null
 }
 
 const COLUMNS: { id: SortColumn | null; label: string; title?: string; num?: boolean }[] = [
@@ -139,34 +140,76 @@ export function Fleet() {
   const [search, setSearch] = useState(filter.q)
   const now = useNow(1000)
 
-  // While only the first screen is loaded: how many jobs the whole list has.
+  // While the list is still coming in (the first screen, then page by page): how many jobs it has.
   const [partialTotal, setPartialTotal] = useState<number | null>(null)
   const bump = () => setVersion((v) => v + 1)
+  const orderNow = () => {
+    // A new list is ordered at once, not at the next tick of the once-a-second re-ordering of streamed changes.
+    lastOrder.current = Date.now()
+    setOrderVersion((v) => v + 1)
+  }
   const replaceJobs = (list: readonly JobSummary[]) => {
     const m = new JobStore()
     for (const j of list) m.set(j)
     jobs.current = m
     bump()
-    // A new list is ordered at once (the head is replaced by the whole list), not at the next tick of the
-    // once-a-second re-ordering of streamed changes.
-    lastOrder.current = Date.now()
-    setOrderVersion((v) => v + 1)
+    orderNow()
   }
-  const loadJobs = async (first = false) => {
-    if (!first) return replaceJobs((await api<JobsAnswer>(FLEET_JOBS)).jobs)
-    const all = prefetchedOrFetch<JobsAnswer>(FLEET_JOBS)
-    all.catch(() => undefined) // awaited below; must not count as unhandled while the head is awaited
-    const headPath = fleetFirstScreen(params)
+  // Runs once the update queue is empty again: what a load does after its last page is merged.
+  const afterDrain = useRef<(() => void) | null>(null)
+  const loading = useRef<Promise<void> | null>(null)
+  const loadAgain = useRef(false)
+  /**
+   * The whole list, page by page in cluster order (2,000 jobs, ~0.6 MB each): every page is parsed on its own
+   * and merged through the update queue in frame-sized slices, so neither the first load nor the 30 s
+   * refresh of 10,000 jobs is one long task. Jobs no page had are dropped once the last page is merged.
+   */
+  const loadAll = async (first: boolean) => {
+    let page = first ? prefetchedOrFetch<JobsPage>(FLEET_JOBS) : api<JobsPage>(FLEET_JOBS)
+    page.catch(() => undefined) // awaited below; must not count as unhandled while the head is awaited
+    const headPath = first ? fleetFirstScreen(params) : null
     if (headPath) {
-      // The first screen from the server's head of the same order; the whole list replaces it.
-      const head = await prefetchedOrFetch<JobsAnswer>(headPath).catch(() => null)
+      // The first screen from the server's head of the same order; the pages replace it.
+      const head = await prefetchedOrFetch<JobsPage>(headPath).catch(() => null)
       if (head && jobs.current.size === 0) {
         replaceJobs(head.jobs)
         if (head.jobs.length < head.total) setPartialTotal(head.total)
       }
     }
-    replaceJobs((await all).jobs)
-    setPartialTotal(null)
+    const seen = new Set<string>()
+    for (;;) {
+      const r = await page
+      for (const j of r.jobs) seen.add(jobKey(j.cluster, j.jobId))
+      pending.current.push(r.jobs)
+      schedule()
+      if (!r.nextCursor) break
+      if (first) setPartialTotal(r.total)
+      page = api<JobsPage>(fleetPage(r.nextCursor))
+    }
+    afterDrain.current = () => {
+      jobs.current.retain(seen)
+      setPartialTotal(null)
+      bump()
+      orderNow()
+    }
+    schedule()
+  }
+  // One load at a time: a reload asked for meanwhile runs once after it (a load of 10,000 jobs restarted by
+  // every change it has not reached yet would never end).
+  const loadJobs = (first = false): Promise<void> => {
+    if (loading.current) {
+      loadAgain.current = true
+      return loading.current
+    }
+    const p = loadAll(first).finally(() => {
+      loading.current = null
+      if (loadAgain.current) {
+        loadAgain.current = false
+        void loadJobs().catch(setError)
+      }
+    })
+    loading.current = p
+    return p
   }
   const loadAlerts = async () => {
     const r = await api<{ alerts: Alert[] }>('/alerts?state=firing&limit=1000')
@@ -206,6 +249,11 @@ export function Fleet() {
       const more = pending.current.drain((j) => store.set(j), 8)
       bump()
       if (more) schedule()
+      else if (afterDrain.current) {
+        const then = afterDrain.current
+        afterDrain.current = null
+        then()
+      }
     })
   }
   const refetchSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
@@ -217,8 +265,9 @@ export function Fleet() {
       const t = m.data as { cluster: string; jobId: string; jobName: string; to: string; restarts: number; at: number }
       const prev = jobs.current.get(t.cluster, t.jobId)
       if (prev) pending.current.push([{ ...prev, state: t.to, restarts: t.restarts }])
-      else {
-        // A job we have not seen: fetch the list once things settle.
+      else if (!loading.current) {
+        // A job we have not seen (and no load under way that may bring it; the poll's `updates` carry it too):
+        // fetch the list once things settle.
         clearTimeout(refetchSoon.current)
         refetchSoon.current = setTimeout(() => void loadJobs().catch(setError), 1000)
       }
