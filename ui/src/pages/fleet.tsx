@@ -5,19 +5,13 @@ import { Badge, ErrorNote, Empty } from '../components/ui.js'
 import { VirtualRows } from '../components/virtual-rows.js'
 import { count, duration, ms, pct } from '../format.js'
 import { Link, jobHref, setParams, useRoute } from '../router.js'
-import { FLEET_JOBS, fleetFirstScreen, fleetPage, prefetchedOrFetch } from '../prefetch.js'
 import { useStream, type StreamMessage } from '../stream.js'
 import type { Alert, Cluster, JobSummary, Recommendation } from '../types.js'
-import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
+import { firingIndex, jobKey, recommendationBadge, uptime, visibleRows, type SortColumn } from './fleet-data.js'
+import { useFleetJobs } from './fleet-jobs.js'
 
 const STATES = ['RUNNING', 'RESTARTING', 'FAILING', 'FAILED', 'CANCELED', 'FINISHED', 'INITIALIZING', 'CREATED', 'SUSPENDED', 'RECONCILING', 'UNKNOWN']
 const ROW_HEIGHT = 30
-
-interface JobsPage {
-  jobs: JobSummary[]
-  total: number
-  nextCursor: string | null
-}
 
 const COLUMNS: { id: SortColumn | null; label: string; title?: string; num?: boolean }[] = [
   { id: 'state', label: 'State' },
@@ -130,87 +124,14 @@ export function Fleet() {
   const [clusters, setClusters] = useState<Cluster[]>([])
   const [error, setError] = useState<unknown>(null)
   const [loaded, setLoaded] = useState(false)
-  const jobs = useRef(new JobStore())
   const alerts = useRef(new Map<string, Alert>())
   const recs = useRef(new Map<string, Recommendation>())
-  const pending = useRef(new UpdateQueue())
-  const frame = useRef(0)
-  const [version, setVersion] = useState(0)
   const [alertsVersion, setAlertsVersion] = useState(0)
   const [search, setSearch] = useState(filter.q)
   const now = useNow(1000)
 
-  // While the list is still coming in (the first screen, then page by page): how many jobs it has.
-  const [partialTotal, setPartialTotal] = useState<number | null>(null)
-  const bump = () => setVersion((v) => v + 1)
-  const orderNow = () => {
-    // A new list is ordered at once, not at the next tick of the once-a-second re-ordering of streamed changes.
-    lastOrder.current = Date.now()
-    setOrderVersion((v) => v + 1)
-  }
-  const replaceJobs = (list: readonly JobSummary[]) => {
-    const m = new JobStore()
-    for (const j of list) m.set(j)
-    jobs.current = m
-    bump()
-    orderNow()
-  }
-  // Runs once the update queue is empty again: what a load does after its last page is merged.
-  const afterDrain = useRef<(() => void) | null>(null)
-  const loading = useRef<Promise<void> | null>(null)
-  const loadAgain = useRef(false)
-  /**
-   * The whole list, page by page in cluster order (2,000 jobs, ~0.6 MB each): every page is parsed on its own
-   * and merged through the update queue in frame-sized slices, so neither the first load nor the 30 s
-   * refresh of 10,000 jobs is one long task. Jobs no page had are dropped once the last page is merged.
-   */
-  const loadAll = async (first: boolean) => {
-    let page = first ? prefetchedOrFetch<JobsPage>(FLEET_JOBS) : api<JobsPage>(FLEET_JOBS)
-    page.catch(() => undefined) // awaited below; must not count as unhandled while the head is awaited
-    const headPath = first ? fleetFirstScreen(params) : null
-    if (headPath) {
-      // The first screen from the server's head of the same order; the pages replace it.
-      const head = await prefetchedOrFetch<JobsPage>(headPath).catch(() => null)
-      if (head && jobs.current.size === 0) {
-        replaceJobs(head.jobs)
-        if (head.jobs.length < head.total) setPartialTotal(head.total)
-      }
-    }
-    const seen = new Set<string>()
-    for (;;) {
-      const r = await page
-      for (const j of r.jobs) seen.add(jobKey(j.cluster, j.jobId))
-      pending.current.push(r.jobs)
-      schedule()
-      if (!r.nextCursor) break
-      if (first) setPartialTotal(r.total)
-      page = api<JobsPage>(fleetPage(r.nextCursor))
-    }
-    afterDrain.current = () => {
-      jobs.current.retain(seen)
-      setPartialTotal(null)
-      bump()
-      orderNow()
-    }
-    schedule()
-  }
-  // One load at a time: a reload asked for meanwhile runs once after it (a load of 10,000 jobs restarted by
-  // every change it has not reached yet would never end).
-  const loadJobs = (first = false): Promise<void> => {
-    if (loading.current) {
-      loadAgain.current = true
-      return loading.current
-    }
-    const p = loadAll(first).finally(() => {
-      loading.current = null
-      if (loadAgain.current) {
-        loadAgain.current = false
-        void loadJobs().catch(setError)
-      }
-    })
-    loading.current = p
-    return p
-  }
+  const list = useFleetJobs(params, setError)
+  const loadJobs = list.load
   const loadAlerts = async () => {
     const r = await api<{ alerts: Alert[] }>('/alerts?state=firing&limit=1000')
     alerts.current = new Map(r.alerts.map((a) => [a.id, a]))
@@ -236,42 +157,23 @@ export function Fleet() {
     return () => {
       clearInterval(slow)
       clearInterval(slower)
-      cancelAnimationFrame(frame.current)
     }
   }, [])
 
-  // Many updates per second become one merge and one render per animation frame.
-  const schedule = () => {
-    if (frame.current) return
-    frame.current = requestAnimationFrame(() => {
-      frame.current = 0
-      const store = jobs.current
-      const more = pending.current.drain((j) => store.set(j), 8)
-      bump()
-      if (more) schedule()
-      else if (afterDrain.current) {
-        const then = afterDrain.current
-        afterDrain.current = null
-        then()
-      }
-    })
-  }
   const refetchSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const onMessage = (m: StreamMessage) => {
     if (m.topic === 'jobs' && m.type === 'updates') {
-      pending.current.push((m.data as { jobs: JobSummary[] }).jobs)
-      schedule()
+      list.push((m.data as { jobs: JobSummary[] }).jobs)
     } else if (m.topic === 'jobs' && m.type === 'transition') {
       const t = m.data as { cluster: string; jobId: string; jobName: string; to: string; restarts: number; at: number }
-      const prev = jobs.current.get(t.cluster, t.jobId)
-      if (prev) pending.current.push([{ ...prev, state: t.to, restarts: t.restarts }])
-      else if (!loading.current) {
+      const prev = list.store().get(t.cluster, t.jobId)
+      if (prev) list.push([{ ...prev, state: t.to, restarts: t.restarts }])
+      else if (!list.loading()) {
         // A job we have not seen (and no load under way that may bring it; the poll's `updates` carry it too):
         // fetch the list once things settle.
         clearTimeout(refetchSoon.current)
         refetchSoon.current = setTimeout(() => void loadJobs().catch(setError), 1000)
       }
-      schedule()
     } else if (m.topic === 'jobs' && m.type === 'cluster') {
       const c = m.data as Cluster
       setClusters((cs) => (cs.some((x) => x.id === c.id) ? cs.map((x) => (x.id === c.id ? c : x)) : [...cs, c]))
@@ -291,26 +193,13 @@ export function Fleet() {
     const badge = (j: JobSummary) => recommendationBadge(recs.current.get(jobKey(j.cluster, j.name)))
     return { firing, badge }
   }, [alertsVersion])
-  // The order is recomputed when the filter changes and at most once a second while data streams in;
-  // the cells themselves show the newest data every frame (rows are looked up by key when drawn).
-  const [orderVersion, setOrderVersion] = useState(0)
-  const lastOrder = useRef(0)
-  const orderTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
-  useEffect(() => {
-    if (orderTimer.current) return
-    const wait = Math.max(0, lastOrder.current + 1000 - Date.now())
-    orderTimer.current = setTimeout(() => {
-      orderTimer.current = undefined
-      lastOrder.current = Date.now()
-      setOrderVersion((v) => v + 1)
-    }, wait)
-  }, [version])
-  useEffect(() => () => clearTimeout(orderTimer.current), [])
+  // The order is recomputed when the filter changes and when the list says so (a load ended, at most once a
+  // second while changes stream in); the cells show the newest data every frame (rows are looked up when drawn).
   const visible = useMemo(
-    () => visibleRows(jobs.current.values(), filter, Date.now(), joined.firing),
-    [orderVersion, joined, filter.q, filter.state, filter.cluster, filter.sort, filter.dir],
+    () => visibleRows(list.store().values(), filter, Date.now(), joined.firing),
+    [list.orderVersion, joined, filter.q, filter.state, filter.cluster, filter.sort, filter.dir],
   )
-  const latest = (j: JobSummary) => jobs.current.get(j.cluster, j.jobId) ?? j
+  const latest = (j: JobSummary) => list.store().get(j.cluster, j.jobId) ?? j
 
   useEffect(() => {
     const t = setTimeout(() => {
@@ -324,12 +213,13 @@ export function Fleet() {
   const totals = useMemo(() => {
     let running = 0
     let failing = 0
-    for (const r of jobs.current.values()) {
+    const store = list.store()
+    for (const r of store.values()) {
       if (r.state === 'RUNNING') running++
       else if (r.state === 'FAILED' || r.state === 'FAILING' || r.state === 'RESTARTING') failing++
     }
-    return { all: partialTotal ?? jobs.current.size, running, failing, firing: alerts.current.size, partial: partialTotal !== null }
-  }, [version, alertsVersion, partialTotal])
+    return { all: list.partialTotal ?? store.size, running, failing, firing: alerts.current.size, partial: list.partialTotal !== null }
+  }, [list.version, alertsVersion, list.partialTotal])
 
   return (
     <div class="page fleet">
