@@ -1,7 +1,8 @@
 /** The console's pure logic (ui/src): fleet filtering and sorting, recommendation badges, highlight splitting. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { JobStore, UpdateQueue, firingIndex, jobKey, recommendationBadge, visibleRows, type FleetRow } from '../../../ui/src/pages/fleet-data.js'
+import { JobStore, STATE_ORDER, UpdateQueue, firingIndex, jobKey, recommendationBadge, visibleRows, type FleetRow } from '../../../ui/src/pages/fleet-data.js'
+import { SEVERITY_ORDER } from '../../../src/fleet/job-order.js'
 import { currentCause } from '../../../ui/src/incidents.js'
 import { highlightTerms, queryWords, splitByTerms } from '../../../ui/src/text.js'
 import type { Alert, Recommendation } from '../../../ui/src/types.js'
@@ -18,6 +19,9 @@ describe('fleet rows', () => {
   ]
   const base = { q: '', state: '', cluster: '', sort: 'state' as const, dir: 'asc' as const }
 
+  it('orders states as the severity order of the server does (the first screen is the head of this table)', () => {
+    assert.deepEqual(STATE_ORDER, SEVERITY_ORDER)
+  })
   it('sorts by state with failures first, then by name', () => {
     assert.deepEqual(visibleRows(rows, base, 0).map((r) => r.jobId), ['b2', 'c3', 'a1'])
   })

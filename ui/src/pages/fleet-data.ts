@@ -83,7 +83,8 @@ export interface FleetRow extends JobSummary {
 
 export type SortColumn = 'state' | 'name' | 'cluster' | 'uptime' | 'restarts' | 'checkpoint' | 'lag' | 'busy' | 'backpressure' | 'alerts'
 
-const STATE_ORDER: Record<string, number> = {
+/** The default sort's state order: the same as the server's severity order (src/fleet/job-order.ts), so its first screen is this table's top. */
+export const STATE_ORDER: Record<string, number> = {
   FAILED: 0,
   FAILING: 1,
   RESTARTING: 2,
