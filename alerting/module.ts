@@ -31,8 +31,11 @@ import type { Rule } from './rules/rule.js'
 import type { Fence } from '../src/ha/fence.js'
 import type { Ownership } from '../src/ha/ownership.js'
 
-/** HA: how often a channel's holder looks for messages other instances wrote (a floor on cross-instance latency). */
-const OUTBOX_SCAN_MS = 1000
+/**
+ * HA: how often a channel's holder looks for messages other instances wrote (a floor on cross-instance
+ * latency). Writers refresh the messages index when they leave one for another holder, so a scan sees it.
+ */
+const OUTBOX_SCAN_MS = 250
 
 const WINDOW_RELOAD_MS = 30_000
 

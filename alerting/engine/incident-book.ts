@@ -3,6 +3,7 @@
  * chained, so the store sees them in order; `flush()` waits for what was saved so far.
  */
 import type { Logger } from '../../src/core/logger.js'
+import { SerialWrites } from '../../src/core/serial-writes.js'
 import { FENCE_FIELD, type Fence, type FenceStamp } from '../../src/ha/fence.js'
 import type { AlertEvent } from '../../src/model/alert.js'
 import type { Store } from '../../src/storage/store.js'
@@ -23,27 +24,24 @@ export interface IncidentFencing {
 
 export class IncidentBook {
   private pending = new Map<string, AlertEvent>()
-  private chain: Promise<void> = Promise.resolve()
-  private scheduled = false
+  /** A storm's saves while a write is under way go into the next write (the latest copy of each incident). */
+  private readonly writes = new SerialWrites(() => this.write())
 
   constructor(readonly store: Store, private readonly logger: Logger, readonly guard = new DocGuard(logger), private readonly fencing?: IncidentFencing) {}
 
   save(a: AlertEvent): void {
     this.pending.set(a.id, structuredClone(a))
-    if (this.scheduled) return
-    this.scheduled = true
-    queueMicrotask(() => {
-      this.scheduled = false
-      const incidents = [...this.pending.values()]
-      this.pending = new Map()
-      const docs = this.fencing ? this.stamped(incidents) : incidents.map((body) => ({ id: body.id, timestamp: body.startsAt, body: body as unknown as Record<string, unknown> }))
-      if (docs.length === 0) return
-      this.chain = this.chain.then(async () => {
-        const r = await this.store.write(ALERTS, docs, this.fencing ? 'fenced' : 'upsert').catch((err: unknown) => ({ failed: [{ id: '*', reason: String(err), retriable: true }], fenced: 0 }))
-        if (r.fenced) this.fencing?.onFenced(r.fenced)
-        if (r.failed.length > 0) this.logger.error({ failed: r.failed.slice(0, 3) }, `storing ${r.failed.length} incident(s) failed`)
-      })
-    })
+    this.writes.request()
+  }
+
+  private async write(): Promise<void> {
+    const incidents = [...this.pending.values()]
+    this.pending = new Map()
+    const docs = this.fencing ? this.stamped(incidents) : incidents.map((body) => ({ id: body.id, timestamp: body.startsAt, body: body as unknown as Record<string, unknown> }))
+    if (docs.length === 0) return
+    const r = await this.store.write(ALERTS, docs, this.fencing ? 'fenced' : 'upsert').catch((err: unknown) => ({ failed: [{ id: '*', reason: String(err), retriable: true }], fenced: 0 }))
+    if (r.fenced) this.fencing?.onFenced(r.fenced)
+    if (r.failed.length > 0) this.logger.error({ failed: r.failed.slice(0, 3) }, `storing ${r.failed.length} incident(s) failed`)
   }
 
   /** The incidents whose cluster lease this instance still holds, each stamped with its epoch; the rest are refused here. */
@@ -64,8 +62,7 @@ export class IncidentBook {
   }
 
   async flush(): Promise<void> {
-    await new Promise<void>((r) => queueMicrotask(r))
-    await this.chain
+    await this.writes.idle()
   }
 
   /** Firing incidents; `fresh` first makes every write visible (Elasticsearch: another instance wrote them a moment ago). */

@@ -13,6 +13,7 @@ import { sleep, type Clock } from '../../src/core/clock.js'
 import type { Component, ComponentStatus } from '../../src/core/component.js'
 import type { Logger } from '../../src/core/logger.js'
 import { AppError, errorMessage } from '../../src/core/errors.js'
+import { SerialWrites } from '../../src/core/serial-writes.js'
 import { retry } from '../../src/core/retry.js'
 import type { RouteConfig } from '../../src/config/sections/alerting.js'
 import type { AlertTransition } from '../../src/model/alert.js'
@@ -74,11 +75,19 @@ export class NotificationPipeline implements Component {
   readonly workers = new Map<string, ChannelWorker>()
   private readonly abort = new AbortController()
   private buffer: OutboxItem[] = []
-  private writing: Promise<void> = Promise.resolve()
-  private scheduled = false
+  private readonly writes = new SerialWrites(() => {
+    const batch = this.buffer
+    this.buffer = []
+    return this.persist(batch)
+  })
   /** Accepted item ids, for dedup.maxAgeMs on the injected clock and at most dedup.maxEntries. */
   private readonly accepted: LRUCache<string, true>
   private readonly itemCache = new Map<string, OutboxItem>()
+  /**
+   * Recording a sent message's items (a read and a write of each, hundreds for a digest) runs beside the
+   * channel's queue: the message is marked sent already, and the next one need not wait for the bookkeeping.
+   */
+  private readonly recording = new Set<Promise<void>>()
   private stopped = false
 
   constructor(private readonly o: PipelineOptions) {
@@ -103,8 +112,8 @@ export class NotificationPipeline implements Component {
           options: delivery,
           ...(o.mayDeliver ? { mayDeliver: () => o.mayDeliver!(c.id) } : {}),
           ...(o.channelFence ? { fence: () => o.channelFence!(c.id) } : {}),
-          onDelivered: (m, at) => this.recordDelivered(m, at),
-          onFailed: (m) => this.recordItems(m, 'failed', null),
+          onDelivered: (m, at) => this.offQueue(this.recordDelivered(m, at)),
+          onFailed: (m) => this.offQueue(this.recordItems(m, 'failed', null)),
         }),
       )
     }
@@ -125,15 +134,9 @@ export class NotificationPipeline implements Component {
       this.accepted.set(id, true)
       this.buffer.push({ id, ...target, transitionId: t.id, incidentId: t.alert.id, kind: t.kind, state: 'pending', messageId: null, createdAt: now, sentAt: null, transition: t })
     }
-    if (this.buffer.length === 0 || this.scheduled) return
-    this.scheduled = true
-    // One store write per burst: 1,000 transitions published in one tick are one transaction.
-    queueMicrotask(() => {
-      this.scheduled = false
-      const batch = this.buffer
-      this.buffer = []
-      this.writing = this.writing.then(() => this.persist(batch))
-    })
+    // One store write per burst: 1,000 transitions published in one tick are one transaction, and those
+    // accepted while it is written go together into the next.
+    if (this.buffer.length > 0) this.writes.request()
   }
 
   /** Ids remembered for dedup (tests): expired ones are dropped first. */
@@ -214,28 +217,37 @@ export class NotificationPipeline implements Component {
       await this.o.outbox.addMessages(messages)
       await this.o.outbox.updateItems(messages.flatMap((m) => m.itemIds.map((id) => ({ ...byId.get(id)!, state: 'grouped' as const, messageId: m.id }))))
       for (const m of messages) worker.enqueue(m.id)
+      // HA: another instance holds the channel and finds these in its next scan, if the store shows them by then.
+      if (this.o.mayDeliver && !this.o.mayDeliver(channelId)) await this.o.outbox.publishMessages().catch((err: unknown) => this.o.logger.warn({ err }, 'refreshing the outbox failed; the holder finds the messages after the store refreshes'))
     } catch (err) {
       this.o.logger.error({ err, channel: channelId, items: items.length }, 'grouping notifications failed; they stay in the outbox and are retried at the next start')
     }
   }
 
+  private offQueue(p: Promise<void>): Promise<void> {
+    this.recording.add(p)
+    void p.finally(() => this.recording.delete(p))
+    return Promise.resolve()
+  }
+
   private async recordDelivered(m: OutboxMessage, at: number): Promise<void> {
-    for (const id of m.itemIds) {
-      const item = this.itemCache.get(id)
-      if (item) this.o.metrics.latency(m.channel, Math.max(0, at - item.transition.at) / 1000)
-    }
     this.o.logger.info({ channel: m.channel, message: m.id, items: m.itemIds.length, attempts: m.attempts }, 'notification delivered')
     await this.recordItems(m, 'sent', at)
   }
 
   private async recordItems(m: OutboxMessage, state: 'sent' | 'failed', at: number | null): Promise<void> {
     const items: OutboxItem[] = []
+    const missing: string[] = []
     for (const id of m.itemIds) {
-      const item = this.itemCache.get(id) ?? (await this.o.outbox.getItem(id))
+      const item = this.itemCache.get(id)
       this.itemCache.delete(id)
-      if (item) items.push({ ...item, state, messageId: m.id, sentAt: at })
+      if (item) items.push(item)
+      else missing.push(id)
     }
-    await this.o.outbox.updateItems(items).catch((err: unknown) => this.o.logger.warn({ err }, `recording ${state} notifications failed: ${errorMessage(err)}`))
+    // HA: items another instance grouped are not cached here; a digest holds hundreds, so one read for all.
+    if (missing.length > 0) items.push(...(await this.o.outbox.getItems(missing).catch((err: unknown) => (this.o.logger.warn({ err }, `reading notifications to record them ${state} failed`), []))))
+    if (state === 'sent' && at !== null) for (const item of items) this.o.metrics.latency(m.channel, Math.max(0, at - item.transition.at) / 1000)
+    await this.o.outbox.updateItems(items.map((item) => ({ ...item, state, messageId: m.id, sentAt: at }))).catch((err: unknown) => this.o.logger.warn({ err }, `recording ${state} notifications failed: ${errorMessage(err)}`))
   }
 
   /** Recovery: open messages are (re)sent, items in no message are grouped again. */
@@ -268,6 +280,8 @@ export class NotificationPipeline implements Component {
   /** HA: messages other instances wrote for channels we hold. */
   async scan(channel?: string, recovering = false): Promise<void> {
     if (this.stopped) return
+    // Instances holding no channel (most of them) do not ask the store at all.
+    if (channel === undefined && ![...this.workers.keys()].some((id) => this.o.mayDeliver?.(id) === true)) return
     const open = await this.o.outbox.openMessages()
     for (const m of open.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))) {
       if (channel !== undefined && m.channel !== channel) continue
@@ -285,18 +299,19 @@ export class NotificationPipeline implements Component {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    await this.writing
+    await this.writes.idle()
     this.grouper.clear()
     this.abort.abort(new Error('stopping'))
     for (const w of this.workers.values()) w.queue.clear()
     // Requests under way finish (so they are recorded as sent); waiting ones stay in the outbox.
     await Promise.race([Promise.all([...this.workers.values()].map((w) => w.queue.onIdle())), sleep(this.o.clock, 10_000).catch(() => undefined)])
+    await Promise.all([...this.recording])
   }
 
   /** Waits until accepted transitions are in the outbox (tests, shutdown). */
   async settled(): Promise<void> {
-    await new Promise<void>((r) => queueMicrotask(r))
-    await this.writing
+    await this.writes.idle()
+    await Promise.all([...this.recording])
   }
 
   readiness(): ComponentStatus {

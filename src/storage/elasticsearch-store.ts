@@ -240,6 +240,20 @@ export class ElasticsearchStore implements Store {
     return (await this.locate<T>(this.collection(collection), id))?.doc
   }
 
+  async getMany<T extends DocBody = DocBody>(collection: string, ids: readonly string[]): Promise<StoredDoc<T>[]> {
+    const c = this.collection(collection)
+    if (ids.length === 0) return []
+    // Daily collections do not know which index holds an id: one lookup each (they are not read this way in bulk).
+    if (c.spec.daily) return (await Promise.all(ids.map((id) => this.locate<T>(c, id)))).flatMap((l) => (l ? [l.doc] : []))
+    const res = await this.call(`reading ${collection}`, () => this.client.mget<Source>({ index: c.base, ids: [...ids], _source_excludes: [TOKENS_FIELD] }))
+    const out: StoredDoc<T>[] = []
+    for (const d of res.docs) {
+      if (!('found' in d) || !d.found || d._seq_no === undefined || d._primary_term === undefined || !d._source) continue
+      out.push(this.toDoc<T>(d._id, d._source, d._seq_no, d._primary_term))
+    }
+    return out
+  }
+
   async compareAndSet<T extends DocBody = DocBody>(collection: string, doc: NewDoc<T>, expected: string | null): Promise<CasResult<T>> {
     const c = this.collection(collection)
     const current = async (): Promise<StoredDoc<T> | undefined> => (await this.locate<T>(c, doc.id))?.doc

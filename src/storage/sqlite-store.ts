@@ -213,6 +213,18 @@ export class SqliteStore implements Store {
     return row ? toDoc<T>(row) : undefined
   }
 
+  async getMany<T extends DocBody = DocBody>(collection: string, ids: readonly string[]): Promise<StoredDoc<T>[]> {
+    const t = this.table(collection)
+    const out: StoredDoc<T>[] = []
+    // SQLite's default limit on bound parameters is 32,766; stay well under it.
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500)
+      const rows = this.db.prepare(`SELECT rowid, id, ts, version, body FROM ${t.name} WHERE id IN (${part.map(() => '?').join(',')})`).all(...part) as Row[]
+      for (const row of rows) out.push(toDoc<T>(row))
+    }
+    return out
+  }
+
   async compareAndSet<T extends DocBody = DocBody>(collection: string, doc: NewDoc<T>, expected: string | null): Promise<CasResult<T>> {
     const t = this.table(collection)
     const tx = this.db.transaction((): CasResult<T> => {

@@ -115,6 +115,8 @@ export interface Store {
   health(): Promise<StoreHealth>
   write(collection: string, docs: readonly NewDoc[], mode?: WriteMode): Promise<WriteResult>
   get<T extends DocBody = DocBody>(collection: string, id: string): Promise<StoredDoc<T> | undefined>
+  /** The documents of these ids that exist, in one round trip (realtime, like `get`); order not kept. */
+  getMany<T extends DocBody = DocBody>(collection: string, ids: readonly string[]): Promise<StoredDoc<T>[]>
   /**
    * Writes only if the stored version is `expected` (null: only if absent).
    * This is how leases and single-flight restarts work across instances.

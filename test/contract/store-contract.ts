@@ -174,6 +174,21 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       assert.equal(now?.version, winner.doc.version)
     })
 
+    it('reads many ids in one call, realtime, leaving out those that do not exist', async () => {
+      const c = docs.name
+      await store.write(c, [
+        { id: 'many-1', timestamp: T0, body: { kind: 'many', message: 'one' } },
+        { id: 'many-2', timestamp: T0 + 1, body: { kind: 'many', message: 'two' } },
+      ])
+      // No refresh: a holder reads items another instance wrote a moment ago.
+      const got = await store.getMany(c, ['many-2', 'absent', 'many-1'])
+      assert.deepEqual(got.map((d) => [d.id, d.body['message']]).sort(), [['many-1', 'one'], ['many-2', 'two']])
+      const one = await store.get(c, 'many-1')
+      assert.equal(got.find((d) => d.id === 'many-1')?.version, one?.version, 'the version a compare-and-set needs')
+      assert.deepEqual(await store.getMany(c, []), [])
+      assert.deepEqual(await store.getMany(logs.name, ['nothing-here']), [])
+    })
+
     it('deletes by id and by age', async () => {
       const c = docs.name
       await store.write(c, [
