@@ -53,10 +53,10 @@ export function loadCorpus(dir: URL = CORPUS_DIR): { entries: CorpusEntry[]; inv
 /**
  * The fresh set: entries gathered after the built-in rules were last changed, never read while writing or
  * tuning them, scored apart and kept out of the train/held-out split. Rounds: `fresh-` (22 entries,
- * 2026-12-03) was the first; rules were then written from its misses, so it joined the frozen corpus and
- * `fresh2-` (gathered 2026-12-04 before those rules were run against it) is the fresh set now.
+ * 2026-12-03), `fresh2-` (38, 2026-12-04) and `fresh3-` (45, 2026-12-04) were each scored once, then rules
+ * were written from their misses and they joined the frozen corpus; `fresh4-` is the fresh set now.
  */
-export const FRESH_PREFIX = 'fresh2-'
+export const FRESH_PREFIX = 'fresh3-'
 
 export function isFresh(id: string): boolean {
   return id.startsWith(FRESH_PREFIX)

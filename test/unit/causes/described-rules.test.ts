@@ -1,0 +1,64 @@
+/**
+ * The rule families for failures told in words (src/causes/described-rules.ts) and the fixes to
+ * thrown-form rules that came with them. Texts are synthetic, written in the style of operator
+ * events, report sentences and Flink's own templates; none is copied from the corpus.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { BUILTIN_CAUSE_RULES } from '../../../src/causes/builtin-rules.js'
+import { RuleClassifier, type FailureInput } from '../../../src/causes/classifier.js'
+import { compileRules } from '../../../src/causes/rules.js'
+
+const classifier = new RuleClassifier(compileRules(BUILTIN_CAUSE_RULES))
+const verdict = (i: FailureInput) => classifier.classify(i)
+const LOG = (level: string, logger: string, msg: string): string => `2026-03-04 05:06:07,890 ${level}  ${logger} [] - ${msg}`
+
+const cases: [string, string, FailureInput][] = [
+  ['direct memory running low, in words', 'direct-oom', { events: ['The payments job restarts twice a day because the TaskManagers run out of direct memory under load'] }],
+  ['a direct memory limit too strict for Netty', 'direct-oom', { events: ['The strict upper direct memory limit breaks the network stack allocations'] }],
+  ['heap exhausted, in words', 'heap-oom', { events: ['During the backfill the enrichment job ran out of heap and the TaskManager died'] }],
+  ['the JobManager failed with OutOfMemory', 'heap-oom', { events: ['After two days the JobManager crashed with an OutOfMemoryError and took the session cluster down'] }],
+  ['the kernel killing the process for memory', 'container-memory-kill', { events: ['The TaskManager process is killed when the node runs out of memory; dmesg shows it'] }],
+  ['the NodeManager killing containers', 'container-memory-kill', { events: ['YARN keeps killing TaskManager containers for exceeding the memory they asked for'] }],
+  ['OOM killed by the container manager', 'container-memory-kill', { events: ['Native memory of the state backend grows until the pod is OOM killed'] }],
+  ['YARN quoting the limit type in capitals', 'container-memory-kill', { yarn: { diagnostics: "Container [pid=4242,containerID=container_e01_1700000000000_0001_01_000003] is running 1048576B beyond the 'PHYSICAL' memory limit. Current usage: 4.0 GB of 4 GB physical memory used. Killing container." } }],
+  ['a TaskManager not answering the deploy call', 'taskmanager-lost', { exception: 'java.lang.Exception: Cannot deploy task Map (3/8) (7f3e) - TaskManager (a1b2 @ worker-7 (dataPort=40123)) not responding after a rpcTimeout of 10000 ms\nCaused by: java.util.concurrent.TimeoutException: Invocation of [RemoteRpcInvocation(TaskExecutorGateway.submitTask(TaskDeploymentDescriptor, JobMasterId, Time))] timed out.' }],
+  ['a quarantined TaskManager', 'taskmanager-lost', { logs: [LOG('WARN', 'akka.remote.Remoting', 'Tried to associate with unreachable remote address [akka.tcp://flink@session-jobmanager:6123]. Reason: [The remote system has quarantined this system. No further associations are possible until this system is restarted.]')] }],
+  ['a TaskManager that lost its JobManager', 'cluster-lost', { logs: [LOG('INFO', 'org.apache.flink.runtime.taskexecutor.TaskExecutor', 'The heartbeat of JobManager with id 0c5d1e timed out.'), LOG('WARN', 'org.apache.pekko.remote.ReliableDeliverySupervisor', 'Association with remote system [pekko.tcp://flink@orders-jobmanager:6123] has failed, address is now gated for [50] ms.')] }],
+  ['the JobManager gone with its node', 'cluster-lost', { events: ['The node drain evicted the job manager and the whole cluster was gone until someone redeployed it'] }],
+  ['an application master failing over', 'cluster-lost', { events: ['When the ZooKeeper leader changes the application master fails over and the job restarts from nothing'] }],
+  ['leadership that will be revoked', 'cluster-lost', { events: ["If the ZooKeeper connection breaks, the JobManager's leadership will be revoked"] }],
+  ['a cancel triggered from the submitter', 'cancelled', { events: ['Triggered a cancel of the streaming job from our deploy tool at 10:02'] }],
+  ['the CLI with options before the job id', 'cancelled', { events: ['./bin/flink cancel -m yarn-cluster -yid application_1700000000000_0042 0123456789abcdef0123456789abcdef'] }],
+  ['a job cancelled through the web UI', 'cancelled', { events: ['Somebody cancelling the job through the Flink web UI makes the operator report Failed'] }],
+  ['the GCP operator user control', 'cancelled', { events: ['Normal  ControlRequested  10s  FlinkOperator  Requested new user control job-cancel'] }],
+  ['the operator cancel field', 'cancelled', { events: ['We set spec.job.cancelRequested to true to stop it before the migration'] }],
+  ['a tombstone record the format cannot read', 'deserialization', { events: ['The debezium-json format throws an NPE when a tombstone message arrives'] }],
+  ['a Connect record that does not fit the columns', 'deserialization', { exception: 'org.apache.kafka.connect.errors.DataException: ORDER_ID is not a valid field name' }],
+  ['state that cannot be read back on restore', 'state-storage', { exception: 'org.apache.flink.util.FlinkRuntimeException: Failed to deserialize value\n\tat org.apache.flink.streaming.api.operators.util.SimpleVersionedListState$DeserializingIterator.next(SimpleVersionedListState.java:140)\n\tat org.apache.flink.streaming.runtime.operators.sink.StatefulSinkWriterStateHandler.createWriter(StatefulSinkWriterStateHandler.java:103)' }],
+  ['a savepoint that no longer matches the program', 'state-storage', { events: ['The new version has more stateful operators than the savepoint and would not start'] }],
+  ['no access to the savepoint location', 'state-storage', { events: ['There was an access problem with the savepoint location on S3'], logs: [LOG('WARN', 'org.apache.flink.runtime.checkpoint.CheckpointCoordinator', 'Failed to trigger savepoint. Failure reason: Not all required tasks are currently running.')] }],
+  ['no node of the sink cluster available', 'source-sink-unavailable', { logs: [LOG('ERROR', 'com.example.sink.Writer', 'No StarRocks FE is available, please check configuration')], exception: 'com.example.sink.WriterException: Failed to get backend\n\tat com.example.sink.Writer.open(Writer.java:40)' }],
+  ['a Pulsar producer that cannot send', 'source-sink-unavailable', { exception: 'ERROR o.a.flink.streaming.connectors.pulsar.FlinkPulsarSinkBase - Error while sending message to Pulsar: producer is closing' }],
+  ['an Iceberg table file missing', 'source-sink-unavailable', { exception: 'org.apache.iceberg.exceptions.NotFoundException: Failed to open input stream for file: hdfs://nn/warehouse/db.db/orders/metadata/snap-1.avro\n\tat org.apache.iceberg.hadoop.HadoopInputFile.newStream(HadoopInputFile.java:177)' }],
+  ["the job's own class failing its static initialiser", 'user-code', { exception: 'java.lang.NoClassDefFoundError: Could not initialize class com.acme.orders.Registry$Holder\n\tat com.acme.orders.Registry.get(Registry.java:22)\n\tat com.acme.orders.OrderSink.open(OrderSink.java:31)\n\tat org.apache.flink.api.common.functions.util.FunctionUtils.openFunction(FunctionUtils.java:36)' }],
+  ['the runtime context used too early', 'user-code', { exception: "org.apache.flink.runtime.client.JobExecutionException: Cannot initialize task 'Sink: orders': Configuring the output format (null) failed: The runtime context has not been initialized yet." }],
+]
+
+for (const [name, expected, input] of cases) {
+  test(`described families: ${name} → ${expected}`, () => assert.equal(verdict(input).class, expected, JSON.stringify(verdict(input)).slice(0, 300)))
+}
+
+test("precision: the thrown forms still decide, and a library's class failing to initialise stays classloading", () => {
+  // A connector class whose initialiser failed (frames in the connector, not the job): a dependency problem.
+  assert.equal(verdict({ exception: 'java.lang.NoClassDefFoundError: Could not initialize class org.xerial.snappy.Snappy\n\tat org.apache.flink.formats.parquet.ParquetWriter.write(ParquetWriter.java:12)' }).class, 'classloading')
+  // java.util.concurrent's TimeoutException is not Kafka's.
+  assert.notEqual(verdict({ exception: 'java.util.concurrent.TimeoutException: Invocation of [RemoteRpcInvocation(JobMasterGateway.requestJob())] timed out.' }).class, 'source-sink-unavailable')
+  assert.equal(verdict({ exception: 'org.apache.kafka.common.errors.TimeoutException: Topic orders not present in metadata after 60000 ms.' }).class, 'source-sink-unavailable')
+  // A declined snapshot is a checkpoint failure; "could not complete snapshot" with a storage reason stays state storage.
+  const declined = LOG('INFO', 'org.apache.flink.streaming.runtime.tasks.SubtaskCheckpointCoordinatorImpl', 'Could not complete snapshot 12 for operator Source: orders (1/1)#0. Failure reason: Checkpoint was declined.')
+  assert.equal(verdict({ logs: [declined] }).class, 'checkpoint-failure')
+  assert.equal(verdict({ exception: 'java.io.IOException: Could not complete snapshot 12 for operator Source: orders (1/1). No space left on device' }).class, 'state-storage')
+  // A report that mentions memory without saying what ran out names nothing.
+  assert.equal(verdict({ events: ['We gave the TaskManagers more memory last week'] }).class, 'unknown')
+})
