@@ -1,6 +1,7 @@
 /**
  * High-availability benchmark (`npm run bench -- ha [--clusters 300] [--jobs 100] [--failures 1000]
- * [--interval 10s] [--kill-at 60s] [--storm-at 90s] [--instances 3] [--port-base 19100] [--alertmanager true]`).
+ * [--interval 10s] [--kill-at 60s] [--storm-at 90s] [--instances 3] [--port-base 19100] [--alertmanager true]
+ * [--keep true] [--profile DIR]`; `--profile` writes each surviving instance's CPU profile to DIR).
  *
  * Three `flinkwatch serve` processes (compiled, as users run them) on the stack's real Elasticsearch (an
  * index prefix of their own, deleted afterwards), HA on with its defaults, watching the collectors
@@ -172,6 +173,7 @@ async function runFlinkwatch(o: {
   instances: number
   portBase: number
   dir: string
+  profileDir?: string
 }): Promise<Record<string, unknown>> {
   const hosts = Array.from({ length: o.instances }, (_, i) => `127.0.0.${i + 1}`)
   const fake = await startFakeJobManagers({ clusters: o.clusters, jobs: o.jobsPer, churn: '0.01', hosts })
@@ -190,7 +192,8 @@ async function runFlinkwatch(o: {
       },
       o.portBase + 1 + i,
       dir,
-      [],
+      // Written when the process exits (the survivors at the end; the killed instance writes none).
+      o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${id}.cpuprofile`] : [],
       true,
     )
   })
@@ -477,6 +480,7 @@ export default async function main(argv: string[]): Promise<void> {
       'port-base': { type: 'string', default: '19100' },
       alertmanager: { type: 'string', default: 'true' },
       keep: { type: 'string', default: 'false' },
+      profile: { type: 'string' },
     },
     strict: true,
   })
@@ -490,6 +494,7 @@ export default async function main(argv: string[]): Promise<void> {
     instances: Number(values.instances),
     portBase: Number(values['port-base']),
     dir: join(ROOT, '.bench-ha', Date.now().toString(36)),
+    ...(values.profile ? { profileDir: values.profile } : {}),
   }
   if (o.failures > o.clusters * o.jobsPer) throw new Error(`--failures ${o.failures} exceeds the fleet (${o.clusters * o.jobsPer} jobs)`)
   buildDist()
