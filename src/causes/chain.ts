@@ -25,10 +25,12 @@ const LOG_PREFIX = /^\s*\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[,.]\d+\s+(?:TRACE|DEBU
 /** What wraps a trace when it was copied from a console: `Exception in thread "x" `, docker compose's `svc_1  | `. */
 const THREAD_PREFIX = /^\s*Exception in thread "[^"]*"\s+/
 const COMPOSE_PREFIX = /^[\w.-]+\s+\|\s?/
+/** Py4J (PyFlink) prints the Java exception under its own line as `: org.apache.flink...`. */
+const PY4J_PREFIX = /^\s*:\s+(?=[a-z])/
 
 /** Reads a header line ("java.io.IOException: disk full") into class and message. */
 export function parseHeader(line: string): { className: string; message: string } {
-  const text = line.replace(LOG_PREFIX, '').replace(THREAD_PREFIX, '').trim()
+  const text = line.replace(LOG_PREFIX, '').replace(THREAD_PREFIX, '').replace(PY4J_PREFIX, '').trim()
   const m = CLASS_HEADER.exec(text)
   if (m && /[A-Z]/.test(m[1]!.split('.').at(-1)![0] ?? '')) return { className: m[1]!, message: (m[2] ?? '').trim() }
   // Quoted without its package: "SerializationException: The given schema does not match".

@@ -43,6 +43,15 @@ const cases: [string, string, FailureInput][] = [
   ['an Iceberg table file missing', 'source-sink-unavailable', { exception: 'org.apache.iceberg.exceptions.NotFoundException: Failed to open input stream for file: hdfs://nn/warehouse/db.db/orders/metadata/snap-1.avro\n\tat org.apache.iceberg.hadoop.HadoopInputFile.newStream(HadoopInputFile.java:177)' }],
   ["the job's own class failing its static initialiser", 'user-code', { exception: 'java.lang.NoClassDefFoundError: Could not initialize class com.acme.orders.Registry$Holder\n\tat com.acme.orders.Registry.get(Registry.java:22)\n\tat com.acme.orders.OrderSink.open(OrderSink.java:31)\n\tat org.apache.flink.api.common.functions.util.FunctionUtils.openFunction(FunctionUtils.java:36)' }],
   ['the runtime context used too early', 'user-code', { exception: "org.apache.flink.runtime.client.JobExecutionException: Cannot initialize task 'Sink: orders': Configuring the output format (null) failed: The runtime context has not been initialized yet." }],
+  ['a TaskManager that cannot reach the JobManager port', 'cluster-lost', { logs: [LOG('WARN', 'akka.remote.ReliableDeliverySupervisor', 'Association with remote system [akka.tcp://flink@10.0.0.5:6123] has failed, address is now gated for [50] ms. Reason: [Association failed] Caused by: [java.net.ConnectException: Connection refused]'), LOG('INFO', 'org.apache.flink.runtime.taskexecutor.TaskExecutor', 'Could not resolve ResourceManager address akka.tcp://flink@10.0.0.5:6123/user/rpc/resourcemanager_*, retrying in 10000 ms.')] }],
+  ['a CDC source reconnecting to its database', 'source-sink-unavailable', { logs: ['WARNING: Failed to restore connection to 10.1.2.3:3306. Next attempt in 60000ms'] }],
+  ['a connector that does not support the server version', 'source-sink-unavailable', { events: ['The connector only supports PostgreSQL whose version is 10 or later, but the server is 9.6'] }],
+  ['PyFlink quoting the Java exception after a colon', 'sql-planning', { exception: "py4j.protocol.Py4JJavaError: An error occurred while calling o12.createTemporarySystemFunction.\n: org.apache.flink.table.api.ValidationException: Function class 'com.acme.Udf' must have a public default constructor." }],
+  ["a JDK exception in the job's main()", 'user-code', { exception: 'Exception in thread "main" java.lang.ArrayIndexOutOfBoundsException: 2\n\tat org.apache.flink.streaming.example.schema.FieldSchema.build(FieldSchema.java:49)\n\tat com.acme.Job.main(Job.java:20)' }],
+  ['memory sizes that do not add up', 'unknown', { exception: 'org.apache.flink.configuration.IllegalConfigurationException: TaskManager memory configuration failed: Sum of configured Framework Off-Heap Memory (128 mb) and Network Memory (1 gb) exceed configured Total Flink Memory (1 gb).' }],
+  ['a cancel through some other UI', 'cancelled', { events: ['Canceling the job through the StreamPark UI with a savepoint shows it failed for a minute'] }],
+  ['the operator status field saying the job was cancelled', 'cancelled', { events: ['The jobCancelled status overrides the savepoint status'] }],
+  ['restored state that cannot be read, in words', 'state-storage', { events: ['On restore, the iterator seeks to offset -1 and fails with a position out of bounds'] }],
 ]
 
 for (const [name, expected, input] of cases) {
@@ -59,6 +68,10 @@ test("precision: the thrown forms still decide, and a library's class failing to
   const declined = LOG('INFO', 'org.apache.flink.streaming.runtime.tasks.SubtaskCheckpointCoordinatorImpl', 'Could not complete snapshot 12 for operator Source: orders (1/1)#0. Failure reason: Checkpoint was declined.')
   assert.equal(verdict({ logs: [declined] }).class, 'checkpoint-failure')
   assert.equal(verdict({ exception: 'java.io.IOException: Could not complete snapshot 12 for operator Source: orders (1/1). No space left on device' }).class, 'state-storage')
+  // An attached execute() rethrows the job's own failure from main(): the record problem decides, not main().
+  assert.equal(verdict({ exception: 'org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Job execution failed.\nCaused by: org.apache.flink.runtime.client.JobExecutionException: Job execution failed.\nCaused by: com.fasterxml.jackson.core.JsonParseException: Unexpected character (\'}\' (code 125))' }).class, 'deserialization')
+  // Only a memory configuration that does not add up is "nothing failed"; a rejected checkpoint directory is storage.
+  assert.equal(verdict({ exception: 'org.apache.flink.configuration.IllegalConfigurationException: Cannot create the file system state backend: The configuration does not specify the checkpoint directory \'state.checkpoints.dir\'' }).class, 'state-storage')
   // A report that mentions memory without saying what ran out names nothing.
   assert.equal(verdict({ events: ['We gave the TaskManagers more memory last week'] }).class, 'unknown')
 })
