@@ -52,6 +52,20 @@ const cases: [string, string, FailureInput][] = [
   ['a cancel through some other UI', 'cancelled', { events: ['Canceling the job through the StreamPark UI with a savepoint shows it failed for a minute'] }],
   ['the operator status field saying the job was cancelled', 'cancelled', { events: ['The jobCancelled status overrides the savepoint status'] }],
   ['restored state that cannot be read, in words', 'state-storage', { events: ['On restore, the iterator seeks to offset -1 and fails with a position out of bounds'] }],
+  ['the JVM unable to commit native memory', 'container-memory-kill', { logs: ["OpenJDK 64-Bit Server VM warning: INFO: os::commit_memory(0x00000007, 716701696, 0) failed; error='Cannot allocate memory' (errno=12)", '# There is insufficient memory for the Java Runtime Environment to continue.', '# An error report file with more information is saved as: /tmp/hs_err_pid7.log'] }],
+  ['an Arrow allocation failing', 'direct-oom', { exception: 'org.apache.arrow.memory.OutOfMemoryException: Failure allocating buffer.\n\tat org.apache.arrow.memory.NettyAllocationManager.<init>(NettyAllocationManager.java:67)' }],
+  ['a JobManager heap OOM in words', 'heap-oom', { events: ['after twenty batch submissions the jobmanager heap oom happens again'] }],
+  ['a TaskManager that drops', 'taskmanager-lost', { events: ['With the RocksDB backend the job fails because a task manager drops in the middle of the run'] }],
+  ['the JobManager container killed through YARN', 'cluster-lost', { events: ['kill the job manager container through yarn and yarn starts it in another container'] }],
+  ['the active JobManager stopping in a standalone HA cluster', 'cluster-lost', { events: ['When the active jobmanager stops, the jobs move to the standby'] }],
+  ['a failed stream load to the sink database', 'source-sink-unavailable', { logs: [LOG('ERROR', 'com.example.sink.BatchStreamLoad', 'stream load failed with fe-1:8030, reason HTTP/1.1 503 Service Unavailable, to retry')] }],
+  ['a sink connection that was closed meanwhile', 'source-sink-unavailable', { exception: 'java.lang.RuntimeException: Connection maybe closed\n\tat com.example.jdbc.OutputFormat.processWriteException(OutputFormat.java:343)' }],
+  ['a CDC user without replication grants', 'source-sink-unavailable', { exception: 'io.debezium.DebeziumException: java.sql.SQLSyntaxErrorException: Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation\n\tat io.debezium.pipeline.source.AbstractSnapshotChangeEventSource.execute(AbstractSnapshotChangeEventSource.java:85)' }],
+  ['two jars conflicting, in words', 'classloading', { events: ['The format jar and the s3 plugin conflict with each other and the connection pool is shut down'] }],
+  ["a Python UDF raising in the job's own file", 'user-code', { exception: '  File "pyflink/fn_execution/table/operations.py", line 203, in process_element\n  File "/opt/job/udfs/enrich_udtf.py", line 41, in eval\nKeyError: \'region\'' }],
+  ['a planner without rules for the source', 'sql-planning', { exception: '[ERROR] Could not execute SQL statement. Reason:\norg.apache.calcite.plan.RelOptPlanner$CannotPlanException: There are not enough rules to produce a node with desired properties: convention=STREAM_PHYSICAL' }],
+  ['metaspace left at zero', 'metaspace-oom', { events: ['No memory was assigned to the metaspace, leading to JVM failure at startup'] }],
+  ['a stop from a Chinese UI', 'cancelled', { events: ['点击智能停止后任务状态变为 unknown'] }],
 ]
 
 for (const [name, expected, input] of cases) {
@@ -61,7 +75,8 @@ for (const [name, expected, input] of cases) {
 test("precision: the thrown forms still decide, and a library's class failing to initialise stays classloading", () => {
   // A connector class whose initialiser failed (frames in the connector, not the job): a dependency problem.
   assert.equal(verdict({ exception: 'java.lang.NoClassDefFoundError: Could not initialize class org.xerial.snappy.Snappy\n\tat org.apache.flink.formats.parquet.ParquetWriter.write(ParquetWriter.java:12)' }).class, 'classloading')
-  // java.util.concurrent's TimeoutException is not Kafka's.
+  // Neither akka's ask timeout nor java.util.concurrent's TimeoutException is Kafka's.
+  assert.notEqual(verdict({ exception: 'akka.pattern.AskTimeoutException: Ask timed out on [Actor[akka://flink/user/dispatcher#1]] after [10000 ms].' }).class, 'source-sink-unavailable')
   assert.notEqual(verdict({ exception: 'java.util.concurrent.TimeoutException: Invocation of [RemoteRpcInvocation(JobMasterGateway.requestJob())] timed out.' }).class, 'source-sink-unavailable')
   assert.equal(verdict({ exception: 'org.apache.kafka.common.errors.TimeoutException: Topic orders not present in metadata after 60000 ms.' }).class, 'source-sink-unavailable')
   // A declined snapshot is a checkpoint failure; "could not complete snapshot" with a storage reason stays state storage.
