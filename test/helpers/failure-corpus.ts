@@ -56,7 +56,7 @@ export function loadCorpus(dir: URL = CORPUS_DIR): { entries: CorpusEntry[]; inv
  * 2026-12-03), `fresh2-` (38, 2026-12-04) and `fresh3-` (45, 2026-12-04) were each scored once, then rules
  * were written from their misses and they joined the frozen corpus; `fresh4-` is the fresh set now.
  */
-export const FRESH_PREFIX = 'fresh5-'
+export const FRESH_PREFIX = 'fresh6-'
 
 export function isFresh(id: string): boolean {
   return id.startsWith(FRESH_PREFIX)
