@@ -4,7 +4,7 @@
  * NodeManager was killing containers", "low on direct memory", "the appMaster will fail over").
  * Same schema and scoring as builtin-rules.ts; priorities sit just under the thrown form of the
  * same cause, so an exception, when there is one, still decides. Written from the fresh rounds'
- * misses (rounds 2 and 3 of test/fixtures/failures/) as families, not as copies of their lines.
+ * misses (rounds 2 to 5 of test/fixtures/failures/) as families, not as copies of their lines.
  */
 import type { CauseRuleConfig } from './rules.js'
 
@@ -49,7 +49,7 @@ export const DESCRIBED_CAUSE_RULES: readonly CauseRuleConfig[] = [
   // The program's main() building the job, before any record is read: a JDK or parse error there is the program's.
   // Not when main() only reports the job's own failure (an attached execute() rethrows it: "Job execution failed").
   { id: 'main-method-errors', class: 'user-code', title: "The job's main() failed", priority: 71, match: { text: 'Exception in thread "main"|The main method caused an error', exception: '^java\\.(lang|util)\\.(ArrayIndexOutOfBounds|IndexOutOfBounds|StringIndexOutOfBounds|NullPointer|IllegalArgument|IllegalState|NumberFormat|ClassCast|UnsupportedOperation|NoSuchElement)Exception$|Json(Parse|Processing|Mapping)Exception', unless: 'JobExecutionException|Job execution failed|Job failed|JobSubmissionException|Could not execute SQL|SqlClient|ValidationException|SqlParseException' } },
-  // A PyFlink UDF's Python traceback whose last frame is the job's own file, not PyFlink's or Beam's runtime.
+  // A PyFlink UDF's Python traceback through the job's own file (a frame outside PyFlink's and Beam's runtime).
   { id: 'python-udf-raised', class: 'user-code', title: 'Raised in a Python UDF', priority: 31, match: { message: 'File "(?![^"]*(pyflink|apache_beam|site-packages|dist-packages|/lib/python))[^"]+\\.py", line \\d+, in \\w+' } },
   { id: 'runtime-context-misuse', class: 'user-code', priority: 31, match: { message: 'The runtime context has not been initialized|Configuring the output format \\(\\S*\\) failed' } },
   // Chinese reports and platform UIs (Dinky, StreamPark): "smart stop", "cancelled / stopped the job (task)".
