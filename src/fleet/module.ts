@@ -85,6 +85,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
         collector,
         intervalMs: pollMs,
         timeoutMs: pollMs,
+        minTimeoutMs: c.requestTimeout + 1000,
         clock: ctx.clock,
         ...(opts.random ? { random: opts.random } : {}),
         onResult: (snap, ms) => {

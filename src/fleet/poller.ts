@@ -14,6 +14,12 @@ export interface PollerOptions {
   intervalMs: number
   /** Per-poll deadline; clamped to the interval. */
   timeoutMs: number
+  /**
+   * The deadline never goes below this (the cluster's request timeout and a margin): at short intervals a
+   * poll may outlast the interval (the ticks in between are skipped, not failed), so a JobManager that
+   * answers slowly, or an instance too busy to read the answer in time, is not reported down for it.
+   */
+  minTimeoutMs?: number
   clock: Clock
   /** ± share of the interval each tick may move (default 0.05); the first tick is at a random point of one interval. */
   jitter?: number
@@ -108,8 +114,9 @@ export class Poller {
     const started = clock.now()
     const ac = new AbortController()
     this.current = ac
-    // Below the interval (less the jitter) so a well-behaved poll is always over before the next tick.
-    const timeoutMs = Math.min(this.o.timeoutMs, Math.floor(this.o.intervalMs * 0.9))
+    // Below the interval (less the jitter) so a well-behaved poll is always over before the next tick,
+    // unless that is shorter than one request may take.
+    const timeoutMs = Math.max(Math.min(this.o.timeoutMs, Math.floor(this.o.intervalMs * 0.9)), this.o.minTimeoutMs ?? 0)
     let timer: TimerHandle | null = null
     const deadline = new Promise<never>((_, reject) => {
       timer = clock.setTimeout(() => {

@@ -98,6 +98,35 @@ describe('poller', () => {
     assert.equal(t.pending.length, 2, 'the next tick polls again')
   })
 
+  it('at an interval shorter than one request may take, a slow poll skips ticks instead of failing', async () => {
+    const clock = new FakeClock()
+    const pending: { signal: AbortSignal }[] = []
+    const errors: unknown[] = []
+    let skips = 0
+    const collector: Collector = {
+      type: 'flink',
+      clusterId: 'c1',
+      collect: (signal) => {
+        pending.push({ signal })
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))
+      },
+    }
+    const poller = new Poller({
+      collector, intervalMs: 3000, timeoutMs: 3000, minTimeoutMs: 6000, clock, jitter: 0, random: () => 0,
+      onResult: () => {}, onError: (e) => errors.push(e), onSkip: () => skips++,
+    })
+    void poller.tick()
+    await clock.advance(2700)
+    assert.equal(errors.length, 0, 'not at 0.9 × the interval')
+    void poller.tick()
+    assert.equal(skips, 1, 'the tick meanwhile is skipped')
+    assert.equal(errors.length, 0, 'and is no failed probe')
+    await clock.advance(3300)
+    assert.equal(pending[0]!.signal.aborted, true, 'the deadline is the floor')
+    assert.equal(errors.length, 1)
+    assert.equal(reasonOf(errors[0]), 'timeout')
+  })
+
   it('counts ticks as failed probes while a collector that ignores its signal hangs', async () => {
     const t = setup(false)
     void t.poller.tick()
