@@ -18,6 +18,12 @@ export interface Collector {
   readonly clusterId: string
   readonly type: ClusterType
   collect(signal: AbortSignal): Promise<ClusterSnapshot>
+  /**
+   * Optional, between polls: whether any job changed state since the last `collect()` (Flink: one
+   * `GET /jobs`, ids and statuses only). Cheap enough to ask every few seconds; a yes makes the poller
+   * collect at once. It never marks anything: a rejection only means "ask again later".
+   */
+  changed?(signal: AbortSignal): Promise<{ changed: boolean; requests: number }>
   /** Optional: release sockets/timers when the service stops. */
   close?(): Promise<void>
 }

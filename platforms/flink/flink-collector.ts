@@ -53,5 +53,10 @@ export function createFlinkCollector(config: FlinkClusterConfig, deps: FlinkColl
         requests: client.requests - before,
       }
     },
+    async changed(signal: AbortSignal) {
+      const before = client.requests
+      const changed = await poller.changed(client, signal)
+      return { changed, requests: client.requests - before }
+    },
   }
 }

@@ -37,6 +37,10 @@ export const JobsOverview = Type.Object({ jobs: Type.Array(JobsOverviewEntry) })
 export type JobsOverview = Static<typeof JobsOverview>
 export type JobsOverviewEntry = Static<typeof JobsOverviewEntry>
 
+/** `/jobs`: ids and statuses only (JobIdsWithStatusOverview), the state watch's one request between polls. */
+export const JobIds = Type.Object({ jobs: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), status: Type.String() })) })
+export type JobIds = Static<typeof JobIds>
+
 const PlanNode = Type.Object({
   id: Type.String(),
   inputs: Opt(Type.Array(Type.Object({ id: Type.String() }))),

@@ -30,7 +30,7 @@ import { reasonOf } from '../../src/core/http/status.js'
 import { isTerminal, toJobState, type JobResources, type JobSnapshot } from '../../src/model/job.js'
 import { aggregateMap, checkpointIntervalMs, decodeCheckpoints, decodeExceptions, decodeVertices, metricMap, metricNumber, restartsFromHistory, type VertexInfo } from './flink-decode.js'
 import type { FlinkRestClient } from './flink-rest-client.js'
-import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobsOverview, MetricList, Overview } from './flink-schemas.js'
+import { AggregatedMetrics, CheckpointConfig, Checkpoints, Exceptions, JobDetails, JobIds, JobsOverview, MetricList, Overview } from './flink-schemas.js'
 import { jobSnapshot, vertexSnapshot } from './job-snapshot.js'
 import { detailKey, phase, trackOf, type Track } from './job-track.js'
 import { detailWork, isDue } from './poll-cadence.js'
@@ -83,8 +83,28 @@ export class JobManagerPoller {
   /** `resources` with the TaskManager count, shared by every job snapshot of the cluster. */
   private jobResources: JobResources | null = null
   private readonly gc: GcState = { ids: null, lastTotalMs: null, lastAt: null }
+  /** Real state changes the last poll saw but left for later (over `maxChangedJobsPerPoll`). */
+  private deferred = 0
 
   constructor(private readonly opts: JobManagerPollerOptions) {}
+
+  /**
+   * The state watch (`Collector.changed`): one `GET /jobs` against what the last poll saw. Yes when a job
+   * appeared, vanished or has another status, and when the last poll left something a poll soon would
+   * settle: an end held while Flink's detail cache lags, or state changes beyond that poll's share.
+   */
+  async changed(client: FlinkRestClient, signal: AbortSignal): Promise<boolean> {
+    const list = await client.get('/jobs', JobIds, signal)
+    if (this.deferred > 0) return true
+    const seen = new Set<string>()
+    for (const j of list.jobs) {
+      if (seen.has(j.id)) continue
+      seen.add(j.id)
+      const t = this.tracks.get(j.id)
+      if (!t || t.entry.rawState !== j.status || t.held !== null) return true
+    }
+    return seen.size !== this.tracks.size
+  }
 
   /** One poll. Rejects only when `/overview` or `/jobs/overview` fails. */
   async poll(client: FlinkRestClient, signal: AbortSignal): Promise<JobManagerPoll> {
@@ -116,7 +136,10 @@ export class JobManagerPoller {
       if (track.detailKey !== detailKey(track)) changed.push(track)
       else if (isDue(track, now, this.opts)) due.push(track)
     }
-    const list = detailWork(changed, due, this.opts.maxChangedJobsPerPoll ?? 10)
+    const maxChanged = this.opts.maxChangedJobsPerPoll ?? 10
+    const list = detailWork(changed, due, maxChanged)
+    // detailWork put real changes first; first sightings of a big cluster are not hurried by the watch.
+    this.deferred = changed.slice(maxChanged).filter((t) => t.detailKey !== null).length
     const work: Promise<void>[] = []
     if (this.resourcesAt === null || now - this.resourcesAt >= this.opts.metricsIntervalMs) {
       work.push(this.refreshResources(client, now, detailSignal).catch((err: unknown) => warn(err)))

@@ -102,6 +102,12 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
           mirror?.publish(c.id, { error: err })
         },
         onSkip: () => metrics.skipped(c.id),
+        // Pointless unless it comes well before the next poll would.
+        watchIntervalMs: c.type === 'flink' && c.watchInterval * 2 <= pollMs ? c.watchInterval : 0,
+        onWatch: (outcome, requests) => {
+          metrics.watched(c.id, outcome)
+          metrics.requests(c.id, requests)
+        },
       }),
     )
     byCluster.set(c.id, pollers[pollers.length - 1]!)

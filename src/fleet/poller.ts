@@ -3,6 +3,11 @@
  * one cluster at once (a tick that finds the previous poll in flight is skipped), every poll under a
  * timeout that aborts the collector's signal, a random start offset so a fleet of clusters does not
  * poll in lockstep, timers on the injected clock, and a run function that never rejects.
+ *
+ * Between polls, a collector that offers `changed()` is asked every `watchIntervalMs` whether a job
+ * changed state (one small request); a yes polls at once, and the fixed rate restarts from that poll.
+ * So a failure is seen within the watch interval, not the poll interval, while the detail a poll reads
+ * (checkpoints, metrics) keeps its own cadence. A failed or late watch decides nothing: only polls are probes.
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
 import { UpstreamError } from '../core/errors.js'
@@ -28,10 +33,18 @@ export interface PollerOptions {
   onError(err: unknown, durationMs: number): void
   /** A tick found the previous poll still running. */
   onSkip?(): void
+  /** How often `collector.changed()` is asked between polls; 0 or absent: never. */
+  watchIntervalMs?: number
+  /** One between-poll look: `changed` polled at once; `failed` decided nothing. */
+  onWatch?(outcome: 'unchanged' | 'changed' | 'failed', requests: number): void
 }
 
 export class Poller {
   private timer: TimerHandle | null = null
+  private watchTimer: TimerHandle | null = null
+  private watching: AbortController | null = null
+  /** When the last poll ended (null before the first): the watch compares with what that poll saw. */
+  private polledAt: number | null = null
   private inFlight: Promise<void> | null = null
   private current: AbortController | null = null
   private stopped = true
@@ -56,7 +69,9 @@ export class Poller {
     this.stopped = false
     this.stopping = false
     this.nextAt = this.o.clock.now() + Math.floor(this.random() * Math.min(this.o.intervalMs, firstWithinMs ?? Infinity))
+    this.polledAt = null
     this.schedule()
+    this.scheduleWatch()
   }
 
   async stop(): Promise<void> {
@@ -64,6 +79,9 @@ export class Poller {
     this.stopping = true
     if (this.timer) this.o.clock.clearTimeout(this.timer)
     this.timer = null
+    if (this.watchTimer) this.o.clock.clearTimeout(this.watchTimer)
+    this.watchTimer = null
+    this.watching?.abort(new Error('flinkwatch is stopping'))
     this.current?.abort(new Error('flinkwatch is stopping'))
     // A collector that ignores its signal must not hold shutdown hostage.
     if (this.inFlight) {
@@ -86,8 +104,52 @@ export class Poller {
     return this.runOnce(() => {
       this.inFlight = null
       this.overdue = false
+      this.polledAt = this.o.clock.now()
       done()
     })
+  }
+
+  private get watchMs(): number {
+    return this.o.collector.changed ? (this.o.watchIntervalMs ?? 0) : 0
+  }
+
+  private scheduleWatch(): void {
+    const ms = this.watchMs
+    if (this.stopped || ms <= 0) return
+    const j = this.o.jitter ?? 0.05
+    this.watchTimer = this.o.clock.setTimeout(() => {
+      this.watchTimer = null
+      void this.watch().finally(() => this.scheduleWatch())
+    }, Math.max(1, Math.round(ms * (1 + (this.random() * 2 - 1) * j))))
+  }
+
+  /** One look between polls. Skipped before the first poll, while one runs, and when a poll just ran or is about to. */
+  private async watch(): Promise<void> {
+    const ms = this.watchMs
+    const now = this.o.clock.now()
+    if (this.stopped || this.inFlight || this.polledAt === null || now - this.polledAt < ms / 2 || this.nextAt - now < ms / 2) return
+    const ac = new AbortController()
+    this.watching = ac
+    const timer = this.o.clock.setTimeout(() => ac.abort(new Error(`state watch of cluster ${this.o.collector.clusterId} took longer than ${ms} ms`)), ms)
+    try {
+      const r = await this.o.collector.changed!(ac.signal)
+      if (this.stopping) return
+      this.o.onWatch?.(r.changed ? 'changed' : 'unchanged', r.requests)
+      if (r.changed && !this.inFlight && !this.stopped) this.pollNow()
+    } catch {
+      if (!this.stopping) this.o.onWatch?.('failed', 1)
+    } finally {
+      this.o.clock.clearTimeout(timer)
+      if (this.watching === ac) this.watching = null
+    }
+  }
+
+  /** An early poll; the fixed rate continues one interval after it, so the next regular poll does not follow right away. */
+  private pollNow(): void {
+    if (this.timer) this.o.clock.clearTimeout(this.timer)
+    this.nextAt = this.o.clock.now() + this.o.intervalMs
+    this.schedule()
+    void this.tick()
   }
 
   /**

@@ -42,6 +42,7 @@ export const FLEET_METRICS = {
   errors: 'flinkwatch_collector_errors_total',
   requests: 'flinkwatch_collector_requests_total',
   skipped: 'flinkwatch_collector_polls_skipped_total',
+  watches: 'flinkwatch_collector_state_watches_total',
   historySamples: 'flinkwatch_history_samples_total',
 } as const
 
@@ -50,6 +51,7 @@ export interface FleetMetrics {
   pollDuration(cluster: string, seconds: number, outcome: 'success' | 'failure'): void
   requests(cluster: string, n: number): void
   skipped(cluster: string): void
+  watched(cluster: string, outcome: 'unchanged' | 'changed' | 'failed'): void
   samples(outcome: 'written' | 'failed', n: number): void
 }
 
@@ -223,6 +225,12 @@ export function registerFleetMetrics(o: FleetExporterOptions): FleetMetrics {
   const errors = new Counter({ name: FLEET_METRICS.errors, help: 'Collector errors by reason (failed probes and failed detail requests)', labelNames: ['cluster', 'reason'], registers })
   const requests = new Counter({ name: FLEET_METRICS.requests, help: 'HTTP requests the collectors sent to the cluster', labelNames: ['cluster'], registers })
   const skipped = new Counter({ name: FLEET_METRICS.skipped, help: 'Poll ticks skipped because the previous poll was still running', labelNames: ['cluster'], registers })
+  const watches = new Counter({
+    name: FLEET_METRICS.watches,
+    help: 'State watches between polls (GET /jobs): changed = a poll was started at once',
+    labelNames: ['cluster', 'outcome'],
+    registers,
+  })
   const samples = new Counter({ name: FLEET_METRICS.historySamples, help: 'History samples written or failed', labelNames: ['outcome'], registers })
   // Pre-initialise the bounded label sets so rate() works from the first scrape.
   for (const c of o.clusters) {
@@ -238,6 +246,7 @@ export function registerFleetMetrics(o: FleetExporterOptions): FleetMetrics {
     pollDuration: (cluster, seconds, outcome) => duration.observe({ cluster, outcome }, seconds),
     requests: (cluster, n) => requests.inc({ cluster }, n),
     skipped: (cluster) => skipped.inc({ cluster }),
+    watched: (cluster, outcome) => watches.inc({ cluster, outcome }),
     samples: (outcome, n) => samples.inc({ outcome }, n),
   }
 }

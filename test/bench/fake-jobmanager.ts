@@ -12,7 +12,8 @@
  * port), so a poller's instance is known by the address it called (`__stats` counts per host);
  * `POST /__fail?n=1000` turns n RUNNING jobs FAILED at once (spread round-robin over the clusters, the
  * exception history gains the failure) and answers their names; `GET /__polls` lists every poll seen per
- * cluster (`/overview` + `/jobs/overview` open one; the last request of that cluster from the same host ends it).
+ * cluster (`/overview` + `/jobs/overview` open one; the last request of that cluster from the same host ends it;
+ * `/jobs`, the state watch between polls, is not part of a poll).
  */
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
@@ -89,6 +90,7 @@ const jobsOverview = (c: number) =>
         : { jid: j.id, name: j.name, 'start-time': started - 3_600_000, 'end-time': j.failedAt, duration: j.failedAt - started + 3_600_000, state: 'FAILED', 'last-modification': j.lastModification, tasks: failedTasks },
     ),
   })
+const jobIds = (c: number) => JSON.stringify({ jobs: fleet[c]!.map((j) => ({ id: j.id, status: j.failedAt === undefined ? 'RUNNING' : 'FAILED' })) })
 const jobDetails = (c: number, j: FakeJob) => {
   const [s, m, k] = vertexIds(c, Number.parseInt(j.id, 16) % 100_000)
   const st = j.failedAt === undefined ? 'RUNNING' : 'FAILED'
@@ -153,6 +155,7 @@ const server = createServer((req, res) => {
   const now = Date.now()
   // A poll opens with `/overview` and `/jobs/overview` together (either may come first).
   const last = lastPollOf[host]![c]
+  if (rest[0] === 'jobs' && rest.length === 1) return send(jobIds(c))
   if ((rest[0] === 'overview' || (rest[0] === 'jobs' && rest[1] === 'overview')) && (!last || now - last.start > 2000)) {
     const p = { host, start: now, end: now }
     polls[c]!.push(p)

@@ -26,7 +26,15 @@ const common = {
   enabled: Type.Boolean({ default: true }),
 }
 
-export const FlinkClusterConfig = Strict({ ...common, type: Type.Literal('flink') })
+export const FlinkClusterConfig = Strict({
+  ...common,
+  type: Type.Literal('flink'),
+  /**
+   * Between polls, how often `GET /jobs` (ids and statuses) checks for a state change; one polls at once.
+   * A failure is then seen within this, not within pollInterval. 0s: off (also when not under pollInterval / 2).
+   */
+  watchInterval: Duration({ default: '2s' }),
+})
 
 export const YarnClusterConfig = Strict({
   ...common,

@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test'
 import WebSocket from 'ws'
 import { STACK, cancelJob, createTopic, getJson, produce, submitTestJob, uniqueId, waitFor } from '../../helpers/stack.js'
 import { startService, testConfig, type RunningService } from '../../helpers/service.js'
+import { createFlinkCollector } from '../../../platforms/flink/flink-collector.js'
+import { systemClock } from '../../../src/core/clock.js'
 
 interface JobSummary {
   jobId: string
@@ -98,6 +100,17 @@ describe('flink collector on the real Flink', () => {
     const metrics = await (await fetch(`${svc.url}/metrics`)).text()
     assert.match(metrics, new RegExp(`flinkwatch_job_state\\{cluster="${CLUSTER}",job_id="${jobId}",job_name="${name}",state="RUNNING"\\} 1`))
     assert.match(metrics, new RegExp(`flinkwatch_cluster_up\\{cluster="${CLUSTER}"\\} 1`))
+  })
+
+  it('watches states between polls with the real GET /jobs: the running job, unchanged since the poll', async () => {
+    const c = createFlinkCollector(
+      { id: 'watch', type: 'flink', url: STACK.flink, pollInterval: 10_000, watchInterval: 2000, requestTimeout: 5000, downAfter: 3, concurrency: 4, checkpointInterval: 60_000, metricsInterval: 60_000, enabled: true },
+      { clock: systemClock },
+    )
+    const signal = new AbortController().signal
+    const snap = await c.collect(signal)
+    assert.equal(snap.jobs.find((j) => j.jobId === jobId)?.state, 'RUNNING')
+    assert.deepEqual(await c.changed!(signal), { changed: false, requests: 1 })
   })
 
   it('sees the poison record restart and fail the job, with the exception', async () => {

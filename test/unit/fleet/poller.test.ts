@@ -179,4 +179,100 @@ describe('poller', () => {
     // Planned at t0 + k × 10 s, each fires 700 ms late; drifting would give 700, 11_400, 22_100, 32_800.
     assert.deepEqual(ticks.map((t) => t - t0), [700, 10_700, 20_700, 30_700])
   })
+
+  describe('state watch between polls', () => {
+    /** Polls answer at once; `answers` script what each watch says (an Error rejects). */
+    function watched(answers: (boolean | Error)[], intervalMs = 10_000) {
+      const clock = new FakeClock()
+      const t0 = clock.now()
+      const polls: number[] = []
+      const watches: number[] = []
+      const outcomes: string[] = []
+      const errors: unknown[] = []
+      const signals: AbortSignal[] = []
+      const collector: Collector = {
+        clusterId: 'c1',
+        type: 'flink',
+        collect: async () => (polls.push(clock.now() - t0), snapshot('c1', [])),
+        changed: async (signal) => {
+          watches.push(clock.now() - t0)
+          signals.push(signal)
+          const a = answers.shift() ?? false
+          if (a instanceof Error) throw a
+          return { changed: a, requests: 1 }
+        },
+      }
+      const poller = new Poller({
+        collector,
+        intervalMs,
+        timeoutMs: intervalMs,
+        clock,
+        jitter: 0,
+        random: () => 0,
+        watchIntervalMs: 2000,
+        onResult: () => {},
+        onError: (e) => errors.push(e),
+        onWatch: (o) => outcomes.push(o),
+      })
+      return { clock, poller, polls, watches, outcomes, errors, signals }
+    }
+
+    it('a change seen between polls polls at once, and the fixed rate restarts from that poll', async () => {
+      const t = watched([false, false, true])
+      t.poller.start()
+      for (let i = 0; i < 27; i++) await t.clock.advance(1000)
+      await t.poller.stop()
+      // Regular polls would be at 0, 10 s, 20 s; the change seen at 6 s moves them to 6 s, 16 s, 26 s.
+      assert.deepEqual(t.polls, [0, 6000, 16_000, 26_000])
+      // No watch within half a watch interval of a poll that ran or is due (8 s…14 s watch; 16 s is the poll).
+      assert.deepEqual(t.watches, [2000, 4000, 6000, 8000, 10_000, 12_000, 14_000, 18_000, 20_000, 22_000, 24_000])
+      assert.deepEqual(t.outcomes.slice(0, 4), ['unchanged', 'unchanged', 'changed', 'unchanged'])
+      assert.equal(t.errors.length, 0)
+    })
+
+    it('a failed watch is not a failed probe and starts no poll', async () => {
+      const t = watched([new Error('connection refused'), new Error('connection refused')])
+      t.poller.start()
+      for (let i = 0; i < 10; i++) await t.clock.advance(1000)
+      await t.poller.stop()
+      assert.deepEqual(t.polls, [0, 10_000])
+      assert.deepEqual(t.outcomes.slice(0, 2), ['failed', 'failed'])
+      assert.equal(t.errors.length, 0, 'only polls decide whether a cluster is down')
+    })
+
+    it('does not watch before the first poll or while a poll runs, and stop() ends the watch', async () => {
+      const clock = new FakeClock()
+      const { collector, pending } = manualCollector()
+      let asked = 0
+      collector.changed = async () => (asked++, { changed: true, requests: 1 })
+      const poller = new Poller({ collector, intervalMs: 10_000, timeoutMs: 10_000, clock, jitter: 0, random: () => 0.5, watchIntervalMs: 2000, onResult: () => {}, onError: () => {} })
+      poller.start()
+      await clock.advance(4000)
+      assert.equal(asked, 0, 'nothing to compare with before the first poll')
+      await clock.advance(1000)
+      assert.equal(pending.length, 1)
+      await clock.advance(4000)
+      assert.equal(asked, 0, 'a poll in flight is the look already')
+      pending[0]!.resolve(snapshot('c1', []))
+      await clock.advance(2000)
+      assert.equal(asked, 1)
+      assert.equal(pending.length, 2, 'its yes polled at once')
+      pending[1]!.resolve(snapshot('c1', []))
+      await poller.stop()
+      const timers = clock.pendingTimers
+      await clock.advance(30_000)
+      assert.equal(asked, 1, 'stopped: no more watches')
+      assert.equal(clock.pendingTimers <= timers, true)
+    })
+
+    it('is off for a collector without changed(), whatever the interval', async () => {
+      const t = setup()
+      t.poller.start()
+      await t.clock.advance(0)
+      t.pending[0]!.resolve(snapshot('c1', []))
+      await t.clock.advance(9000)
+      assert.equal(t.pending.length, 1)
+      await t.poller.stop()
+    })
+  })
 })

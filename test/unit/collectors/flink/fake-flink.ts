@@ -41,6 +41,7 @@ export class FakeFlink {
     const v20 = (name: string): Answer => ({ body: fixture('1.20', name) })
     f.set('/overview', v('overview'))
       .set('/jobs/overview', v('jobs-overview'))
+      .set('/jobs', v20('jobs'))
       .set(`/jobs/${JOB_A}`, v('job-details'))
       .set(`/jobs/${JOB_A}/metrics`, v20('job-metrics'))
       .set(`/jobs/${JOB_A}/checkpoints`, v20('checkpoints'))

@@ -12,6 +12,7 @@ const config: FlinkClusterConfig = {
   type: 'flink',
   url: 'http://jm.test:8081',
   pollInterval: 10_000,
+  watchInterval: 2000,
   requestTimeout: 5000,
   downAfter: 3,
   concurrency: 4,
@@ -363,3 +364,75 @@ describe('flink collector on bad answers', () => {
     await assert.rejects(collector.collect(new AbortController().signal), (err: unknown) => reasonOf(err) === 'connect' && /ECONNREFUSED/.test(String(err)))
   })
 })
+
+describe("flink collector's state watch (GET /jobs between polls)", () => {
+  const watch = (collector: ReturnType<typeof setup>['collector']) => collector.changed!(new AbortController().signal)
+  const jobsWith = (list: { id: string; status: string }[]) => ({ body: { jobs: list } })
+
+  it('says no with one request when every job has the status the last poll saw', async () => {
+    const { collect, collector, flink } = setup()
+    await collect()
+    flink.calls.length = 0
+    assert.deepEqual(await watch(collector), { changed: false, requests: 1 })
+    assert.deepEqual(flink.calls, ['/jobs'])
+  })
+
+  it('says yes when a job changed status, appeared or vanished', async () => {
+    const { collect, collector, flink } = setup()
+    await collect()
+    const a = { id: JOB_A, status: 'RUNNING' }
+    const b = { id: JOB_B, status: 'FAILED' }
+    flink.set('/jobs', jobsWith([{ ...a, status: 'FAILING' }, b]))
+    assert.equal((await watch(collector)).changed, true, 'status change')
+    flink.set('/jobs', jobsWith([a, b, { id: 'c3'.repeat(16), status: 'CREATED' }]))
+    assert.equal((await watch(collector)).changed, true, 'a new job')
+    flink.set('/jobs', jobsWith([a]))
+    assert.equal((await watch(collector)).changed, true, 'a job gone')
+    flink.set('/jobs', jobsWith([a, b, a]))
+    assert.equal((await watch(collector)).changed, false, 'a job listed twice is one job')
+  })
+
+  it('says yes while an end is held because Flink\'s cached detail still shows the job running', async () => {
+    const { collect, collector, flink, clock } = setup()
+    await collect()
+    const overview = fixture('1.20', 'jobs-overview') as { jobs: Record<string, unknown>[] }
+    overview.jobs[0]!.state = 'FAILED'
+    overview.jobs[0]!['last-modification'] = 1767225700000
+    flink.set('/jobs/overview', { body: overview }).set('/jobs', jobsWith([{ id: JOB_A, status: 'FAILED' }, { id: JOB_B, status: 'FAILED' }]))
+    await clock.advance(10_000)
+    assert.equal(jobOf(await collect(), JOB_A).state, 'RUNNING', 'held: the detail is stale')
+    assert.equal((await watch(collector)).changed, true, 'the next poll may settle it')
+    flink.set(`/jobs/${JOB_A}`, { body: { ...(fixture('1.20', 'job-details') as Record<string, unknown>), state: 'FAILED' } })
+    await clock.advance(2000)
+    assert.equal(jobOf(await collect(), JOB_A).state, 'FAILED')
+    assert.equal((await watch(collector)).changed, false)
+  })
+
+  it('says yes while state changes wait beyond one poll\'s share, not for a big cluster\'s first sighting', async () => {
+    const flink = FakeFlink.standard()
+    const entry = (i: number, state: string, lm: number) => ({ jid: i.toString(16).padStart(32, 'c'), name: `job-${i}`, state, 'start-time': 1, 'end-time': -1, 'last-modification': lm })
+    const ids = (state: string) => jobsWith(Array.from({ length: 25 }, (_, i) => ({ id: entry(i, state, 0).jid, status: state })))
+    flink.set('/jobs/overview', { body: { jobs: Array.from({ length: 25 }, (_, i) => entry(i, 'RUNNING', 5)) } }).set('/jobs', ids('RUNNING'))
+    const details = fixture('1.20', 'job-details') as Record<string, unknown>
+    for (let i = 0; i < 25; i++) {
+      const jid = entry(i, '', 0).jid
+      flink.set(`/jobs/${jid}`, { body: { ...details, jid, vertices: [] } }).set(`/jobs/${jid}/metrics`, { body: fixture('1.20', 'job-metrics') })
+    }
+    const { collect, collector, clock } = setup('1.20', flink)
+    await collect()
+    assert.equal((await watch(collector)).changed, false, 'first sightings are read at the poll pace')
+    for (let i = 0; i < 2; i++) await clock.advance(10_000).then(collect)
+    flink.set('/jobs/overview', { body: { jobs: Array.from({ length: 25 }, (_, i) => entry(i, 'RESTARTING', 9)) } }).set('/jobs', ids('RESTARTING'))
+    await clock.advance(10_000)
+    await collect()
+    assert.equal((await watch(collector)).changed, true, '15 restarts not yet read')
+  })
+
+  it('rejects a /jobs answer it cannot read, as decode', async () => {
+    const { collect, collector, flink } = setup()
+    await collect()
+    flink.set('/jobs', { body: { jobs: [{ id: JOB_A }] } })
+    await assert.rejects(watch(collector), (err: unknown) => reasonOf(err) === 'decode')
+  })
+})
+

@@ -49,7 +49,7 @@ describe('Kafka lag metric ids of a KafkaSource vertex (recorded on Flink 1.20)'
 describe('flink collector reports Kafka lag as the ids appear', () => {
   const config: FlinkClusterConfig = {
     id: 'c1', type: 'flink', url: 'http://jm.test:8081', pollInterval: 10_000, requestTimeout: 5000, downAfter: 3, concurrency: 4,
-    checkpointInterval: 60_000, metricsInterval: 60_000, enabled: true,
+    checkpointInterval: 60_000, metricsInterval: 60_000, watchInterval: 2000, enabled: true,
   }
 
   it('lists the source vertex until pendingRecords shows up, reads lag at once, requests both ids with max and sum', async () => {
@@ -121,7 +121,7 @@ describe('vertex metrics before the JobManager has fetched them', () => {
     }
     const config: FlinkClusterConfig = {
       id: 'c1', type: 'flink', url: 'http://jm.test:8081', pollInterval: 1000, requestTimeout: 5000, downAfter: 3, concurrency: 4,
-      checkpointInterval: 60_000, metricsInterval: 60_000, enabled: true,
+      checkpointInterval: 60_000, metricsInterval: 60_000, watchInterval: 2000, enabled: true,
     }
     const collector = createFlinkCollector(config, { clock, fetch })
     const poll = async () => (await collector.collect(new AbortController().signal)).jobs.find((j) => j.jobId === JOB_A)!
