@@ -12,6 +12,7 @@ import type { JobSnapshot } from '../model/job.js'
 import type { CollectionSpec } from '../storage/store.js'
 import { BUILTIN_CAUSE_RULES } from './builtin-rules.js'
 import { RuleClassifier, type CauseClassifier } from './classifier.js'
+import { SimilarFailuresClassifier, shippedModel } from './similar-failures.js'
 import { pickEvidence } from './pick-evidence.js'
 import { FailureEvidence } from './evidence.js'
 import { causeRules } from './check.js'
@@ -31,7 +32,8 @@ export interface CausesModule extends FeatureModule {
 
 export function createCausesModule(ctx: AppContext, deps: { job(cluster: string, jobId: string): JobSnapshot | undefined }): CausesModule {
   const cfg = ctx.config.causes
-  const classifier = new RuleClassifier(causeRules(ctx.config))
+  const rules = new RuleClassifier(causeRules(ctx.config))
+  const classifier: CauseClassifier = cfg.similarFailures ? new SimilarFailuresClassifier(rules, shippedModel()) : rules
   // Lines shipped through Kafka may trail the failure by a second or two; HTTP-ingested ones are stored before they are acknowledged.
   const lateLinesMs = ctx.config.logs.kafka ? 2000 : 0
   const evidence = new FailureEvidence({ store: ctx.store, job: deps.job, windowMs: cfg.logWindow, lateLinesMs, clock: ctx.clock })

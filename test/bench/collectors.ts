@@ -1,6 +1,6 @@
 /**
  * Collectors benchmark (`npm run bench -- collectors [--clusters 100] [--jobs 100] [--interval 10s]
- * [--duration 5m] [--history true]`): a fleet of fake JobManagers (test/bench/fake-jobmanager.ts)
+ * [--duration 5m] [--history true] [--watch 2s]`; `--watch 0s` turns the state watch off): a fleet of fake JobManagers (test/bench/fake-jobmanager.ts)
  * polled by the real flink collectors, pollers, fleet state, Prometheus exporter and history
  * recorder, on the real clock. All clusters tick together (the worst case; spread start offsets make
  * it easier in production).
@@ -83,6 +83,7 @@ export default async function main(argv: string[]): Promise<void> {
       duration: { type: 'string', default: '5m' },
       history: { type: 'string', default: 'true' },
       churn: { type: 'string', default: '0.01' },
+      watch: { type: 'string', default: '2s' },
     },
   })
   const clusters = Number(values.clusters)
@@ -103,7 +104,7 @@ export default async function main(argv: string[]): Promise<void> {
   if (build.status !== 0) throw new Error('tsc -p tsconfig.json failed; the service runs from dist/')
   const service = spawn(
     process.execPath,
-    [`${root}dist/test/bench/service/collectors-service.js`, '--fake-port', String(port), '--clusters', String(clusters), '--interval', values.interval, '--duration', values.duration, '--history', values.history],
+    [`${root}dist/test/bench/service/collectors-service.js`, '--fake-port', String(port), '--clusters', String(clusters), '--interval', values.interval, '--duration', values.duration, '--history', values.history, '--watch', values.watch],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
   )
   const lines = createInterface({ input: service.stdout! })[Symbol.asyncIterator]()
@@ -185,7 +186,7 @@ export default async function main(argv: string[]): Promise<void> {
   const steadyPerJobPerMin = warmupAt && reqAfterWarmup ? (req1 - reqAfterWarmup) / jobs / ((t0 + fakeWallMs - warmupAt) / 60_000) : null
   const streamPark = 2 * (60_000 / 5000)
   const result = {
-    fleet: { clusters, jobsPerCluster: jobsPer, jobs, intervalSeconds: intervalMs / 1000, durationSeconds: round(wallMs / 1000, 1), history: values.history === 'true' },
+    fleet: { clusters, jobsPerCluster: jobsPer, jobs, intervalSeconds: intervalMs / 1000, watchInterval: values.watch, durationSeconds: round(wallMs / 1000, 1), history: values.history === 'true' },
     cycles: cycles.length,
     cycleTimeMs: { p50: round(pct(cycles, 50)), p95: round(pct(cycles, 95)), max: round(Math.max(0, ...cycles)) },
     steadyCycleTimeMs: { p50: round(pct(steadyCycles, 50)), p95: round(pct(steadyCycles, 95)), max: round(Math.max(0, ...steadyCycles)) },

@@ -1,7 +1,7 @@
 /**
  * High-availability benchmark (`npm run bench -- ha [--clusters 300] [--jobs 100] [--failures 1000]
  * [--interval 10s] [--kill-at 60s] [--storm-at 90s] [--instances 3] [--port-base 19100] [--alertmanager true]
- * [--keep true] [--profile DIR]`; `--profile` writes each surviving instance's CPU profile to DIR).
+ * [--keep true] [--profile DIR] [--watch 2s]`; `--watch` sets clusters[].watchInterval (0s: off); `--profile` writes each surviving instance's CPU profile to DIR).
  *
  * Three `flinkwatch serve` processes (compiled, as users run them) on the stack's real Elasticsearch (an
  * index prefix of their own, deleted afterwards), HA on with its defaults, watching the collectors
@@ -168,6 +168,8 @@ async function runFlinkwatch(o: {
   jobsPer: number
   failures: number
   intervalMs: number
+  /** clusters[].watchInterval; null: the default. */
+  watch: string | null
   killAtMs: number
   stormAtMs: number
   instances: number
@@ -187,7 +189,7 @@ async function runFlinkwatch(o: {
       {
         storage: { type: 'elasticsearch', node: STACK.elasticsearch, indexPrefix: prefix },
         ha: { enabled: true, instanceId: id },
-        clusters: Array.from({ length: o.clusters }, (_, c) => ({ id: `c${c}`, type: 'flink', url: `http://${hosts[i]}:${fake.port}/c${c}`, pollInterval: `${o.intervalMs}ms` })),
+        clusters: Array.from({ length: o.clusters }, (_, c) => ({ id: `c${c}`, type: 'flink', url: `http://${hosts[i]}:${fake.port}/c${c}`, pollInterval: `${o.intervalMs}ms`, ...(o.watch ? { watchInterval: o.watch } : {}) })),
         alerting: { rulesFile: join(ROOT, 'config/rules.yaml'), channels: [{ id: 'oncall-lark', type: 'lark', url: `${lark.url}/open-apis/bot/v2/hook/x`, secret: SECRET }] },
       },
       o.portBase + 1 + i,
@@ -346,6 +348,7 @@ async function runFlinkwatch(o: {
         jobs,
         failures: failed.names.length,
         intervalSeconds: o.intervalMs / 1000,
+        watchInterval: o.watch ?? "default (2s)",
         killAtSeconds: round((killedAt - t0) / 1000, 1),
         stormAtSeconds: round((failed.at - t0) / 1000, 1),
         durationSeconds: round((tEnd - t0) / 1000, 1),
@@ -476,6 +479,7 @@ export default async function main(argv: string[]): Promise<void> {
       interval: { type: 'string', default: '10s' },
       'kill-at': { type: 'string', default: '60s' },
       'storm-at': { type: 'string', default: '90s' },
+      watch: { type: 'string' },
       instances: { type: 'string', default: '3' },
       'port-base': { type: 'string', default: '19100' },
       alertmanager: { type: 'string', default: 'true' },
@@ -489,6 +493,7 @@ export default async function main(argv: string[]): Promise<void> {
     jobsPer: Number(values.jobs),
     failures: Number(values.failures),
     intervalMs: parseDuration(values.interval),
+    watch: values.watch ?? null,
     killAtMs: parseDuration(values['kill-at']),
     stormAtMs: parseDuration(values['storm-at']),
     instances: Number(values.instances),

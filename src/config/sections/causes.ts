@@ -46,6 +46,10 @@ export const CausesConfig = Strict(
     logWindow: Duration({ default: '5m' }),
     /** Log lines shown in the alert (one per template). */
     evidenceLines: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+    similarFailures: Type.Boolean({
+      default: true,
+      description: 'When no rule matches, name the class of the known failures this one resembles most ("Likely: …"), instead of unknown',
+    }),
   },
   { default: {} },
 )

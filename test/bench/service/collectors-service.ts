@@ -60,12 +60,14 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '10s' },
     duration: { type: 'string', default: '5m' },
     history: { type: 'string', default: 'true' },
+    watch: { type: 'string', default: '2s' },
   },
 })
 const fakePort = Number(values['fake-port'])
 const clusters = Number(values.clusters)
 const intervalMs = parseDuration(values.interval)
 const durationMs = parseDuration(values.duration)
+const watchMs = parseDuration(values.watch)
 
 const logger = createLogger({ level: 'error' })
 const bus = new EventBus()
@@ -102,7 +104,7 @@ let skipped = 0
 let t0 = 0
 const pollers = ids.map((id, i) => {
   const collector = createFlinkCollector(
-    { id, type: 'flink', url: `http://127.0.0.1:${fakePort}/c${i}`, pollInterval: intervalMs, requestTimeout: 5000, downAfter: 3, concurrency: 4, checkpointInterval: 60_000, metricsInterval: 60_000, watchInterval: 2000, enabled: true },
+    { id, type: 'flink', url: `http://127.0.0.1:${fakePort}/c${i}`, pollInterval: intervalMs, requestTimeout: 5000, downAfter: 3, concurrency: 4, checkpointInterval: 60_000, metricsInterval: 60_000, watchInterval: watchMs, enabled: true },
     { clock: systemClock },
   )
   const record = (ok: boolean, ms: number) => {
@@ -126,8 +128,8 @@ const pollers = ids.map((id, i) => {
       state.applyFailure(id, err)
     },
     onSkip: () => void skipped++,
-    // As configured by default (clusters[].watchInterval): its requests count in the figures.
-    watchIntervalMs: 2000,
+    // clusters[].watchInterval (default 2s): its requests count in the figures.
+    watchIntervalMs: watchMs,
   })
 })
 
