@@ -43,6 +43,8 @@ export class Poller {
   private timer: TimerHandle | null = null
   private watchTimer: TimerHandle | null = null
   private watching: AbortController | null = null
+  /** Bumped by start() and stop(): a watch that ends after a restart does not start a second chain of watches. */
+  private generation = 0
   /** When the last poll ended (null before the first): the watch compares with what that poll saw. */
   private polledAt: number | null = null
   private inFlight: Promise<void> | null = null
@@ -70,6 +72,7 @@ export class Poller {
     this.stopping = false
     this.nextAt = this.o.clock.now() + Math.floor(this.random() * Math.min(this.o.intervalMs, firstWithinMs ?? Infinity))
     this.polledAt = null
+    this.generation++
     this.schedule()
     this.scheduleWatch()
   }
@@ -77,6 +80,7 @@ export class Poller {
   async stop(): Promise<void> {
     this.stopped = true
     this.stopping = true
+    this.generation++
     if (this.timer) this.o.clock.clearTimeout(this.timer)
     this.timer = null
     if (this.watchTimer) this.o.clock.clearTimeout(this.watchTimer)
@@ -117,9 +121,12 @@ export class Poller {
     const ms = this.watchMs
     if (this.stopped || ms <= 0) return
     const j = this.o.jitter ?? 0.05
+    const gen = this.generation
     this.watchTimer = this.o.clock.setTimeout(() => {
       this.watchTimer = null
-      void this.watch().finally(() => this.scheduleWatch())
+      void this.watch().finally(() => {
+        if (gen === this.generation) this.scheduleWatch()
+      })
     }, Math.max(1, Math.round(ms * (1 + (this.random() * 2 - 1) * j))))
   }
 

@@ -265,6 +265,31 @@ describe('poller', () => {
       assert.equal(clock.pendingTimers <= timers, true)
     })
 
+    it('a watch still running when the poller is stopped and started again does not start a second chain', async () => {
+      const clock = new FakeClock()
+      const t0 = clock.now()
+      const asked: number[] = []
+      let hang: ((v: { changed: boolean; requests: number }) => void) | null = null
+      const collector: Collector = {
+        clusterId: 'c1',
+        type: 'flink',
+        collect: async () => snapshot('c1', []),
+        // Ignores its signal, as a slow peer might.
+        changed: () => (asked.push(clock.now() - t0), asked.length === 1 ? new Promise((r) => (hang = r)) : Promise.resolve({ changed: false, requests: 1 })),
+      }
+      const poller = new Poller({ collector, intervalMs: 60_000, timeoutMs: 10_000, clock, jitter: 0, random: () => 0, watchIntervalMs: 2000, onResult: () => {}, onError: () => {} })
+      poller.start()
+      await clock.advance(2000)
+      assert.deepEqual(asked, [2000])
+      await poller.stop()
+      poller.start()
+      hang!({ changed: false, requests: 1 })
+      for (let i = 0; i < 10; i++) await clock.advance(1000)
+      // One chain: the restarted poller's (its first poll at 2 s, watches from 4 s every 2 s).
+      assert.deepEqual(asked, [2000, 4000, 6000, 8000, 10_000, 12_000])
+      await poller.stop()
+    })
+
     it('is off for a collector without changed(), whatever the interval', async () => {
       const t = setup()
       t.poller.start()
