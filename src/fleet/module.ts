@@ -13,6 +13,7 @@ import { FleetState } from './fleet-state.js'
 import type { FleetView } from './fleet-view.js'
 import { HistoryRecorder, historyCollection } from './history.js'
 import { jobsTopic } from './jobs-topic.js'
+import { PollSlots } from './poll-slots.js'
 import { Poller } from './poller.js'
 import { TransitionRecorder, transitionsCollection } from './transitions.js'
 import type { Fence } from '../ha/fence.js'
@@ -21,6 +22,8 @@ import { FleetMirror, fleetMirrorCollections } from '../ha/fleet-mirror.js'
 
 /** A cluster taken from another instance is first polled within this (spread, so 100 takeovers are not one burst). */
 const TAKEN_OVER_FIRST_POLL_MS = 1000
+/** Early polls (a state watch saw a change) one instance runs at once: a storm's are taken in turn (poll-slots.ts). */
+const EARLY_POLLS_AT_ONCE = 8
 
 export interface FleetModule extends FeatureModule {
   readonly view: FleetView
@@ -76,6 +79,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
   /** The lease each polled cluster is polled under; a result that arrives after it lapsed is dropped. */
   const fences = new Map<string, Fence>()
   const collectors: Collector[] = []
+  const earlySlots = new PollSlots(EARLY_POLLS_AT_ONCE)
   for (const c of clusters) {
     const pollMs = c.pollInterval
     const collector = opts.collectors?.[c.id] ?? createCollector(c, { clock: ctx.clock, logger: logger.child({ cluster: c.id }), registry: ctx.registry })
@@ -104,6 +108,7 @@ export function createFleetModule(ctx: AppContext, opts: FleetModuleOptions = {}
         onSkip: () => metrics.skipped(c.id),
         // Pointless unless it comes well before the next poll would.
         watchIntervalMs: c.type === 'flink' && c.watchInterval * 2 <= pollMs ? c.watchInterval : 0,
+        earlySlots,
         onWatch: (outcome, requests) => {
           metrics.watched(c.id, outcome)
           metrics.requests(c.id, requests)

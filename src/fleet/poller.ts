@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from '../core/clock.js'
 import { UpstreamError } from '../core/errors.js'
 import type { Collector } from '../../collectors/collector.js'
 import type { ClusterSnapshot } from '../model/cluster.js'
+import type { PollSlots } from './poll-slots.js'
 
 export interface PollerOptions {
   collector: Collector
@@ -35,6 +36,8 @@ export interface PollerOptions {
   onSkip?(): void
   /** How often `collector.changed()` is asked between polls; 0 or absent: never. */
   watchIntervalMs?: number
+  /** Shared by an instance's pollers: how many early polls run at once (none: no bound). */
+  earlySlots?: PollSlots
   /** One between-poll look: `changed` polled at once; `failed` decided nothing. */
   onWatch?(outcome: 'unchanged' | 'changed' | 'failed', requests: number): void
 }
@@ -138,25 +141,34 @@ export class Poller {
     const ac = new AbortController()
     this.watching = ac
     const timer = this.o.clock.setTimeout(() => ac.abort(new Error(`state watch of cluster ${this.o.collector.clusterId} took longer than ${ms} ms`)), ms)
+    let changed = false
     try {
       const r = await this.o.collector.changed!(ac.signal)
       if (this.stopping) return
       this.o.onWatch?.(r.changed ? 'changed' : 'unchanged', r.requests)
-      if (r.changed && !this.inFlight && !this.stopped) this.pollNow()
+      changed = r.changed
     } catch {
       if (!this.stopping) this.o.onWatch?.('failed', 1)
     } finally {
       this.o.clock.clearTimeout(timer)
       if (this.watching === ac) this.watching = null
     }
+    // The next watch waits for this poll (and its turn among the instance's early polls).
+    if (changed) await this.pollNow()
   }
 
-  /** An early poll; the fixed rate continues one interval after it, so the next regular poll does not follow right away. */
-  private pollNow(): void {
-    if (this.timer) this.o.clock.clearTimeout(this.timer)
-    this.nextAt = this.o.clock.now() + this.o.intervalMs
-    this.schedule()
-    void this.tick()
+  /** An early poll, in turn; the fixed rate continues one interval after it, so the next regular poll does not follow right away. */
+  private async pollNow(): Promise<void> {
+    const release = this.o.earlySlots ? await this.o.earlySlots.take() : null
+    try {
+      if (this.inFlight || this.stopped) return
+      if (this.timer) this.o.clock.clearTimeout(this.timer)
+      this.nextAt = this.o.clock.now() + this.o.intervalMs
+      this.schedule()
+      await this.tick()
+    } finally {
+      release?.()
+    }
   }
 
   /**
