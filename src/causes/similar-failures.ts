@@ -3,7 +3,7 @@
  * more often when they match, but on failures gathered after they were written they left a third of
  * the entries `unknown`; the nearest class centroid of the labelled corpus (centroids.ts) is right on
  * about half of those. So it only answers where the rules do not, its title says "likely", and its
- * evidence names the similarity and the terms that decided, never a rule.
+ * evidence names the similarity and the terms that decided instead of a rule's match.
  */
 import { Value } from '@sinclair/typebox/value'
 import { CAUSE_CLASSES } from './classes.js'
