@@ -199,34 +199,11 @@ export class JobManagerPoller {
       await fn().catch((err: unknown) => void errors.push(err))
     }
 
-    // A failing job's exception history and a changed job's checkpoints do not depend on its detail: asked
-    // together with it, a storm's polls are one round trip to the JobManager shorter, or two.
-    const failing = t.state === 'FAILING' || t.state === 'FAILED' || t.state === 'RESTARTING'
-    // A change asks again even where checkpointing was off (the job may have been resubmitted with it on).
-    const checkpointsDue = (changed || (!t.checkpointsDisabled && (t.checkpointsAt === null || now - t.checkpointsAt >= this.opts.checkpointIntervalMs))) && t.state !== 'INITIALIZING' && t.state !== 'CREATED'
-    const readCheckpoints = (): Promise<void> =>
-      attempt(async () => {
-        const dto = await getOr404(client.get(`/jobs/${id}/checkpoints`, Checkpoints, signal))
-        if (dto === null) t.checkpointsDisabled = true
-        else t.checkpoints = { ...decodeCheckpoints(dto, t.intervalMs), observedAt: now }
-        t.snap = null
-        t.checkpointsAt = t.checkpointsAt === null ? now - phase(t.entry.jid) * this.opts.checkpointIntervalMs : now
-      })
-    let checkpointsRead = false
-
     if (changed) {
       t.snap = null
       const before = t.restarts
       const firstSeen = t.detailKey === null
       const previousState = t.detailKey?.split('@')[0]
-      let history: Exceptions | null = null
-      const readHistory = (): Promise<void> =>
-        attempt(async () => {
-          history = await client.get(`/jobs/${id}/exceptions?maxExceptions=${EXCEPTION_HISTORY}`, Exceptions, signal)
-        })
-      // The interval must be known to judge the checkpoints (a job's first sighting reads it in this round).
-      checkpointsRead = checkpointsDue && (t.intervalKnown || terminal)
-      t.checkpointsDisabled = false
       await Promise.all([
         attempt(async () => {
           const details = await client.get(`/jobs/${id}`, JobDetails, signal)
@@ -253,12 +230,12 @@ export class JobManagerPoller {
               t.intervalMs = checkpointIntervalMs(await getOr404(client.get(`/jobs/${id}/checkpoints/config`, CheckpointConfig, signal)))
               t.intervalKnown = true
             }),
-        failing ? readHistory() : Promise.resolve(),
-        checkpointsRead ? readCheckpoints() : Promise.resolve(),
       ])
+      t.checkpointsDisabled = false
       // numRestarts lags (the JobManager's metric fetcher refreshes every 10 s) and is gone once the job
       // ended, so a job that changed while it was running, failed or restarted also gets its exception
       // history, which counts failovers exactly.
+      const failing = t.state === 'FAILING' || t.state === 'FAILED' || t.state === 'RESTARTING'
       const redeployed = previousState === 'RUNNING' && t.state === 'RUNNING'
       if (stale) {
         t.staleReads++
@@ -268,16 +245,25 @@ export class JobManagerPoller {
         t.staleReads = 0
         t.held = null
       }
-      // A history read beside a stale detail is as stale (the same cached graph): not taken.
-      if (!stale && !failing && (t.restarts > before || redeployed || (firstSeen && t.restarts > 0))) await readHistory()
-      const dto: Exceptions | null = history
-      if (!stale && dto !== null) {
-        t.exceptions = decodeExceptions(dto, this.opts.maxExceptions ?? 5)
-        t.restarts = Math.max(t.restarts, restartsFromHistory(dto, t.state))
+      if (!stale && (t.restarts > before || failing || redeployed || (firstSeen && t.restarts > 0))) {
+        await attempt(async () => {
+          const dto = await client.get(`/jobs/${id}/exceptions?maxExceptions=${EXCEPTION_HISTORY}`, Exceptions, signal)
+          t.exceptions = decodeExceptions(dto, this.opts.maxExceptions ?? 5)
+          t.restarts = Math.max(t.restarts, restartsFromHistory(dto, t.state))
+        })
       }
     }
 
-    if (checkpointsDue && !checkpointsRead) await readCheckpoints()
+    const checkpointsDue = !t.checkpointsDisabled && (changed || t.checkpointsAt === null || now - t.checkpointsAt >= this.opts.checkpointIntervalMs)
+    if (checkpointsDue && t.state !== 'INITIALIZING' && t.state !== 'CREATED') {
+      await attempt(async () => {
+        const dto = await getOr404(client.get(`/jobs/${id}/checkpoints`, Checkpoints, signal))
+        if (dto === null) t.checkpointsDisabled = true
+        else t.checkpoints = { ...decodeCheckpoints(dto, t.intervalMs), observedAt: now }
+        t.snap = null
+        t.checkpointsAt = t.checkpointsAt === null ? now - phase(t.entry.jid) * this.opts.checkpointIntervalMs : now
+      })
+    }
 
     if (terminal || t.state !== 'RUNNING') {
       // Throughput figures of a job that is not running are meaningless; do not keep stale ones.

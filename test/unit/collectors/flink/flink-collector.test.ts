@@ -252,28 +252,13 @@ describe("flink collector on Flink's cached job detail", () => {
     await clock.advance(10_000)
     const held = jobOf(await collect(), JOB_A)
     assert.equal(held.state, 'RUNNING', 'the stale detail still says RUNNING')
-    assert.equal(flink.count(`/jobs/${JOB_A}/exceptions`), 1, 'a failing job\'s history is asked beside its detail (one round trip)')
-    assert.equal(held.latestException ?? null, null, 'but not taken while the detail is stale (the same cached graph)')
+    assert.equal(flink.count(`/jobs/${JOB_A}/exceptions`), 0, 'a stale graph has no exception to read yet')
     flink.set(`/jobs/${JOB_A}/exceptions`, { body: fixture('1.20', 'exceptions') })
     await clock.advance(10_000)
     const failed = jobOf(await collect(), JOB_A)
     assert.equal(failed.state, 'FAILED')
     assert.equal(failed.latestException?.message, 'java.lang.RuntimeException: poison record')
     assert.ok(failed.restarts >= 1)
-  })
-
-  it('asks a failing job\'s history and checkpoints beside its detail, not after it', async () => {
-    const { collect, flink, clock } = setup()
-    await collect()
-    flink.set('/jobs/overview', overviewWith('FAILED', 1767225700000)).set(`/jobs/${JOB_A}`, 'hang')
-    await clock.advance(10_000)
-    flink.calls.length = 0
-    const poll = collect()
-    for (let i = 0; i < 20; i++) await Promise.resolve()
-    // The detail has not answered yet, and the other two are already asked.
-    assert.ok(flink.calls.some((c) => c.startsWith(`/jobs/${JOB_A}/exceptions`)), flink.calls.join())
-    assert.ok(flink.calls.includes(`/jobs/${JOB_A}/checkpoints`), flink.calls.join())
-    await collectWhileAdvancing(clock, poll, 10_000)
   })
 
   it('reads vertices again when a job turned RUNNING but its detail is the sparse INITIALIZING graph', async () => {
