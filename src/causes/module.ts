@@ -9,7 +9,6 @@ import { Counter } from 'prom-client'
 import type { AppContext, FeatureModule } from '../core/feature.js'
 import type { AlertEvent, IncidentCause } from '../model/alert.js'
 import type { JobSnapshot } from '../model/job.js'
-import type { CollectionSpec } from '../storage/store.js'
 import { BUILTIN_CAUSE_RULES } from './builtin-rules.js'
 import { RuleClassifier, type CauseClassifier } from './classifier.js'
 import { SimilarFailuresClassifier, shippedModel } from './similar-failures.js'
@@ -17,9 +16,9 @@ import { pickEvidence } from './pick-evidence.js'
 import { FailureEvidence } from './evidence.js'
 import { causeRules } from './check.js'
 
-export const FAILURE_CAUSES = 'failure_causes'
-const causesCollection: CollectionSpec = { name: FAILURE_CAUSES, keywords: ['cluster', 'jobName', 'class'], numbers: ['at'] }
-const WEEK_MS = 7 * 86_400_000
+import { FAILURE_CAUSES, FailureCounts, WEEK_MS, failureCausesCollection } from './failure-counts.js'
+
+export { FAILURE_CAUSES }
 /** Rule kinds whose incidents are job failures. */
 export const FAILURE_RULE_KINDS: ReadonlySet<string> = new Set(['job-failed', 'restart-loop'])
 
@@ -50,13 +49,12 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
     ctx.store.deleteOlderThan(FAILURE_CAUSES, at - WEEK_MS - 86_400_000).catch((err: unknown) => logger.warn({ err }, 'pruning failure_causes failed'))
   }
 
+  const counts = new FailureCounts({ store: ctx.store, logger })
   const countSame = async (a: AlertEvent, cls: string, at: number): Promise<number> => {
     if (!a.jobName) return 1
     prune(at)
     try {
-      const r = await ctx.store.query(FAILURE_CAUSES, { where: { cluster: a.cluster, jobName: a.jobName, class: cls }, from: at - WEEK_MS, to: at + 1, limit: 1, exactTotal: true })
-      await ctx.store.write(FAILURE_CAUSES, [{ id: a.id, timestamp: at, body: { cluster: a.cluster, jobName: a.jobName, jobId: a.jobId, class: cls, at, incident: a.id } }], 'upsert')
-      return r.total + 1
+      return await counts.countAndRecord({ id: a.id, cluster: a.cluster, jobName: a.jobName, jobId: a.jobId ?? null, class: cls, at })
     } catch (err) {
       logger.warn({ err }, 'counting earlier failures failed')
       return 1
@@ -65,7 +63,7 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
 
   return {
     name: 'causes',
-    collections: [causesCollection],
+    collections: [failureCausesCollection],
     components: [
       {
         name: 'failure-causes',
@@ -73,7 +71,10 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
           unsubscribe.push(ctx.bus.subscribe('cluster.incident', (e) => evidence.onIncident(e.incident)))
           unsubscribe.push(ctx.bus.subscribe('fleet.updated', (e) => evidence.onFleet(e.cluster, e.jobs)))
         },
-        stop: async () => unsubscribe.splice(0).forEach((u) => u()),
+        stop: async () => {
+          unsubscribe.splice(0).forEach((u) => u())
+          await counts.idle()
+        },
         readiness: () => ({ ready: true, detail: `${BUILTIN_CAUSE_RULES.length} built-in + ${cfg.rules.length} configured cause rules` }),
       },
     ],
