@@ -42,7 +42,8 @@ export class FailureCounts {
   /** Records the failure and answers how many of its job's failures of its class fell in the 7 days up to it, itself included. */
   async countAndRecord(f: FailureRecord): Promise<number> {
     const r = await this.o.store.query(FAILURE_CAUSES, { where: { cluster: f.cluster, jobName: f.jobName, class: f.class }, from: f.at - WEEK_MS, to: f.at + 1, limit: 1, exactTotal: true })
-    const unwritten = [...this.writing, ...this.pending].filter((d) => d.id !== f.id && d.body.cluster === f.cluster && d.body.jobName === f.jobName && d.body.class === f.class && d.timestamp > f.at - WEEK_MS && d.timestamp <= f.at).length
+    const same = (d: NewDoc<CauseBody>): boolean => d.id !== f.id && d.body.cluster === f.cluster && d.body.jobName === f.jobName && d.body.class === f.class
+    const unwritten = [...this.writing, ...this.pending].filter((d) => same(d) && d.timestamp > f.at - WEEK_MS && d.timestamp <= f.at).length
     this.pending.push({ id: f.id, timestamp: f.at, body: { cluster: f.cluster, jobName: f.jobName, jobId: f.jobId, class: f.class, at: f.at, incident: f.id } })
     this.writes.request()
     return r.total + unwritten + 1
