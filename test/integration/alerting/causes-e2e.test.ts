@@ -36,7 +36,9 @@ function writeCorpus(id: string, label: string, note: string, a: AlertEvent, exc
 /** The test job submitted with Flink options of its own (the jar run's `flinkConfiguration`, Flink 1.17+). */
 async function submitWithFlinkConfig(o: TestJobOptions, flinkConfiguration: Record<string, string>): Promise<string> {
   const jarId = await uploadTestJar()
-  const body = { programArgsList: testJobArgs(o), parallelism: 1, flinkConfiguration }
+  // Checkpoints every 100 ms: with a 10 ms timeout most expire, but some complete in time on a fast stack, and at the
+  // job's default 2 s interval the three failovers to FAILED took from 7 s to over 120 s.
+  const body = { programArgsList: [...testJobArgs(o), '--checkpoint-interval', '100'], parallelism: 1, flinkConfiguration }
   const r = await getJson<{ jobid: string }>(`${STACK.flink}/jars/${jarId}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return r.jobid
 }
