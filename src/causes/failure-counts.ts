@@ -36,11 +36,14 @@ export class FailureCounts {
   private pending: NewDoc<CauseBody>[] = []
   private writing: NewDoc<CauseBody>[] = []
   private readonly writes = new SerialWrites(() => this.flush())
+  /** Only the last 7 days are ever counted: older records go, at most once an hour (no scheduler needed). */
+  private prunedAt = 0
 
   constructor(private readonly o: { store: Store; logger: Logger }) {}
 
   /** Records the failure and answers how many of its job's failures of its class fell in the 7 days up to it, itself included. */
   async countAndRecord(f: FailureRecord): Promise<number> {
+    this.prune(f.at)
     const r = await this.o.store.query(FAILURE_CAUSES, { where: { cluster: f.cluster, jobName: f.jobName, class: f.class }, from: f.at - WEEK_MS, to: f.at + 1, limit: 1, exactTotal: true })
     const same = (d: NewDoc<CauseBody>): boolean => d.id !== f.id && d.body.cluster === f.cluster && d.body.jobName === f.jobName && d.body.class === f.class
     const unwritten = [...this.writing, ...this.pending].filter((d) => same(d) && d.timestamp > f.at - WEEK_MS && d.timestamp <= f.at).length
@@ -52,6 +55,12 @@ export class FailureCounts {
   /** Resolves once every record asked for so far is written (or its write failed and was logged). */
   idle(): Promise<void> {
     return this.writes.idle()
+  }
+
+  private prune(at: number): void {
+    if (at - this.prunedAt < 3_600_000) return
+    this.prunedAt = at
+    this.o.store.deleteOlderThan(FAILURE_CAUSES, at - WEEK_MS - 86_400_000).catch((err: unknown) => this.o.logger.warn({ err }, 'pruning failure_causes failed'))
   }
 
   private async flush(): Promise<void> {

@@ -15,10 +15,8 @@ import { SimilarFailuresClassifier, shippedModel } from './similar-failures.js'
 import { pickEvidence } from './pick-evidence.js'
 import { FailureEvidence } from './evidence.js'
 import { causeRules } from './check.js'
+import { FailureCounts, failureCausesCollection } from './failure-counts.js'
 
-import { FAILURE_CAUSES, FailureCounts, WEEK_MS, failureCausesCollection } from './failure-counts.js'
-
-export { FAILURE_CAUSES }
 /** Rule kinds whose incidents are job failures. */
 export const FAILURE_RULE_KINDS: ReadonlySet<string> = new Set(['job-failed', 'restart-loop'])
 
@@ -41,18 +39,9 @@ export function createCausesModule(ctx: AppContext, deps: { job(cluster: string,
   const logger = ctx.logger.child({ component: 'causes' })
   const unsubscribe: (() => void)[] = []
 
-  // Only the last 7 days are ever counted: older records go, at most once an hour (no scheduler needed).
-  let prunedAt = 0
-  const prune = (at: number): void => {
-    if (at - prunedAt < 3_600_000) return
-    prunedAt = at
-    ctx.store.deleteOlderThan(FAILURE_CAUSES, at - WEEK_MS - 86_400_000).catch((err: unknown) => logger.warn({ err }, 'pruning failure_causes failed'))
-  }
-
   const counts = new FailureCounts({ store: ctx.store, logger })
   const countSame = async (a: AlertEvent, cls: string, at: number): Promise<number> => {
     if (!a.jobName) return 1
-    prune(at)
     try {
       return await counts.countAndRecord({ id: a.id, cluster: a.cluster, jobName: a.jobName, jobId: a.jobId ?? null, class: cls, at })
     } catch (err) {

@@ -116,6 +116,11 @@ export class Poller {
     })
   }
 
+  /** `ms` moved by up to ± `jitter` of itself, at least 1 ms. */
+  private jittered(ms: number): number {
+    return Math.max(1, Math.round(ms * (1 + (this.random() * 2 - 1) * (this.o.jitter ?? 0.05))))
+  }
+
   private get watchMs(): number {
     return this.o.collector.changed ? (this.o.watchIntervalMs ?? 0) : 0
   }
@@ -123,14 +128,13 @@ export class Poller {
   private scheduleWatch(): void {
     const ms = this.watchMs
     if (this.stopped || ms <= 0) return
-    const j = this.o.jitter ?? 0.05
     const gen = this.generation
     this.watchTimer = this.o.clock.setTimeout(() => {
       this.watchTimer = null
       void this.watch().finally(() => {
         if (gen === this.generation) this.scheduleWatch()
       })
-    }, Math.max(1, Math.round(ms * (1 + (this.random() * 2 - 1) * j))))
+    }, this.jittered(ms))
   }
 
   /** One look between polls. Skipped before the first poll, while one runs, and when a poll just ran or is about to. */
@@ -180,9 +184,8 @@ export class Poller {
     if (this.stopped) return
     const now = this.o.clock.now()
     this.timer = this.o.clock.setTimeout(() => {
-      const j = this.o.jitter ?? 0.05
       const firedAt = this.o.clock.now()
-      const step = Math.max(1, Math.round(this.o.intervalMs * (1 + (this.random() * 2 - 1) * j)))
+      const step = this.jittered(this.o.intervalMs)
       this.nextAt = this.nextAt + step > firedAt ? this.nextAt + step : firedAt + step
       this.schedule()
       void this.tick()
